@@ -1,0 +1,16 @@
+//! The rules of smsagent as plain types and functions.
+//!
+//! Nothing here performs IO: no database, no HTTP, no clock reads. Every other crate parses its input into
+//! these types at the edge, and nothing downstream re-checks them.
+
+mod direction;
+mod phone;
+mod provider;
+pub mod segments;
+pub mod session;
+mod status;
+
+pub use direction::Direction;
+pub use phone::{PhoneNumber, PhoneNumberError};
+pub use provider::{Provider, UnknownProvider};
+pub use status::{MessageStatus, UnknownStatus};

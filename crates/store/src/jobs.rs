@@ -1,0 +1,206 @@
+//! The durable job queue.
+//!
+//! A worker claims a job with `FOR UPDATE SKIP LOCKED` and takes a lease on it; the claim commits at once,
+//! so no lock is held while the job calls the network. A job finishes in the same transaction that records
+//! its effects ([`complete`]), fenced by its attempt number: a worker whose lease ran out, and whose job
+//! was taken over, can no longer finish it. Jobs sharing a `concurrency_key` never run at the same time.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A job to put on the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: Value,
+    /// Jobs with the same key run one at a time, in the order they become due.
+    pub concurrency_key: Option<String>,
+    pub max_attempts: i32,
+    /// Not before this time; `None` for now.
+    pub run_at: Option<DateTime<Utc>>,
+}
+
+/// A job this worker holds a lease on.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: Value,
+    /// 1 for the first attempt.
+    pub attempt: i32,
+    pub max_attempts: i32,
+}
+
+impl ClaimedJob {
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
+    }
+}
+
+/// How many jobs are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub dead: i64,
+}
+
+pub async fn enqueue(db: impl PgExecutor<'_>, job: &NewJob) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"
+        INSERT INTO job (id, kind, payload, concurrency_key, max_attempts, run_at)
+        VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()))
+        "#,
+        id,
+        job.kind,
+        job.payload,
+        job.concurrency_key,
+        job.max_attempts,
+        job.run_at,
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// Claims the next due job, if any, and leases it for `lease`.
+///
+/// A due job is a queued one whose `run_at` has come, or a running one whose lease ran out (its worker
+/// died) with attempts left. Jobs whose key is held by a running job are skipped.
+pub async fn claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<ClaimedJob>, StoreError> {
+    let claimed = sqlx::query_as!(
+        ClaimedJob,
+        r#"
+        UPDATE job
+        SET status = 'running',
+            attempts = attempts + 1,
+            lease_expires_at = now() + make_interval(secs => $1),
+            updated_at = now()
+        WHERE id = (
+            SELECT candidate.id
+            FROM job candidate
+            WHERE ((candidate.status = 'queued' AND candidate.run_at <= now())
+                   OR (candidate.status = 'running' AND candidate.lease_expires_at < now()
+                       AND candidate.attempts < candidate.max_attempts))
+              AND (candidate.concurrency_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM job holder
+                    WHERE holder.concurrency_key = candidate.concurrency_key
+                      AND holder.status = 'running'
+                      AND holder.id <> candidate.id))
+            ORDER BY candidate.run_at, candidate.id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, kind, payload, attempts AS attempt, max_attempts
+        "#,
+        lease.as_secs_f64(),
+    )
+    .fetch_optional(db)
+    .await;
+
+    match claimed {
+        // Two workers picked different jobs with the same key at the same moment; the unique index let one
+        // through. The other simply finds nothing this time.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        other => Ok(other?),
+    }
+}
+
+/// Finishes a job: call it in the transaction that records the job's effects, so both commit or neither.
+///
+/// Fails with [`StoreError::LeaseLost`] when another worker took the job over; roll back then.
+pub async fn complete(db: impl PgExecutor<'_>, job: &ClaimedJob) -> Result<(), StoreError> {
+    let done = sqlx::query!(
+        "DELETE FROM job WHERE id = $1 AND attempts = $2 AND status = 'running'",
+        job.id,
+        job.attempt,
+    )
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::LeaseLost(job.id))
+    }
+}
+
+/// Puts a failed job back on the queue, due again after `delay`.
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    job: &ClaimedJob,
+    delay: Duration,
+    error: &str,
+) -> Result<(), StoreError> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE job
+        SET status = 'queued', run_at = now() + make_interval(secs => $3), lease_expires_at = NULL,
+            last_error = $4, updated_at = now()
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        job.id,
+        job.attempt,
+        delay.as_secs_f64(),
+        error,
+    )
+    .execute(db)
+    .await?;
+    fenced(updated.rows_affected(), job)
+}
+
+/// Marks a job dead: it failed for good, and stays in the table for an operator to see.
+pub async fn bury(db: impl PgExecutor<'_>, job: &ClaimedJob, error: &str) -> Result<(), StoreError> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE job
+        SET status = 'dead', lease_expires_at = NULL, last_error = $3, updated_at = now()
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        job.id,
+        job.attempt,
+        error,
+    )
+    .execute(db)
+    .await?;
+    fenced(updated.rows_affected(), job)
+}
+
+/// Marks dead the jobs whose worker died during their last attempt. Returns how many.
+pub async fn bury_abandoned(db: impl PgExecutor<'_>) -> Result<u64, StoreError> {
+    let buried = sqlx::query!(
+        r#"
+        UPDATE job
+        SET status = 'dead', lease_expires_at = NULL, updated_at = now(),
+            last_error = concat_ws(': ', 'the worker stopped during the last attempt', last_error)
+        WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
+        "#
+    )
+    .execute(db)
+    .await?;
+    Ok(buried.rows_affected())
+}
+
+pub async fn counts(db: impl PgExecutor<'_>) -> Result<QueueCounts, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!",
+               count(*) FILTER (WHERE status = 'running') AS "running!",
+               count(*) FILTER (WHERE status = 'dead') AS "dead!"
+        FROM job
+        "#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(QueueCounts { queued: row.queued, running: row.running, dead: row.dead })
+}
+
+fn fenced(rows: u64, job: &ClaimedJob) -> Result<(), StoreError> {
+    if rows == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id)) }
+}

@@ -1,0 +1,22 @@
+//! Postgres access for smsagent.
+//!
+//! Each module owns one table (or one closely knit pair) and exposes plain async functions over
+//! `sqlx::PgExecutor`, so callers compose them into the transactions they need: a webhook stores the
+//! message, touches the conversation and enqueues the reply in one.
+
+pub mod assistants;
+pub mod conversations;
+mod error;
+pub mod jobs;
+pub mod messages;
+pub mod opt_outs;
+pub mod phone_numbers;
+
+pub use error::StoreError;
+pub use sqlx::{PgPool, Postgres, Transaction};
+
+/// The schema, embedded from `migrations/` (the same folder `sqlx migrate run` uses).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// A transaction on the smsagent database.
+pub type Tx = Transaction<'static, Postgres>;

@@ -1,0 +1,358 @@
+//! `sms_messages`: every text in and out, and the delivery reports about them (`sms_status_event`).
+
+use chrono::{DateTime, Utc};
+use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A text that arrived.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub provider: Provider,
+    pub message_sid: &'a str,
+    pub from: &'a PhoneNumber,
+    pub to: &'a PhoneNumber,
+    pub body: &'a str,
+    pub num_segments: Option<i32>,
+}
+
+/// Stores a text that arrived. Returns `None` when the provider's id is already stored: the webhook was
+/// retried, and the caller must not act on it again.
+pub async fn insert_inbound(
+    db: impl PgExecutor<'_>,
+    conversation_id: Uuid,
+    message: &NewInbound<'_>,
+) -> Result<Option<Uuid>, StoreError> {
+    let id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
+                                  body, status, num_segments, date_created)
+        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now())
+        ON CONFLICT (provider, message_sid) DO NOTHING
+        RETURNING id
+        "#,
+        Uuid::now_v7(),
+        message.provider.as_str(),
+        message.message_sid,
+        conversation_id,
+        message.to.as_str(),
+        message.from.as_str(),
+        message.body,
+        message.num_segments,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(id)
+}
+
+/// A text the business is about to send.
+#[derive(Debug, Clone)]
+pub struct NewOutbound<'a> {
+    pub provider: Provider,
+    pub conversation_id: Uuid,
+    pub reply_to_message_id: Option<Uuid>,
+    pub from: &'a PhoneNumber,
+    pub to: &'a PhoneNumber,
+    pub body: &'a str,
+    pub num_segments: i32,
+}
+
+/// Stores an outbound text as `queued`, before it is handed to the provider, so delivery reports always
+/// find it.
+pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"
+        INSERT INTO sms_messages (id, provider, conversation_id, reply_to_message_id, direction, to_number,
+                                  from_number, body, status, num_segments)
+        VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, 'queued', $8)
+        "#,
+        id,
+        message.provider.as_str(),
+        message.conversation_id,
+        message.reply_to_message_id,
+        message.to.as_str(),
+        message.from.as_str(),
+        message.body,
+        message.num_segments,
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// A message as the model and the session rules see it.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub id: Uuid,
+    pub direction: Direction,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The newest `limit` messages of a conversation, oldest first.
+pub async fn recent(
+    db: impl PgExecutor<'_>,
+    conversation_id: Uuid,
+    limit: i64,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT id AS "id!", direction AS "direction!", body AS "body!", created_at AS "created_at!"
+        FROM (SELECT id, direction, body, created_at FROM sms_messages
+              WHERE conversation_id = $1
+              ORDER BY created_at DESC, id DESC
+              LIMIT $2) newest
+        ORDER BY created_at, id
+        "#,
+        conversation_id,
+        limit,
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                id: r.id,
+                direction: Direction::parse(&r.direction)
+                    .ok_or_else(|| StoreError::corrupt(format!("direction {:?}", r.direction)))?,
+                body: r.body,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// What the reply to an inbound text depends on.
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    pub inbound_id: Uuid,
+    pub conversation_id: Uuid,
+    pub business: PhoneNumber,
+    pub contact: PhoneNumber,
+    pub assistant_id: Option<Uuid>,
+    pub paused: bool,
+    /// Who carries the business number; `None` when the number is not registered.
+    pub provider: Option<Provider>,
+    /// A newer text from the contact is waiting; its reply will answer this one too.
+    pub superseded: bool,
+    pub opted_out: bool,
+}
+
+pub async fn reply_context(db: impl PgExecutor<'_>, inbound_id: Uuid) -> Result<Option<ReplyContext>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT m.id, m.conversation_id, m.to_number, m.from_number, c.assistant_id, c.status, p.provider AS "provider?",
+               EXISTS (SELECT 1 FROM sms_messages newer
+                       WHERE newer.conversation_id = m.conversation_id AND newer.direction = 'inbound'
+                         AND newer.id > m.id) AS "superseded!",
+               EXISTS (SELECT 1 FROM opt_out o
+                       WHERE o.business_number = m.to_number AND o.contact_number = m.from_number) AS "opted_out!"
+        FROM sms_messages m
+        JOIN conversation c ON c.id = m.conversation_id
+        LEFT JOIN phone_number p ON p.number = m.to_number
+        WHERE m.id = $1 AND m.direction = 'inbound'
+        "#,
+        inbound_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(ReplyContext {
+            inbound_id: r.id,
+            conversation_id: r.conversation_id,
+            business: PhoneNumber::parse(&r.to_number).map_err(StoreError::corrupt)?,
+            contact: PhoneNumber::parse(&r.from_number).map_err(StoreError::corrupt)?,
+            assistant_id: r.assistant_id,
+            paused: r.status == "paused",
+            provider: r.provider.as_deref().map(Provider::parse).transpose().map_err(StoreError::corrupt)?,
+            superseded: r.superseded,
+            opted_out: r.opted_out,
+        })
+    })
+    .transpose()
+}
+
+/// An outbound message as the sender needs it.
+#[derive(Debug, Clone)]
+pub struct OutboundMessage {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub provider: Provider,
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
+    pub body: String,
+    pub status: MessageStatus,
+    /// Set once the provider accepted the message.
+    pub message_sid: Option<String>,
+}
+
+pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid
+        FROM sms_messages WHERE id = $1 AND direction = 'outbound'
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(OutboundMessage {
+            id: r.id,
+            conversation_id: r.conversation_id,
+            provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
+            from: PhoneNumber::parse(&r.from_number).map_err(StoreError::corrupt)?,
+            to: PhoneNumber::parse(&r.to_number).map_err(StoreError::corrupt)?,
+            body: r.body,
+            status: MessageStatus::parse(&r.status).map_err(StoreError::corrupt)?,
+            message_sid: r.message_sid,
+        })
+    })
+    .transpose()
+}
+
+/// What the provider said when it accepted a message.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub message_sid: String,
+    pub status: MessageStatus,
+    pub num_segments: Option<i32>,
+    /// A decimal number as the provider wrote it, such as `-0.00750`.
+    pub price: Option<String>,
+    pub price_unit: Option<String>,
+    pub date_created: Option<DateTime<Utc>>,
+    pub date_sent: Option<DateTime<Utc>>,
+    pub date_updated: Option<DateTime<Utc>>,
+}
+
+/// Records the provider's acceptance of an outbound message. The status moves only forward, so a delivery
+/// report that arrived first is kept.
+pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &Accepted) -> Result<(), StoreError> {
+    let before: Vec<&str> = predecessor_names(accepted.status);
+    sqlx::query!(
+        r#"
+        UPDATE sms_messages
+        SET message_sid = $2,
+            status = CASE WHEN status = ANY($3) THEN $4 ELSE status END,
+            num_segments = COALESCE($5, num_segments),
+            price = COALESCE($6::text::numeric, price),
+            price_unit = COALESCE($7, price_unit),
+            date_created = COALESCE($8, date_created),
+            date_sent = COALESCE($9, date_sent),
+            date_updated = COALESCE($10, date_updated),
+            updated_at = now()
+        WHERE id = $1
+        "#,
+        id,
+        accepted.message_sid,
+        &before as &[&str],
+        accepted.status.as_str(),
+        accepted.num_segments,
+        accepted.price,
+        accepted.price_unit,
+        accepted.date_created,
+        accepted.date_sent,
+        accepted.date_updated,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that an outbound message could not be sent.
+pub async fn record_failed(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    error_code: Option<&str>,
+    error_message: &str,
+) -> Result<(), StoreError> {
+    let before: Vec<&str> = predecessor_names(MessageStatus::Failed);
+    sqlx::query!(
+        r#"
+        UPDATE sms_messages
+        SET status = 'failed', error_code = $3, error_message = $4, date_updated = now(), updated_at = now()
+        WHERE id = $1 AND status = ANY($2)
+        "#,
+        id,
+        &before as &[&str],
+        error_code,
+        error_message,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A delivery report from a provider.
+#[derive(Debug, Clone)]
+pub struct StatusReport<'a> {
+    pub provider: Provider,
+    pub message_sid: &'a str,
+    /// Our id for the message when the report carries it (we put it in the callback URL); found by
+    /// `message_sid` otherwise.
+    pub message_id: Option<Uuid>,
+    pub status: MessageStatus,
+    pub error_code: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+}
+
+/// What became of a delivery report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportOutcome {
+    /// The message reported on, if it is stored.
+    pub message_id: Option<Uuid>,
+    /// Whether the report moved the message's status; a late or repeated report does not.
+    pub applied: bool,
+}
+
+/// Applies a delivery report, never moving a status backwards, and logs it in `sms_status_event`.
+pub async fn apply_status_report(
+    db: impl PgExecutor<'_>,
+    report: &StatusReport<'_>,
+) -> Result<ReportOutcome, StoreError> {
+    let before: Vec<&str> = predecessor_names(report.status);
+    let row = sqlx::query!(
+        r#"
+        WITH target AS (
+            SELECT id FROM sms_messages
+            WHERE provider = $1 AND direction = 'outbound' AND (id = $3 OR message_sid = $2)
+            ORDER BY id = $3 DESC NULLS LAST
+            LIMIT 1
+            FOR UPDATE
+        ), moved AS (
+            UPDATE sms_messages m
+            SET status = $5,
+                message_sid = COALESCE(m.message_sid, $2),
+                error_code = COALESCE($6, m.error_code),
+                error_message = COALESCE($7, m.error_message),
+                date_sent = CASE WHEN $5 IN ('sent', 'delivered', 'undelivered', 'read', 'partially_delivered')
+                                 THEN COALESCE(m.date_sent, now()) ELSE m.date_sent END,
+                date_updated = now(),
+                updated_at = now()
+            FROM target
+            WHERE m.id = target.id AND m.status = ANY($4)
+            RETURNING m.id
+        )
+        INSERT INTO sms_status_event (sms_message_id, provider, message_sid, status, error_code, error_message, applied)
+        SELECT (SELECT id FROM target), $1, $2, $5, $6, $7, EXISTS (SELECT 1 FROM moved)
+        RETURNING sms_message_id, applied
+        "#,
+        report.provider.as_str(),
+        report.message_sid,
+        report.message_id,
+        &before as &[&str],
+        report.status.as_str(),
+        report.error_code,
+        report.error_message,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(ReportOutcome { message_id: row.sms_message_id, applied: row.applied })
+}
+
+fn predecessor_names(status: MessageStatus) -> Vec<&'static str> {
+    MessageStatus::predecessors_of(status).into_iter().map(MessageStatus::as_str).collect()
+}

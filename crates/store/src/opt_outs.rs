@@ -1,0 +1,65 @@
+//! Opt-outs: (business number, contact) pairs that must not be texted.
+
+use smsagent_domain::PhoneNumber;
+use sqlx::PgExecutor;
+
+use crate::StoreError;
+
+/// Why a contact is opted out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptOutSource {
+    /// The contact texted STOP or a phrase meaning it.
+    Keyword,
+    /// The provider refused to send because the contact had opted out (Twilio 21610).
+    Provider,
+    /// A person set it.
+    Operator,
+}
+
+impl OptOutSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            OptOutSource::Keyword => "keyword",
+            OptOutSource::Provider => "provider",
+            OptOutSource::Operator => "operator",
+        }
+    }
+}
+
+pub async fn is_opted_out(
+    db: impl PgExecutor<'_>,
+    business: &PhoneNumber,
+    contact: &PhoneNumber,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM opt_out WHERE business_number = $1 AND contact_number = $2) AS "found!""#,
+        business.as_str(),
+        contact.as_str(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}
+
+/// Records an opt-out. An existing one is kept as it was: the first reason is the one that counts.
+pub async fn record(
+    db: impl PgExecutor<'_>,
+    business: &PhoneNumber,
+    contact: &PhoneNumber,
+    source: OptOutSource,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"
+        INSERT INTO opt_out (business_number, contact_number, source, detail) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (business_number, contact_number) DO NOTHING
+        "#,
+        business.as_str(),
+        contact.as_str(),
+        source.as_str(),
+        detail,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

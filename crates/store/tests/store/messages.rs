@@ -1,0 +1,136 @@
+use smsagent_domain::{MessageStatus, PhoneNumber, Provider};
+use smsagent_store::messages::{self, Accepted, NewInbound, NewOutbound, StatusReport};
+use smsagent_store::{PgPool, conversations};
+use uuid::Uuid;
+
+fn business() -> PhoneNumber {
+    PhoneNumber::parse("+15557654321").unwrap()
+}
+
+fn contact() -> PhoneNumber {
+    PhoneNumber::parse("+15551234567").unwrap()
+}
+
+async fn outbound(pool: &PgPool) -> Uuid {
+    let conversation = conversations::touch_for_inbound(pool, &business(), &contact()).await.unwrap();
+    messages::insert_outbound(
+        pool,
+        &NewOutbound {
+            provider: Provider::Twilio,
+            conversation_id: conversation.id,
+            reply_to_message_id: None,
+            from: &business(),
+            to: &contact(),
+            body: "Hello",
+            num_segments: 1,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn report(message_id: Option<Uuid>, status: MessageStatus) -> StatusReport<'static> {
+    StatusReport {
+        provider: Provider::Twilio,
+        message_sid: "SM00000000000000000000000000000001",
+        message_id,
+        status,
+        error_code: None,
+        error_message: None,
+    }
+}
+
+async fn status_of(pool: &PgPool, id: Uuid) -> String {
+    sqlx::query_scalar("SELECT status FROM sms_messages WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_inbound_text_is_stored_once_however_often_it_arrives(pool: PgPool) {
+    let conversation = conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
+    let text = NewInbound {
+        provider: Provider::Twilio,
+        message_sid: "SM11111111111111111111111111111111",
+        from: &contact(),
+        to: &business(),
+        body: "Hi",
+        num_segments: Some(1),
+    };
+    assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_some());
+    assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_none());
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_messages").fetch_one(&pool).await.unwrap();
+    assert_eq!(count, 1);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn reports_out_of_order_end_at_the_furthest_status(pool: PgPool) {
+    let id = outbound(&pool).await;
+    let arrivals = [MessageStatus::Delivered, MessageStatus::Sent, MessageStatus::Sending, MessageStatus::Delivered];
+    let mut applied = Vec::new();
+    for status in arrivals {
+        applied.push(messages::apply_status_report(&pool, &report(Some(id), status)).await.unwrap().applied);
+    }
+    assert_eq!(applied, [true, false, false, false]);
+    assert_eq!(status_of(&pool, id).await, "delivered");
+
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_status_event WHERE sms_message_id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 4, "every report is kept in the history");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_report_that_beats_the_send_bookkeeping_is_kept(pool: PgPool) {
+    let id = outbound(&pool).await;
+    messages::apply_status_report(&pool, &report(Some(id), MessageStatus::Sent)).await.unwrap();
+    let accepted = Accepted {
+        message_sid: "SM00000000000000000000000000000001".into(),
+        status: MessageStatus::Queued,
+        num_segments: Some(1),
+        price: Some("-0.00790".into()),
+        price_unit: Some("USD".into()),
+        date_created: None,
+        date_sent: None,
+        date_updated: None,
+    };
+    messages::record_accepted(&pool, id, &accepted).await.unwrap();
+    assert_eq!(status_of(&pool, id).await, "sent");
+
+    // Later reports find the message by its sid alone.
+    let outcome = messages::apply_status_report(&pool, &report(None, MessageStatus::Delivered)).await.unwrap();
+    assert_eq!(outcome.message_id, Some(id));
+    assert!(outcome.applied);
+    let price: String = sqlx::query_scalar("SELECT price::text FROM sms_messages WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(price, "-0.00790");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_report_for_an_unknown_message_is_logged_not_lost(pool: PgPool) {
+    let outcome = messages::apply_status_report(&pool, &report(None, MessageStatus::Delivered)).await.unwrap();
+    assert_eq!(outcome.message_id, None);
+    assert!(!outcome.applied);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_status_event WHERE sms_message_id IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 1);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_failed_message_keeps_its_error_and_ignores_later_delivery(pool: PgPool) {
+    let id = outbound(&pool).await;
+    messages::record_failed(&pool, id, Some("21610"), "Attempt to send to unsubscribed recipient").await.unwrap();
+    messages::apply_status_report(&pool, &report(Some(id), MessageStatus::Delivered)).await.unwrap();
+    let (status, code): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error_code FROM sms_messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), code.as_deref()), ("failed", Some("21610")));
+}
