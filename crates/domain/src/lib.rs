@@ -6,6 +6,7 @@
 mod direction;
 mod phone;
 mod provider;
+mod receipt;
 pub mod segments;
 pub mod session;
 mod status;
@@ -13,4 +14,5 @@ mod status;
 pub use direction::Direction;
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use provider::{Provider, UnknownProvider};
+pub use receipt::SendReceipt;
 pub use status::{MessageStatus, UnknownStatus};

@@ -25,9 +25,8 @@ impl PhoneNumber {
             return Err(PhoneNumberError::Empty);
         }
         let digits = value.strip_prefix('+').ok_or(PhoneNumberError::NotE164)?;
-        let well_formed = (7..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
+        let well_formed =
+            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
         if !well_formed {
             return Err(PhoneNumberError::NotE164);
         }

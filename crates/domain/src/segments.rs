@@ -97,7 +97,10 @@ mod tests {
         assert_eq!(count(&digits(161)).segments, 2);
         assert_eq!(count(&digits(307)).segments, 3);
         // An extension character costs two septets.
-        assert_eq!(count(&format!("€{}", digits(158))), SegmentCount { encoding: Encoding::Gsm7, units: 160, segments: 1 });
+        assert_eq!(
+            count(&format!("€{}", digits(158))),
+            SegmentCount { encoding: Encoding::Gsm7, units: 160, segments: 1 }
+        );
         assert_eq!(count(&format!("€{}", digits(159))).segments, 2);
     }
 

@@ -21,10 +21,7 @@ pub struct Turn {
 /// The turns of the current session: the newest run of `turns` (oldest first) with no pause longer than
 /// `window` between neighbours.
 pub fn current(turns: &[Turn], window: TimeDelta) -> &[Turn] {
-    let start = turns
-        .windows(2)
-        .rposition(|pair| pair[1].at - pair[0].at > window)
-        .map_or(0, |gap| gap + 1);
+    let start = turns.windows(2).rposition(|pair| pair[1].at - pair[0].at > window).map_or(0, |gap| gap + 1);
     &turns[start..]
 }
 

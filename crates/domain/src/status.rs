@@ -67,10 +67,7 @@ impl MessageStatus {
     }
 
     pub fn parse(value: &str) -> Result<Self, UnknownStatus> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == value)
-            .ok_or_else(|| UnknownStatus(value.to_owned()))
+        Self::ALL.into_iter().find(|s| s.as_str() == value).ok_or_else(|| UnknownStatus(value.to_owned()))
     }
 
     /// How far along the lifecycle a status is. Statuses of equal rank are alternatives (delivered or
@@ -82,10 +79,9 @@ impl MessageStatus {
             MessageStatus::Sending => 2,
             MessageStatus::Sent => 3,
             MessageStatus::PartiallyDelivered => 4,
-            MessageStatus::Delivered
-            | MessageStatus::Undelivered
-            | MessageStatus::Failed
-            | MessageStatus::Canceled => 5,
+            MessageStatus::Delivered | MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled => {
+                5
+            }
             MessageStatus::Read => 6,
         }
     }

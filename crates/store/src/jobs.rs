@@ -117,18 +117,11 @@ pub async fn claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<Cl
 ///
 /// Fails with [`StoreError::LeaseLost`] when another worker took the job over; roll back then.
 pub async fn complete(db: impl PgExecutor<'_>, job: &ClaimedJob) -> Result<(), StoreError> {
-    let done = sqlx::query!(
-        "DELETE FROM job WHERE id = $1 AND attempts = $2 AND status = 'running'",
-        job.id,
-        job.attempt,
-    )
-    .execute(db)
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::LeaseLost(job.id))
-    }
+    let done =
+        sqlx::query!("DELETE FROM job WHERE id = $1 AND attempts = $2 AND status = 'running'", job.id, job.attempt,)
+            .execute(db)
+            .await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id)) }
 }
 
 /// Puts a failed job back on the queue, due again after `delay`.

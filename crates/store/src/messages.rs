@@ -1,7 +1,7 @@
 //! `sms_messages`: every text in and out, and the delivery reports about them (`sms_status_event`).
 
 use chrono::{DateTime, Utc};
-use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider};
+use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider, SendReceipt};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -214,23 +214,9 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
     .transpose()
 }
 
-/// What the provider said when it accepted a message.
-#[derive(Debug, Clone)]
-pub struct Accepted {
-    pub message_sid: String,
-    pub status: MessageStatus,
-    pub num_segments: Option<i32>,
-    /// A decimal number as the provider wrote it, such as `-0.00750`.
-    pub price: Option<String>,
-    pub price_unit: Option<String>,
-    pub date_created: Option<DateTime<Utc>>,
-    pub date_sent: Option<DateTime<Utc>>,
-    pub date_updated: Option<DateTime<Utc>>,
-}
-
 /// Records the provider's acceptance of an outbound message. The status moves only forward, so a delivery
 /// report that arrived first is kept.
-pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &Accepted) -> Result<(), StoreError> {
+pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &SendReceipt) -> Result<(), StoreError> {
     let before: Vec<&str> = predecessor_names(accepted.status);
     sqlx::query!(
         r#"

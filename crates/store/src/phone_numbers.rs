@@ -15,6 +15,12 @@ pub struct BusinessNumber {
     pub inbound_assistant_id: Option<Uuid>,
 }
 
+/// Serialises set-up of numbers across processes until the transaction ends.
+pub async fn lock_for_setup(db: impl PgExecutor<'_>) -> Result<(), StoreError> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('smsagent.phone_number.setup'))").execute(db).await?;
+    Ok(())
+}
+
 /// Finds a number and locks it for the rest of the transaction.
 pub async fn find_for_update(
     db: impl PgExecutor<'_>,

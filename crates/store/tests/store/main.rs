@@ -1,4 +1,6 @@
 //! Store tests against a real Postgres: each test gets a fresh, migrated database from `#[sqlx::test]`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod messages;
 mod queue;

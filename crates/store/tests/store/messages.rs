@@ -1,5 +1,5 @@
-use smsagent_domain::{MessageStatus, PhoneNumber, Provider};
-use smsagent_store::messages::{self, Accepted, NewInbound, NewOutbound, StatusReport};
+use smsagent_domain::{MessageStatus, PhoneNumber, Provider, SendReceipt};
+use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
 use smsagent_store::{PgPool, conversations};
 use uuid::Uuid;
 
@@ -84,7 +84,7 @@ async fn reports_out_of_order_end_at_the_furthest_status(pool: PgPool) {
 async fn a_report_that_beats_the_send_bookkeeping_is_kept(pool: PgPool) {
     let id = outbound(&pool).await;
     messages::apply_status_report(&pool, &report(Some(id), MessageStatus::Sent)).await.unwrap();
-    let accepted = Accepted {
+    let accepted = SendReceipt {
         message_sid: "SM00000000000000000000000000000001".into(),
         status: MessageStatus::Queued,
         num_segments: Some(1),

@@ -116,10 +116,8 @@ async fn a_buried_job_stays_visible_and_frees_its_key(pool: PgPool) {
     let claimed = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
     jobs::bury(&pool, &claimed, "credentials refused").await.unwrap();
 
-    let last_error: String = sqlx::query_scalar("SELECT last_error FROM job WHERE status = 'dead'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let last_error: String =
+        sqlx::query_scalar("SELECT last_error FROM job WHERE status = 'dead'").fetch_one(&pool).await.unwrap();
     assert_eq!(last_error, "credentials refused");
     assert_eq!(jobs::claim(&pool, LEASE).await.unwrap().unwrap().id, waiting);
 }
