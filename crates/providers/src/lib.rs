@@ -1,1 +1,11 @@
-//! placeholder
+//! The SMS providers smsagent speaks to.
+//!
+//! Each provider parses and authenticates what it sends us (webhooks) and implements [`SmsSender`] for
+//! what we send it. Everything crosses this boundary as `smsagent_domain` types.
+
+mod http;
+mod sender;
+pub mod simulator;
+pub mod twilio;
+
+pub use sender::{OutboundSms, SendError, SmsSender, parse_retry_after};

@@ -1,0 +1,111 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use smsagent_domain::{PhoneNumber, SendReceipt};
+
+/// A text to hand to a provider.
+#[derive(Debug, Clone)]
+pub struct OutboundSms {
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
+    pub body: String,
+    /// Where the provider should report delivery, when it reports by callback.
+    pub status_callback: Option<String>,
+}
+
+/// Why a provider did not take a message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// The provider refused this message for good: a bad number, an opted-out recipient. Retrying cannot help.
+    #[error("rejected ({code:?}): {message}")]
+    Rejected { code: Option<String>, message: String, opted_out: bool },
+    /// Worth another try later: rate limits, provider errors, timeouts.
+    #[error("temporary failure: {reason}")]
+    Transient { reason: String, retry_after: Option<Duration> },
+    /// Our credentials or settings are wrong; nothing will go out until a person fixes them.
+    #[error("provider refused our credentials or settings: {0}")]
+    Misconfigured(String),
+}
+
+impl SendError {
+    /// Classes a failed exchange by its HTTP status, as every provider's REST API means them.
+    pub(crate) fn from_status(
+        status: reqwest::StatusCode,
+        headers: &HeaderMap,
+        code: Option<String>,
+        message: String,
+        opted_out: bool,
+    ) -> Self {
+        match status.as_u16() {
+            401 | 403 | 404 => SendError::Misconfigured(format!("HTTP {status}: {message}")),
+            408 | 409 | 425 | 429 | 500..=599 => SendError::Transient {
+                reason: format!("HTTP {status}: {message}"),
+                retry_after: parse_retry_after(headers, Utc::now()),
+            },
+            _ => SendError::Rejected { code, message, opted_out },
+        }
+    }
+
+    /// A request that got no answer. After a timeout the provider may or may not have the message; like the
+    /// providers' official clients, we try again.
+    pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
+        SendError::Transient { reason: format!("no answer from the provider: {error}"), retry_after: None }
+    }
+}
+
+/// Reads `Retry-After` as seconds or as an HTTP date; `retry-after-ms` too, as Azure sends it.
+pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+    }
+    let value = header(RETRY_AFTER.as_str())?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&Utc) - now).to_std().ok().or(Some(Duration::ZERO))
+}
+
+/// Sends texts through one provider.
+#[async_trait]
+pub trait SmsSender: Send + Sync + std::fmt::Debug {
+    async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_in_seconds_dates_and_milliseconds() {
+        let now = DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_retry_after(&headers(&[("retry-after", "7")]), now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]), now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]), now),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:00:00 GMT")]), now),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        assert_eq!(parse_retry_after(&headers(&[("retry-after", "soon")]), now), None);
+        assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
+    }
+}

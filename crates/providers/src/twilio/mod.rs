@@ -1,0 +1,9 @@
+//! Twilio Programmable Messaging: signed form webhooks in, the Messages API out.
+
+mod messages_api;
+mod params;
+mod signature;
+
+pub use messages_api::{TwilioCredentials, TwilioSender};
+pub use params::{FormParams, InboundMessage, ParamError, StatusCallback};
+pub use signature::{SignatureValidator, sign};

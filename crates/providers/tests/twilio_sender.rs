@@ -1,0 +1,151 @@
+//! The Twilio sender against a mock Messages API that answers as the real one does (protocols.md §4).
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::json;
+use smsagent_domain::{MessageStatus, PhoneNumber};
+use smsagent_providers::twilio::{TwilioCredentials, TwilioSender};
+use smsagent_providers::{OutboundSms, SendError, SmsSender};
+use wiremock::matchers::{basic_auth, body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ACCOUNT: &str = "AC00000000000000000000000000000000";
+const MESSAGES: &str = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json";
+
+fn sender(server: &MockServer) -> TwilioSender {
+    let credentials = TwilioCredentials { account_sid: ACCOUNT.into(), auth_token: SecretString::from("secret-token") };
+    TwilioSender::new(credentials, &server.uri())
+}
+
+fn sms() -> OutboundSms {
+    OutboundSms {
+        from: PhoneNumber::parse("+15557654321").unwrap(),
+        to: PhoneNumber::parse("+15551234567").unwrap(),
+        body: "Hello & welcome".into(),
+        status_callback: Some("https://sms.example.com/api/v1/sms/status-callback?message_id=1".into()),
+    }
+}
+
+fn created() -> serde_json::Value {
+    json!({
+        "account_sid": ACCOUNT, "api_version": "2010-04-01", "body": "Hello & welcome",
+        "date_created": "Thu, 24 Aug 2023 05:01:45 +0000", "date_sent": null,
+        "date_updated": "Thu, 24 Aug 2023 05:01:45 +0000", "direction": "outbound-api",
+        "error_code": null, "error_message": null, "from": "+15557654321", "num_media": "0",
+        "num_segments": "1", "price": null, "price_unit": "USD",
+        "sid": "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "status": "queued", "to": "+15551234567"
+    })
+}
+
+fn error(status: u16, code: i64, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status
+    }))
+}
+
+#[tokio::test]
+async fn a_message_is_posted_as_twilio_expects_and_its_receipt_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES))
+        .and(basic_auth(ACCOUNT, "secret-token"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string_contains("To=%2B15551234567"))
+        .and(body_string_contains("From=%2B15557654321"))
+        .and(body_string_contains("Body=Hello+%26+welcome"))
+        .and(body_string_contains(
+            "StatusCallback=https%3A%2F%2Fsms.example.com%2Fapi%2Fv1%2Fsms%2Fstatus-callback%3Fmessage_id%3D1",
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(created()))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let receipt = sender(&server).send(&sms()).await.unwrap();
+    assert_eq!(receipt.message_sid, "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(receipt.status, MessageStatus::Queued);
+    assert_eq!(receipt.num_segments, Some(1));
+    assert_eq!(receipt.date_created.unwrap().to_rfc3339(), "2023-08-24T05:01:45+00:00");
+    assert_eq!(receipt.date_sent, None);
+}
+
+#[tokio::test]
+async fn an_opted_out_recipient_is_a_final_rejection() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(error(400, 21610, "Attempt to send to unsubscribed recipient"))
+        .mount(&server)
+        .await;
+    let err = sender(&server).send(&sms()).await.unwrap_err();
+    assert_eq!(
+        err,
+        SendError::Rejected {
+            code: Some("21610".into()),
+            message: "Attempt to send to unsubscribed recipient".into(),
+            opted_out: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_bad_number_is_rejected_without_opting_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(error(400, 21211, "The 'To' number 5551234567 is not a valid phone number."))
+        .mount(&server)
+        .await;
+    let err = sender(&server).send(&sms()).await.unwrap_err();
+    assert!(
+        matches!(err, SendError::Rejected { ref code, opted_out: false, .. } if code.as_deref() == Some("21211")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_are_worth_retrying() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(error(429, 20429, "Too Many Requests").insert_header("Retry-After", "3"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream down"))
+        .mount(&server)
+        .await;
+
+    let limited = sender(&server).send(&sms()).await.unwrap_err();
+    assert!(
+        matches!(limited, SendError::Transient { retry_after: Some(d), .. } if d == Duration::from_secs(3)),
+        "{limited:?}"
+    );
+    let down = sender(&server).send(&sms()).await.unwrap_err();
+    assert!(
+        matches!(down, SendError::Transient { retry_after: None, ref reason } if reason.contains("upstream down")),
+        "{down:?}"
+    );
+}
+
+#[tokio::test]
+async fn refused_credentials_are_a_configuration_problem() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(error(401, 20003, "Authentication Error - invalid username"))
+        .mount(&server)
+        .await;
+    let err = sender(&server).send(&sms()).await.unwrap_err();
+    assert!(matches!(err, SendError::Misconfigured(ref m) if m.contains("Authentication Error")), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_worth_retrying() {
+    // A port nothing listens on (wiremock keeps dropped servers alive in a pool, so free one by hand).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let uri = format!("http://127.0.0.1:{port}");
+    let credentials = TwilioCredentials { account_sid: ACCOUNT.into(), auth_token: SecretString::from("t") };
+    let err = TwilioSender::new(credentials, &uri).send(&sms()).await.unwrap_err();
+    assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
+}
