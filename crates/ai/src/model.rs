@@ -1,0 +1,50 @@
+use async_trait::async_trait;
+
+/// No reply is ever longer than this many completion tokens: about 400 characters, three SMS segments.
+pub const MAX_REPLY_TOKENS: u32 = 100;
+
+/// Who said a line of the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    /// The contact texting in.
+    Contact,
+    /// The business: the assistant or an operator.
+    Business,
+}
+
+/// One message of the conversation, as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatTurn {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+/// What to reply to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub system_prompt: String,
+    /// Oldest first; the last turn is the text being answered.
+    pub history: Vec<ChatTurn>,
+    /// Capped at [`MAX_REPLY_TOKENS`] whatever is asked.
+    pub max_tokens: u32,
+    /// The model to use instead of the configured default.
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+}
+
+/// Why a model gave no reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// Rate limits, timeouts, server errors: asking again later may work.
+    #[error("the model is unavailable for now: {0}")]
+    Transient(String),
+    /// Refused credentials, an unknown model, an empty answer: asking again will not help.
+    #[error("the model failed: {0}")]
+    Failed(String),
+}
+
+/// Something that words replies.
+#[async_trait]
+pub trait ChatModel: Send + Sync + std::fmt::Debug {
+    async fn reply(&self, request: &ChatRequest) -> Result<String, ChatError>;
+}

@@ -1,0 +1,116 @@
+//! The OpenAI chat model against a mock chat-completions API that answers as the real one does
+//! (protocols.md §9).
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use smsagent_ai::{ChatError, ChatModel, ChatRequest, ChatTurn, OpenAiChat, OpenAiSettings, Speaker};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn model(server: &MockServer) -> OpenAiChat {
+    OpenAiChat::new(OpenAiSettings {
+        api_key: SecretString::from("sk-test"),
+        base_url: format!("{}/v1", server.uri()),
+        model: "gpt-4o-mini".into(),
+        timeout: Duration::from_secs(10),
+    })
+}
+
+fn completion(content: &str) -> Value {
+    json!({
+        "id": "chatcmpl-abc123", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": null},
+                     "logprobs": null, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 82, "completion_tokens": 17, "total_tokens": 99}
+    })
+}
+
+fn request(max_tokens: u32) -> ChatRequest {
+    ChatRequest {
+        system_prompt: "You are a leasing assistant.".into(),
+        history: vec![
+            ChatTurn { speaker: Speaker::Contact, text: "Hi".into() },
+            ChatTurn { speaker: Speaker::Business, text: "Hello! How can I help?".into() },
+            ChatTurn { speaker: Speaker::Contact, text: "Is the flat still free?".into() },
+        ],
+        max_tokens,
+        model: None,
+        temperature: None,
+    }
+}
+
+#[tokio::test]
+async fn the_request_carries_the_prompt_the_history_in_order_and_the_cap() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", "Bearer sk-test"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion("  Yes, it is!  ")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // Asking for more than the cap still sends the cap.
+    let reply = model(&server).reply(&request(500)).await.unwrap();
+    assert_eq!(reply, "Yes, it is!");
+
+    let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
+    assert_eq!(sent["model"], "gpt-4o-mini");
+    assert_eq!(sent["max_completion_tokens"], 100);
+    assert_eq!(
+        sent["messages"],
+        json!([
+            {"role": "system", "content": "You are a leasing assistant."},
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello! How can I help?"},
+            {"role": "user", "content": "Is the flat still free?"}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_that_persists_is_transient() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"message": "Rate limit reached. Please try again in 1s.", "type": "requests", "param": null, "code": "rate_limit_exceeded"}});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(body))
+        .mount(&server)
+        .await;
+    let err = model(&server).reply(&request(100)).await.unwrap_err();
+    assert!(matches!(err, ChatError::Transient(ref m) if m.contains("429")), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_exhausted_quota_is_not_worth_retrying() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = model(&server).reply(&request(100)).await.unwrap_err();
+    assert!(matches!(err, ChatError::Failed(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn refused_credentials_and_empty_answers_fail() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(body))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion("")))
+        .mount(&server)
+        .await;
+
+    assert!(matches!(model(&server).reply(&request(100)).await, Err(ChatError::Failed(ref m)) if m.contains("401")));
+    assert!(matches!(model(&server).reply(&request(100)).await, Err(ChatError::Failed(ref m)) if m.contains("empty")));
+}
