@@ -1,1 +1,16 @@
-//! placeholder
+//! The smsagent service: HTTP handlers, the background worker, and their wiring.
+
+pub mod bootstrap;
+pub mod error;
+pub mod ingest;
+pub mod jobs;
+pub mod routes;
+pub mod settings;
+mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod worker;
+
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,0 +1,47 @@
+//! Single-number deployments: with PHONE_NUMBER set, start-up makes sure that number exists and is answered
+//! by an assistant, so no API call is needed before the first text.
+
+use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_store::assistants::{self, NewAssistant};
+use smsagent_store::{PgPool, StoreError, phone_numbers};
+use tracing::info;
+
+pub const DEFAULT_ASSISTANT_NAME: &str = "Default assistant";
+
+pub const DEFAULT_FIRST_SMS: &str = "Hi, thanks for your message! I'm an automated assistant and I'm happy to help. What can I do for you? Reply STOP to opt out.";
+
+pub const DEFAULT_SMS_PROMPT: &str = "You are a friendly assistant answering text messages for a business. \
+Reply in plain text, in one or two short sentences (under 300 characters): no emoji, no markdown, no links unless asked. \
+Answer in the language the person writes in. If you do not know something, say so and offer to have a person follow up.";
+
+/// Registers `number` with `provider` and, when nobody answers it yet, a default assistant.
+pub async fn ensure_phone_number(pool: &PgPool, number: &PhoneNumber, provider: Provider) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    // Several instances may start at once; one registers the number, the others find it.
+    phone_numbers::lock_for_setup(&mut *tx).await?;
+    let existing = phone_numbers::find_for_update(&mut *tx, number).await?;
+    let assistant_id = match existing.as_ref().and_then(|n| n.inbound_assistant_id) {
+        Some(id) => id,
+        None => {
+            let default = NewAssistant {
+                name: DEFAULT_ASSISTANT_NAME,
+                first_sms: DEFAULT_FIRST_SMS,
+                sms_prompt: DEFAULT_SMS_PROMPT,
+            };
+            assistants::insert(&mut *tx, &default).await?
+        }
+    };
+    match existing {
+        None => {
+            phone_numbers::insert(&mut *tx, number, provider, Some(assistant_id)).await?;
+            info!(number = number.masked(), %provider, "registered PHONE_NUMBER with the default assistant");
+        }
+        Some(found) if found.provider != provider || found.inbound_assistant_id != Some(assistant_id) => {
+            phone_numbers::update(&mut *tx, found.id, provider, Some(assistant_id)).await?;
+            info!(number = number.masked(), %provider, "updated PHONE_NUMBER");
+        }
+        Some(_) => {}
+    }
+    tx.commit().await?;
+    Ok(())
+}

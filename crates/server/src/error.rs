@@ -1,0 +1,59 @@
+//! The one place errors become HTTP answers: `{"error": {"code", "message"}}`. A 4xx says what was wrong;
+//! a 5xx says nothing about the cause, which goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    #[source]
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), cause: None }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// A failure of ours; the caller learns only that it happened.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal_error",
+            message: "something went wrong on our side; it has been logged".into(),
+            cause: Some(cause.into()),
+        }
+    }
+}
+
+impl From<smsagent_store::StoreError> for ApiError {
+    fn from(error: smsagent_store::StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        HttpResponse::build(self.status).json(json!({"error": {"code": self.code, "message": self.message}}))
+    }
+}

@@ -1,0 +1,56 @@
+//! Storing a text that arrived: the one transaction every channel's webhook goes through.
+//!
+//! The conversation is created or touched, the message stored, and the reply queued, all or nothing. The
+//! provider's message id is unique, so a webhook delivered twice stores nothing the second time and queues
+//! no second reply. No model or provider is called here: the webhook answers at once.
+
+use smsagent_store::messages::{self, NewInbound};
+use smsagent_store::{PgPool, StoreError, conversations};
+use tracing::{info, warn};
+use uuid::Uuid;
+
+use crate::jobs::{Job, Queue};
+
+/// What became of an arriving text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// Already stored: a retried webhook. Nothing was done.
+    Duplicate,
+    Stored {
+        message_id: Uuid,
+        conversation_id: Uuid,
+        reply_queued: bool,
+    },
+}
+
+pub async fn ingest(pool: &PgPool, queue: &Queue, text: &NewInbound<'_>) -> Result<Ingested, StoreError> {
+    let mut tx = pool.begin().await?;
+    let conversation = conversations::touch_for_inbound(&mut *tx, text.to, text.from).await?;
+    let Some(message_id) = messages::insert_inbound(&mut *tx, conversation.id, text).await? else {
+        tx.rollback().await?;
+        info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");
+        return Ok(Ingested::Duplicate);
+    };
+
+    let reply_queued = conversation.assistant_id.is_some() && !conversation.paused;
+    if reply_queued {
+        let job = Job::GenerateReply { conversation_id: conversation.id, inbound_message_id: message_id };
+        queue.push(&mut *tx, &job).await?;
+    }
+    tx.commit().await?;
+
+    if reply_queued {
+        queue.wake();
+    } else if conversation.assistant_id.is_none() {
+        warn!(to = text.to.masked(), %message_id, "no assistant answers this number: text stored, no reply");
+    }
+    info!(
+        provider = %text.provider,
+        %message_id,
+        conversation_id = %conversation.id,
+        from = text.from.masked(),
+        reply_queued,
+        "text received"
+    );
+    Ok(Ingested::Stored { message_id, conversation_id: conversation.id, reply_queued })
+}

@@ -1,0 +1,100 @@
+//! The background work smsagent does, and the handle that queues it.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use smsagent_store::StoreError;
+use smsagent_store::jobs::{self, NewJob};
+use sqlx::PgExecutor;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// A unit of background work. Every job belongs to a conversation, and a conversation's jobs run one at a
+/// time, so replies never race each other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Job {
+    /// Answer a text a contact sent.
+    GenerateReply { conversation_id: Uuid, inbound_message_id: Uuid },
+    /// Hand a stored outbound text to its provider.
+    SendMessage { conversation_id: Uuid, message_id: Uuid },
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::GenerateReply { .. } => "generate_reply",
+            Job::SendMessage { .. } => "send_message",
+        }
+    }
+
+    fn conversation_id(&self) -> Uuid {
+        match self {
+            Job::GenerateReply { conversation_id, .. } | Job::SendMessage { conversation_id, .. } => *conversation_id,
+        }
+    }
+
+    /// Reads a job back from its queue row.
+    pub fn from_row(kind: &str, payload: &Value) -> Result<Job, serde_json::Error> {
+        serde_json::from_value(json!({"kind": kind, "payload": payload}))
+    }
+
+    fn to_row(&self, max_attempts: i32) -> NewJob {
+        let mut tagged = serde_json::to_value(self).unwrap_or_default();
+        NewJob {
+            kind: self.kind(),
+            payload: tagged["payload"].take(),
+            concurrency_key: Some(self.conversation_id().to_string()),
+            max_attempts,
+            run_at: None,
+        }
+    }
+}
+
+/// Puts jobs on the durable queue and wakes this process's idle worker.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    max_attempts: i32,
+    wake: Arc<Notify>,
+}
+
+impl Queue {
+    pub fn new(max_attempts: i32) -> Self {
+        Queue { max_attempts, wake: Arc::new(Notify::new()) }
+    }
+
+    /// Queues a job; call it inside the transaction that makes the job necessary.
+    pub async fn push(&self, db: impl PgExecutor<'_>, job: &Job) -> Result<Uuid, StoreError> {
+        jobs::enqueue(db, &job.to_row(self.max_attempts)).await
+    }
+
+    /// Tells an idle worker that work is waiting. Call it after the queuing transaction commits; workers in
+    /// other processes find the job when they next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when [`Queue::wake`] is called (or was called while nobody waited).
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_survives_the_queue_row() {
+        let jobs = [
+            Job::GenerateReply { conversation_id: Uuid::now_v7(), inbound_message_id: Uuid::now_v7() },
+            Job::SendMessage { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
+        ];
+        for job in jobs {
+            let row = job.to_row(3);
+            assert_eq!(row.concurrency_key, Some(job.conversation_id().to_string()));
+            assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);
+        }
+    }
+}

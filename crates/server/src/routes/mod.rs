@@ -1,0 +1,34 @@
+//! The HTTP surface.
+
+mod health;
+mod twilio;
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::ApiError;
+
+/// Where Twilio reports delivery of what we send; the message's id rides in the query.
+pub const STATUS_CALLBACK_PATH: &str = "/api/v1/sms/status-callback";
+
+/// Largest webhook body accepted (Twilio's are a few kilobytes).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .route("/", web::get().to(health::root))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz));
+    // The first path is ours; the others are the ones the systems we replace used, kept so their Twilio
+    // numbers need no reconfiguration.
+    for path in ["/api/v1/sms/webhook", "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
+        cfg.route(path, web::post().to(twilio::inbound));
+    }
+    for path in [STATUS_CALLBACK_PATH, "/api/v1/twilio/sms/status-callback"] {
+        cfg.route(path, web::post().to(twilio::status_callback));
+    }
+}
+
+/// Answers requests to unknown paths in the same error shape as everything else.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint"))
+}

@@ -1,0 +1,170 @@
+//! Wiring: from settings and a database pool to a running service.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpServer, web};
+use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings};
+use smsagent_domain::Provider;
+use smsagent_providers::twilio::{SignatureValidator, TwilioCredentials, TwilioSender};
+use secrecy::ExposeSecret;
+use smsagent_store::PgPool;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use tokio_util::sync::CancellationToken;
+
+use crate::jobs::Queue;
+use crate::routes::{self, STATUS_CALLBACK_PATH};
+use crate::settings::Settings;
+use crate::state::{AppState, TwilioWebhooks};
+use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
+use crate::{bootstrap, shutdown};
+
+/// Opens the pool the service runs on.
+pub async fn connect(settings: &Settings) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(settings.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(settings.database_url.expose_secret())
+        .await
+}
+
+/// Creates the database when it does not exist yet, then applies the migrations.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let url = settings.database_url.expose_secret();
+    if !Postgres::database_exists(url).await? {
+        Postgres::create_database(url).await?;
+        tracing::info!("database created");
+    }
+    let pool = connect(settings).await?;
+    smsagent_store::MIGRATOR.run(&pool).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// The HTTP server and the worker, built and bound but not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: Worker,
+    worker_concurrency: usize,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Binds HOST:PORT (port 0 picks a free port), wires providers and model, and registers PHONE_NUMBER.
+    pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let queue = Queue::new(settings.job_max_attempts);
+        if let Some(number) = &settings.phone_number {
+            let provider = if settings.twilio_configured() { Provider::Twilio } else { Provider::Simulator };
+            bootstrap::ensure_phone_number(&pool, number, provider).await?;
+        }
+        let worker = build_worker(&settings, pool.clone(), queue.clone());
+
+        let twilio =
+            settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
+                TwilioWebhooks { validator: SignatureValidator::new(token), public_base_url }
+            });
+        let state = web::Data::new(AppState { pool, queue, twilio });
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                // Path only: query strings can carry secrets and ids.
+                .wrap(
+                    Logger::new(r#"%{r}a "%{METHOD}xi %U" %s %b %Dms"#)
+                        .custom_request_replace("METHOD", |req| req.method().to_string()),
+                )
+                .app_data(state.clone())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.http_workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(port, "listening");
+        Ok(Application { port, server: server.run(), worker, worker_concurrency: settings.worker_concurrency })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The worker, to drive by hand (tests) alongside or instead of the running one.
+    pub fn worker(&self) -> Worker {
+        self.worker.clone()
+    }
+
+    /// Serves HTTP and runs the worker until SIGINT or SIGTERM; the worker finishes the jobs in hand.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let worker = {
+            let (worker, stop) = (self.worker.clone(), stop.clone());
+            tokio::spawn(async move { worker.run(self.worker_concurrency, stop).await })
+        };
+        let served = self.server.await;
+        stop.cancel();
+        worker.await?;
+        Ok(served?)
+    }
+}
+
+/// Runs only the worker (`smsagent worker`) until SIGINT or SIGTERM.
+pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
+    settings.validate()?;
+    let worker = build_worker(&settings, pool, Queue::new(settings.job_max_attempts));
+    let stop = CancellationToken::new();
+    let waiter = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            shutdown::signal().await;
+            stop.cancel();
+        })
+    };
+    tracing::info!(concurrency = settings.worker_concurrency, "worker started");
+    worker.run(settings.worker_concurrency.max(1), stop).await;
+    waiter.abort();
+    Ok(())
+}
+
+fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
+    let twilio =
+        settings.twilio_account_sid.clone().zip(settings.twilio_auth_token.clone()).map(|(account_sid, auth_token)| {
+            TwilioSender::new(TwilioCredentials { account_sid, auth_token }, &settings.twilio_api_base)
+        });
+    let model: Arc<dyn ChatModel> = match &settings.openai_api_key {
+        Some(api_key) => Arc::new(OpenAiChat::new(OpenAiSettings {
+            api_key: api_key.clone(),
+            base_url: settings.openai_base_url.clone(),
+            model: settings.openai_model.clone(),
+            timeout: Duration::from_secs(settings.openai_timeout_seconds),
+        })),
+        None => {
+            tracing::warn!("OPENAI_API_KEY is not set: the offline assistant answers");
+            Arc::new(OfflineModel)
+        }
+    };
+    Worker::new(WorkerDeps {
+        pool,
+        queue,
+        senders: Senders { twilio, ..Senders::default() },
+        model,
+        status_callback_url: settings.public_base_url.as_ref().map(|base| format!("{base}{STATUS_CALLBACK_PATH}")),
+        lease: settings.job_lease(),
+        retry: RetryPolicy {
+            base: Duration::from_millis(settings.job_retry_base_ms),
+            max: Duration::from_secs(settings.job_retry_max_seconds),
+        },
+        poll: Duration::from_millis(settings.worker_poll_ms),
+    })
+}

@@ -1,0 +1,196 @@
+//! The worker: runs queued jobs, several at a time, until told to stop.
+//!
+//! Each loop claims one due job (see `smsagent_store::jobs`), runs it, and records the outcome: done (the
+//! handler completed it with its effects), retried later with backoff, or left dead. An idle loop sleeps
+//! until this process queues work or the poll interval passes (for work queued by other processes and for
+//! retries coming due).
+
+mod reply;
+mod retry;
+mod send;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use smsagent_ai::ChatModel;
+use smsagent_domain::Provider;
+use smsagent_providers::simulator::SimulatorSender;
+use smsagent_providers::twilio::TwilioSender;
+use smsagent_providers::{SendError, SmsSender};
+use smsagent_store::jobs::{self, ClaimedJob};
+use smsagent_store::{PgPool, StoreError};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, error, info_span, warn};
+
+pub use retry::RetryPolicy;
+
+use crate::jobs::{Job, Queue};
+
+/// Everything the jobs need.
+#[derive(Debug)]
+pub struct WorkerDeps {
+    pub pool: PgPool,
+    pub queue: Queue,
+    pub senders: Senders,
+    pub model: Arc<dyn ChatModel>,
+    /// Where providers report delivery: PUBLIC_BASE_URL plus the callback path. `None` without one.
+    pub status_callback_url: Option<String>,
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+    pub poll: Duration,
+}
+
+/// The senders for each provider this deployment can use.
+#[derive(Debug, Default)]
+pub struct Senders {
+    pub twilio: Option<TwilioSender>,
+    pub simulator: SimulatorSender,
+}
+
+impl Senders {
+    fn get(&self, provider: Provider) -> Result<&dyn SmsSender, SendError> {
+        match provider {
+            Provider::Twilio => self.twilio.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| {
+                SendError::Misconfigured("the number is a Twilio number but Twilio is not configured".into())
+            }),
+            Provider::Simulator => Ok(&self.simulator),
+            Provider::Acs => Err(SendError::Misconfigured("Azure Communication Services is not supported yet".into())),
+        }
+    }
+}
+
+/// Why a job did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Try again later (after `retry_after` at least, when the other side said so).
+    #[error("{reason}")]
+    Retry { reason: String, retry_after: Option<Duration> },
+    /// Trying again cannot help.
+    #[error("{0}")]
+    Fatal(String),
+    /// Another worker took the job over after this one's lease ran out.
+    #[error("the job's lease ran out")]
+    LeaseLost,
+}
+
+impl From<StoreError> for JobError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::LeaseLost(_) => JobError::LeaseLost,
+            StoreError::Corrupt(_) => JobError::Fatal(error.to_string()),
+            StoreError::Database(_) => JobError::Retry { reason: error.to_string(), retry_after: None },
+        }
+    }
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
+/// A cheap handle on the worker; clones share everything.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    deps: Arc<WorkerDeps>,
+}
+
+impl Worker {
+    pub fn new(deps: WorkerDeps) -> Self {
+        Worker { deps: Arc::new(deps) }
+    }
+
+    /// Runs `concurrency` job loops until `shutdown` is cancelled. Jobs in hand are finished first.
+    pub async fn run(&self, concurrency: usize, shutdown: CancellationToken) {
+        let mut loops = JoinSet::new();
+        for _ in 0..concurrency {
+            let worker = self.clone();
+            let shutdown = shutdown.clone();
+            loops.spawn(async move { worker.job_loop(shutdown).await });
+        }
+        while loops.join_next().await.is_some() {}
+    }
+
+    async fn job_loop(&self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let idle = match self.run_once().await {
+                Ok(ran) => !ran,
+                Err(e) => {
+                    error!(error = %e, "cannot claim jobs");
+                    true
+                }
+            };
+            if idle {
+                if let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
+                    error!(error = %e, "cannot sweep abandoned jobs");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    _ = self.deps.queue.woken() => {}
+                    _ = tokio::time::sleep(self.deps.poll) => {}
+                }
+            }
+        }
+    }
+
+    /// Claims and runs one due job. Returns whether there was one.
+    pub async fn run_once(&self) -> Result<bool, StoreError> {
+        let Some(claimed) = jobs::claim(&self.deps.pool, self.deps.lease).await? else {
+            return Ok(false);
+        };
+        let span = info_span!("job", job_id = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt);
+        self.execute(claimed).instrument(span).await;
+        Ok(true)
+    }
+
+    /// Runs jobs until none is due. Returns how many ran.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while self.run_once().await? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    async fn execute(&self, claimed: ClaimedJob) {
+        let outcome = match Job::from_row(&claimed.kind, &claimed.payload) {
+            Ok(Job::GenerateReply { inbound_message_id, .. }) => {
+                reply::generate_reply(&self.deps, &claimed, inbound_message_id).await
+            }
+            Ok(Job::SendMessage { message_id, .. }) => send::send_message(&self.deps, &claimed, message_id).await,
+            Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
+        };
+        let pool = &self.deps.pool;
+        let recorded = match outcome {
+            Ok(()) => Ok(()),
+            Err(JobError::Retry { reason, retry_after }) if !claimed.is_last_attempt() => {
+                let delay = self.deps.retry.delay(claimed.attempt, retry_after);
+                warn!(%reason, delay_ms = delay.as_millis() as u64, "job failed; it will be retried");
+                jobs::retry_later(pool, &claimed, delay, &reason).await
+            }
+            Err(JobError::Retry { reason, .. }) => {
+                error!(%reason, "job failed on its last attempt; it is left dead");
+                jobs::bury(pool, &claimed, &format!("gave up after {} attempts: {reason}", claimed.attempt)).await
+            }
+            Err(JobError::Fatal(reason)) => {
+                error!(%reason, "job failed for good; it is left dead");
+                jobs::bury(pool, &claimed, &reason).await
+            }
+            Err(JobError::LeaseLost) => {
+                warn!("the job's lease ran out and another worker took it over");
+                Ok(())
+            }
+        };
+        if let Err(e) = recorded {
+            error!(error = %e, "cannot record the job's outcome; it will run again when its lease ends");
+        }
+    }
+}
+
+/// Finishes a job that has nothing (more) to do.
+async fn skip(pool: &PgPool, job: &ClaimedJob, why: &'static str) -> Result<(), JobError> {
+    jobs::complete(pool, job).await?;
+    tracing::info!(why, "nothing to do");
+    Ok(())
+}
