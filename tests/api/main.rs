@@ -1,1 +1,12 @@
+//! The black-box suite: the real service on a loopback port over HTTP, a fresh real Postgres database per
+//! test (`#[sqlx::test]`), and wiremock servers that answer as Twilio and OpenAI do.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod helpers;
+
+mod health;
+mod reply_loop;
+mod status_callbacks;
+mod twilio_webhook;
+mod worker;

@@ -1,0 +1,340 @@
+//! Spawning the app and talking to it as Twilio would.
+
+use std::future::Future;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use smsagent_domain::PhoneNumber;
+use smsagent_providers::twilio::{FormParams, sign};
+use smsagent_server::worker::Worker;
+use smsagent_server::{Application, Settings};
+use sqlx::PgPool;
+use uuid::Uuid;
+use wiremock::matchers::{basic_auth, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+pub const AUTH_TOKEN: &str = "test-auth-token";
+/// The address Twilio calls. The app listens on 127.0.0.1, as it would behind a TLS-terminating proxy.
+pub const PUBLIC_BASE_URL: &str = "https://sms.example.test";
+pub const BUSINESS: &str = "+15557654321";
+pub const CONTACT: &str = "+15551234567";
+pub const WEBHOOK: &str = "/api/v1/sms/webhook";
+pub const STATUS_CALLBACK: &str = "/api/v1/sms/status-callback";
+pub const MESSAGES_API: &str = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json";
+pub const FIRST_SMS: &str = smsagent_server::bootstrap::DEFAULT_FIRST_SMS;
+
+/// How to build an app for a test.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Job loops running in the background (0: drive the worker by hand).
+    pub workers: usize,
+    pub openai: bool,
+    pub twilio: bool,
+    pub lease_seconds: u64,
+    /// Register BUSINESS as PHONE_NUMBER at start-up.
+    pub phone_number: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { workers: 2, openai: true, twilio: true, lease_seconds: 30, phone_number: true }
+    }
+}
+
+/// The service running on a loopback port, with its mocks.
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub twilio: MockServer,
+    pub openai: MockServer,
+    pub worker: Worker,
+    options: Options,
+    http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        Self::spawn_with(pool, Options::default()).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
+        let twilio = MockServer::start().await;
+        let openai = MockServer::start().await;
+        let (address, worker) = start(settings(&twilio.uri(), &openai.uri(), &options), pool.clone()).await;
+        TestApp { address, pool, twilio, openai, worker, options, http: reqwest::Client::new() }
+    }
+
+    /// Another instance of the service on the same database and mocks, as a second process would be.
+    pub async fn spawn_sibling(&self, options: Options) -> (String, Worker) {
+        start(
+            settings(&self.twilio.uri(), &self.openai.uri(), &Options { twilio: self.options.twilio, ..options }),
+            self.pool.clone(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.address)).send().await.expect("request failed")
+    }
+
+    /// Posts form `params` to `path_and_query` with the signature Twilio would compute for the public URL.
+    pub async fn post_signed(&self, path_and_query: &str, params: &FormParams) -> reqwest::Response {
+        let signature = sign(AUTH_TOKEN, &format!("{PUBLIC_BASE_URL}{path_and_query}"), params);
+        self.post_form(path_and_query, params, Some(&signature)).await
+    }
+
+    pub async fn post_form(
+        &self,
+        path_and_query: &str,
+        params: &FormParams,
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path_and_query}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(params.encode());
+        if let Some(signature) = signature {
+            request = request.header("X-Twilio-Signature", signature);
+        }
+        request.send().await.expect("request failed")
+    }
+
+    /// A contact texts the business, as Twilio delivers it.
+    pub async fn text(&self, sid: &str, from: &str, body: &str) -> reqwest::Response {
+        self.post_signed(WEBHOOK, &inbound(sid, from, body)).await
+    }
+
+    /// Twilio accepts every message, as the real API does with valid credentials.
+    pub async fn twilio_accepts(&self) {
+        mount_twilio(&self.twilio, None).await;
+    }
+
+    /// The chat model answers every request with `reply`.
+    pub async fn model_replies(&self, reply: &str) {
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(chat_completion(reply))
+            .mount(&self.openai)
+            .await;
+    }
+
+    /// The messages Twilio was asked to send, in order.
+    pub async fn twilio_sends(&self) -> Vec<FormParams> {
+        requests_to(&self.twilio, MESSAGES_API).await.iter().map(|r| FormParams::parse(&r.body)).collect()
+    }
+
+    /// The chat completion requests the model received, in order.
+    pub async fn model_requests(&self) -> Vec<Value> {
+        requests_to(&self.openai, "/v1/chat/completions").await.iter().map(|r| r.body_json().unwrap()).collect()
+    }
+
+    /// Every stored message, oldest first.
+    pub async fn messages(&self) -> Vec<StoredMessage> {
+        sqlx::query_as(
+            "SELECT id, direction, from_number, to_number, body, status, message_sid, error_code, reply_to_message_id
+             FROM sms_messages ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    pub async fn outbound(&self) -> Vec<StoredMessage> {
+        self.messages().await.into_iter().filter(|m| m.direction == "outbound").collect()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Waits until every queued job has run (or died), and the messages they sent have been handed over.
+    pub async fn settle(&self) {
+        wait_for("the job queue to empty", || async {
+            self.count("SELECT count(*) FROM job WHERE status <> 'dead'").await == 0
+        })
+        .await;
+    }
+}
+
+/// A row of `sms_messages`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredMessage {
+    pub id: Uuid,
+    pub direction: String,
+    pub from_number: String,
+    pub to_number: String,
+    pub body: String,
+    pub status: String,
+    pub message_sid: Option<String>,
+    pub error_code: Option<String>,
+    pub reply_to_message_id: Option<Uuid>,
+}
+
+fn settings(twilio_uri: &str, openai_uri: &str, options: &Options) -> Settings {
+    Settings {
+        // The pool is handed in; this is never dialled.
+        database_url: SecretString::from("postgres://unused"),
+        database_max_connections: 5,
+        host: "127.0.0.1".into(),
+        port: 0,
+        http_workers: Some(1),
+        public_base_url: Some(PUBLIC_BASE_URL.into()),
+        twilio_account_sid: options.twilio.then(|| ACCOUNT_SID.into()),
+        twilio_auth_token: options.twilio.then(|| SecretString::from(AUTH_TOKEN)),
+        twilio_api_base: twilio_uri.into(),
+        openai_api_key: options.openai.then(|| SecretString::from("sk-test")),
+        openai_base_url: format!("{openai_uri}/v1"),
+        openai_model: "gpt-4o-mini".into(),
+        openai_timeout_seconds: 5,
+        phone_number: options.phone_number.then(|| PhoneNumber::parse(BUSINESS).unwrap()),
+        worker_concurrency: options.workers,
+        worker_poll_ms: 50,
+        job_lease_seconds: options.lease_seconds,
+        job_max_attempts: 4,
+        job_retry_base_ms: 20,
+        job_retry_max_seconds: 1,
+        log_format: "text".into(),
+    }
+}
+
+async fn start(settings: Settings, pool: PgPool) -> (String, Worker) {
+    let app = Application::build(settings, pool).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let worker = app.worker();
+    tokio::spawn(app.run_until_stopped());
+    (address, worker)
+}
+
+/// An inbound text as Twilio posts it, with the fields real payloads carry.
+pub fn inbound(sid: &str, from: &str, body: &str) -> FormParams {
+    FormParams::from_pairs([
+        ("ToCountry", "US"),
+        ("ToState", "CA"),
+        ("SmsMessageSid", sid),
+        ("NumMedia", "0"),
+        ("ToCity", ""),
+        ("FromZip", ""),
+        ("SmsSid", sid),
+        ("FromState", "CA"),
+        ("SmsStatus", "received"),
+        ("FromCity", ""),
+        ("Body", body),
+        ("FromCountry", "US"),
+        ("To", BUSINESS),
+        ("ToZip", ""),
+        ("NumSegments", "1"),
+        ("MessageSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", from),
+        ("ApiVersion", "2010-04-01"),
+    ])
+}
+
+/// A delivery report as Twilio posts it.
+pub fn status_report(sid: &str, status: &str, error_code: Option<&str>) -> FormParams {
+    let mut params = FormParams::from_pairs([
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", BUSINESS),
+        ("To", CONTACT),
+        ("MessageStatus", status),
+        ("SmsStatus", status),
+        ("ApiVersion", "2010-04-01"),
+    ]);
+    if let Some(code) = error_code {
+        params.push("ErrorCode", code);
+    }
+    params
+}
+
+/// A message SID in Twilio's shape, unique per call.
+pub fn sid() -> String {
+    format!("SM{}", Uuid::now_v7().simple())
+}
+
+/// Mounts Twilio's Messages API: right credentials get 201 and a message resource; `first` answers first,
+/// once, when given.
+pub async fn mount_twilio(server: &MockServer, first: Option<ResponseTemplate>) {
+    if let Some(response) = first {
+        Mock::given(method("POST"))
+            .and(path(MESSAGES_API))
+            .respond_with(response)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_API))
+        .and(basic_auth(ACCOUNT_SID, AUTH_TOKEN))
+        .respond_with(TwilioMessagesApi)
+        .with_priority(2)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(twilio_error(401, 20003, "Authentication Error - invalid username"))
+        .with_priority(3)
+        .mount(server)
+        .await;
+}
+
+/// Twilio's Messages API: checks the required fields and answers 201 with the new message.
+struct TwilioMessagesApi;
+
+impl Respond for TwilioMessagesApi {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let params = FormParams::parse(&request.body);
+        let (Some(to), Some(from)) = (params.get("To"), params.get("From")) else {
+            return twilio_error(400, 21604, "A 'To' phone number is required.");
+        };
+        let body = params.get("Body").unwrap_or_default();
+        if body.chars().count() > 1600 {
+            return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
+        }
+        let now = "Thu, 24 Aug 2023 05:01:45 +0000";
+        ResponseTemplate::new(201).set_body_json(json!({
+            "account_sid": ACCOUNT_SID, "api_version": "2010-04-01", "body": body,
+            "date_created": now, "date_sent": null, "date_updated": now, "direction": "outbound-api",
+            "error_code": null, "error_message": null, "from": from, "num_media": "0",
+            "num_segments": smsagent_domain::segments::count(body).segments.to_string(),
+            "price": null, "price_unit": "USD", "sid": sid(), "status": "queued", "to": to,
+        }))
+    }
+}
+
+pub fn twilio_error(status: u16, code: i64, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status,
+    }))
+}
+
+pub fn chat_completion(reply: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-abc123", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply, "refusal": null},
+                     "logprobs": null, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30},
+    }))
+}
+
+async fn requests_to(server: &MockServer, wanted: &str) -> Vec<Request> {
+    let all = server.received_requests().await.unwrap_or_default();
+    all.into_iter().filter(|r| r.url.path() == wanted).collect()
+}
+
+/// Polls `check` until it holds; fails the test after ten seconds.
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
