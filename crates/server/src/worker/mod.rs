@@ -104,15 +104,17 @@ impl Worker {
     /// Runs `concurrency` job loops until `shutdown` is cancelled. Jobs in hand are finished first.
     pub async fn run(&self, concurrency: usize, shutdown: CancellationToken) {
         let mut loops = JoinSet::new();
-        for _ in 0..concurrency {
+        for index in 0..concurrency {
             let worker = self.clone();
             let shutdown = shutdown.clone();
-            loops.spawn(async move { worker.job_loop(shutdown).await });
+            // One loop per process is enough to sweep up jobs whose worker died on its last attempt.
+            let sweeps = index == 0;
+            loops.spawn(async move { worker.job_loop(sweeps, shutdown).await });
         }
         while loops.join_next().await.is_some() {}
     }
 
-    async fn job_loop(&self, shutdown: CancellationToken) {
+    async fn job_loop(&self, sweeps: bool, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
             let idle = match self.run_once().await {
                 Ok(ran) => !ran,
@@ -122,7 +124,7 @@ impl Worker {
                 }
             };
             if idle {
-                if let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
+                if sweeps && let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
                     error!(error = %e, "cannot sweep abandoned jobs");
                 }
                 tokio::select! {
