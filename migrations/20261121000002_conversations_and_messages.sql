@@ -8,12 +8,15 @@ CREATE TABLE conversation (
     status          text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused')),
     started_at      timestamptz NOT NULL DEFAULT now(),
     last_message_at timestamptz NOT NULL DEFAULT now(),
+    inbound_count   bigint NOT NULL DEFAULT 0,
+    answered_count  bigint NOT NULL DEFAULT 0,
     updated_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (business_number, contact_number)
 );
 
 CREATE INDEX conversation_contact_idx ON conversation (contact_number);
 CREATE INDEX conversation_last_message_idx ON conversation (last_message_at DESC);
+CREATE INDEX conversation_assistant_idx ON conversation (assistant_id);
 
 COMMENT ON TABLE conversation IS 'One thread per (business number, contact number), for as long as they text each other.';
 COMMENT ON COLUMN conversation.business_number IS 'Our number (phone_number.number), E.164.';
@@ -21,6 +24,8 @@ COMMENT ON COLUMN conversation.contact_number IS 'The other party''s number, E.1
 COMMENT ON COLUMN conversation.assistant_id IS 'The assistant answering: the business number''s inbound assistant when the contact last wrote.';
 COMMENT ON COLUMN conversation.status IS 'active: the assistant answers; paused: a person has taken over and nothing is sent automatically.';
 COMMENT ON COLUMN conversation.last_message_at IS 'When the newest message in either direction was stored.';
+COMMENT ON COLUMN conversation.inbound_count IS 'Texts received from the contact so far.';
+COMMENT ON COLUMN conversation.answered_count IS 'How many of those texts the latest automatic reply took into account. A reply is only sent if no text arrived while it was being written.';
 
 CREATE TABLE sms_messages (
     id                  uuid PRIMARY KEY,
@@ -54,12 +59,13 @@ CREATE TABLE sms_messages (
 CREATE INDEX sms_messages_conversation_idx ON sms_messages (conversation_id, created_at);
 CREATE INDEX sms_messages_contact_idx ON sms_messages (contact_number, created_at);
 CREATE INDEX sms_messages_status_idx ON sms_messages (status, created_at);
+CREATE INDEX sms_messages_reply_to_idx ON sms_messages (reply_to_message_id) WHERE reply_to_message_id IS NOT NULL;
 
 COMMENT ON TABLE sms_messages IS 'Every text received or sent, one row each. A contact''s history: WHERE contact_number = ''+1…'' ORDER BY created_at.';
 COMMENT ON COLUMN sms_messages.id IS 'Our id (UUIDv7, so ordering by id follows creation time).';
 COMMENT ON COLUMN sms_messages.provider IS 'twilio, acs or simulator.';
 COMMENT ON COLUMN sms_messages.message_sid IS 'The provider''s id for the message (Twilio SM…, ACS messageId). NULL for an outbound message the provider has not accepted yet. Unique per provider: a retried webhook cannot store a message twice.';
-COMMENT ON COLUMN sms_messages.reply_to_message_id IS 'For an automatic reply: the inbound message it answers.';
+COMMENT ON COLUMN sms_messages.reply_to_message_id IS 'For an automatic reply: the newest inbound message it answers (texts that arrived together get one reply).';
 COMMENT ON COLUMN sms_messages.direction IS 'inbound (contact to business) or outbound (business to contact).';
 COMMENT ON COLUMN sms_messages.contact_number IS 'The contact''s number whichever the direction (from_number for inbound, to_number for outbound).';
 COMMENT ON COLUMN sms_messages.status IS 'Delivery status in Twilio''s vocabulary. Only ever moves forward: a late report never undoes a later one. Outbound rows start as queued; received for inbound.';

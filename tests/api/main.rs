@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod bootstrap;
 mod health;
 mod reply_loop;
 mod status_callbacks;

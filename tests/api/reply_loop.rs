@@ -235,3 +235,32 @@ async fn a_simulator_number_stores_its_replies_as_sent_and_calls_nobody(pool: Pg
     let requests = app.twilio.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| r.url.path() != MESSAGES_API));
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_text_arriving_while_a_reply_is_written_gets_one_fresh_reply(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.twilio_accepts().await;
+    // The model takes its time, so the next text lands while the first answer is being written.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(
+            crate::helpers::chat_completion("Sure, what size?").set_delay(std::time::Duration::from_millis(700)),
+        )
+        .mount(&app.openai)
+        .await;
+
+    app.text(&sid(), CONTACT, "Hi").await;
+    replies_settled(&app, 1).await;
+    app.text(&sid(), CONTACT, "I need a flat").await;
+    wait_for("the model to be asked", || async { !app.model_requests().await.is_empty() }).await;
+    app.text(&sid(), CONTACT, "with two bedrooms").await;
+    replies_settled(&app, 2).await;
+
+    let sends = app.twilio_sends().await;
+    assert_eq!(sends.len(), 2, "the greeting, then one reply that saw both texts");
+    let requests = app.model_requests().await;
+    let last_prompt = &requests.last().unwrap()["messages"];
+    assert_eq!(last_prompt.as_array().unwrap().last().unwrap()["content"], "with two bedrooms");
+    let newest = app.messages().await.into_iter().rfind(|m| m.direction == "inbound").unwrap();
+    assert_eq!(app.outbound().await[1].reply_to_message_id, Some(newest.id));
+}

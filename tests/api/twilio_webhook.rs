@@ -128,6 +128,15 @@ async fn a_body_that_is_not_a_form_is_refused(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(response.status(), 415);
+    // Without a signature it is refused as unsigned first.
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}{WEBHOOK}", app.address))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 400);
     assert_eq!(stored_inbound(&app).await, 0);
 }
 

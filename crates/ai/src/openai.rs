@@ -21,7 +21,8 @@ pub struct OpenAiSettings {
     pub base_url: String,
     /// The model assistants use unless they name their own.
     pub model: String,
-    /// The longest wait for one answer, retries included.
+    /// The longest wait for one HTTP answer. The client retries rate limits and server errors a few times
+    /// on its own, so callers bound the whole call too.
     pub timeout: Duration,
 }
 

@@ -55,15 +55,20 @@ impl SendError {
     }
 }
 
+/// The longest wait a `Retry-After` can ask for; anything longer (or nonsensical) is read as this.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
 /// Reads `Retry-After` as seconds or as an HTTP date; `retry-after-ms` too, as Azure sends it.
 pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+    let seconds =
+        |s: f64| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(LONGEST_RETRY_AFTER).min(LONGEST_RETRY_AFTER);
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).filter(|v| !v.is_nan()) {
+        return Some(seconds(ms / 1000.0));
     }
     let value = header(RETRY_AFTER.as_str())?;
-    if let Ok(seconds) = value.parse::<f64>() {
-        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+    if let Ok(secs) = value.parse::<f64>() {
+        return (!secs.is_nan()).then(|| seconds(secs));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
     (at.with_timezone(&Utc) - now).to_std().ok().or(Some(Duration::ZERO))
@@ -106,6 +111,11 @@ mod tests {
             "a date in the past means now"
         );
         assert_eq!(parse_retry_after(&headers(&[("retry-after", "soon")]), now), None);
+        let absurd = [("retry-after", "1e20"), ("retry-after", "inf"), ("retry-after-ms", "1e300")];
+        for pair in absurd {
+            assert_eq!(parse_retry_after(&headers(&[pair]), now), Some(LONGEST_RETRY_AFTER), "{pair:?}");
+        }
+        assert_eq!(parse_retry_after(&headers(&[("retry-after", "NaN")]), now), None);
         assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
     }
 }

@@ -16,7 +16,7 @@ impl SmsSender for SimulatorSender {
     async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError> {
         let now = Utc::now();
         Ok(SendReceipt {
-            message_sid: format!("SIM{}", Uuid::now_v7().simple()),
+            message_sid: Some(format!("SIM{}", Uuid::now_v7().simple())),
             status: MessageStatus::Sent,
             num_segments: i32::try_from(segments::count(&sms.body).segments).ok(),
             price: None,

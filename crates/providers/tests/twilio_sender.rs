@@ -65,7 +65,7 @@ async fn a_message_is_posted_as_twilio_expects_and_its_receipt_read() {
         .await;
 
     let receipt = sender(&server).send(&sms()).await.unwrap();
-    assert_eq!(receipt.message_sid, "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(receipt.message_sid.as_deref(), Some("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
     assert_eq!(receipt.status, MessageStatus::Queued);
     assert_eq!(receipt.num_segments, Some(1));
     assert_eq!(receipt.date_created.unwrap().to_rfc3339(), "2023-08-24T05:01:45+00:00");
@@ -148,4 +148,16 @@ async fn an_unreachable_api_is_worth_retrying() {
     let credentials = TwilioCredentials { account_sid: ACCOUNT.into(), auth_token: SecretString::from("t") };
     let err = TwilioSender::new(credentials, &uri).send(&sms()).await.unwrap_err();
     assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_acceptance_with_an_unreadable_answer_is_still_an_acceptance() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_string("<html>proxy</html>"))
+        .mount(&server)
+        .await;
+    let receipt = sender(&server).send(&sms()).await.unwrap();
+    assert_eq!(receipt.message_sid, None);
+    assert_eq!(receipt.status, MessageStatus::Accepted);
 }

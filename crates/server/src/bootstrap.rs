@@ -4,7 +4,7 @@
 use smsagent_domain::{PhoneNumber, Provider};
 use smsagent_store::assistants::{self, NewAssistant};
 use smsagent_store::{PgPool, StoreError, phone_numbers};
-use tracing::info;
+use tracing::{info, warn};
 
 pub const DEFAULT_ASSISTANT_NAME: &str = "Default assistant";
 
@@ -14,8 +14,15 @@ pub const DEFAULT_SMS_PROMPT: &str = "You are a friendly assistant answering tex
 Reply in plain text, in one or two short sentences (under 300 characters): no emoji, no markdown, no links unless asked. \
 Answer in the language the person writes in. If you do not know something, say so and offer to have a person follow up.";
 
-/// Registers `number` with `provider` and, when nobody answers it yet, a default assistant.
-pub async fn ensure_phone_number(pool: &PgPool, number: &PhoneNumber, provider: Provider) -> Result<(), StoreError> {
+/// Registers `number` and, when nobody answers it yet, a default assistant. The number is carried by
+/// `provider` (the one whose credentials are configured), or by the simulator when there is none. A number
+/// a real provider carries is never moved to the simulator: its replies would be stored as sent and never
+/// leave, so it stays put (and sends fail visibly until the credentials come back).
+pub async fn ensure_phone_number(
+    pool: &PgPool,
+    number: &PhoneNumber,
+    configured: Option<Provider>,
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     // Several instances may start at once; one registers the number, the others find it.
     phone_numbers::lock_for_setup(&mut *tx).await?;
@@ -30,6 +37,14 @@ pub async fn ensure_phone_number(pool: &PgPool, number: &PhoneNumber, provider: 
             };
             assistants::insert(&mut *tx, &default).await?
         }
+    };
+    let provider = match (&existing, configured) {
+        (_, Some(provider)) => provider,
+        (Some(found), None) if found.provider != Provider::Simulator => {
+            warn!(number = number.masked(), provider = %found.provider, "PHONE_NUMBER's provider has no credentials configured: its texts cannot be sent");
+            found.provider
+        }
+        _ => Provider::Simulator,
     };
     match existing {
         None => {

@@ -34,8 +34,8 @@ pub async fn ingest(pool: &PgPool, queue: &Queue, text: &NewInbound<'_>) -> Resu
 
     let reply_queued = conversation.assistant_id.is_some() && !conversation.paused;
     if reply_queued {
-        let job = Job::GenerateReply { conversation_id: conversation.id, inbound_message_id: message_id };
-        queue.push(&mut *tx, &job).await?;
+        // When a reply is already waiting, it will answer this text too.
+        queue.push(&mut *tx, &Job::GenerateReply { conversation_id: conversation.id }).await?;
     }
     tx.commit().await?;
 

@@ -15,8 +15,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum Job {
-    /// Answer a text a contact sent.
-    GenerateReply { conversation_id: Uuid, inbound_message_id: Uuid },
+    /// Answer the texts in a conversation that no reply has taken into account yet. One waits per
+    /// conversation at most, so a burst of texts gets one reply.
+    GenerateReply { conversation_id: Uuid },
     /// Hand a stored outbound text to its provider.
     SendMessage { conversation_id: Uuid, message_id: Uuid },
 }
@@ -42,10 +43,12 @@ impl Job {
 
     fn to_row(&self, max_attempts: i32) -> NewJob {
         let mut tagged = serde_json::to_value(self).unwrap_or_default();
+        let conversation = self.conversation_id().to_string();
         NewJob {
             kind: self.kind(),
             payload: tagged["payload"].take(),
-            concurrency_key: Some(self.conversation_id().to_string()),
+            dedupe_key: matches!(self, Job::GenerateReply { .. }).then(|| format!("reply:{conversation}")),
+            concurrency_key: Some(conversation),
             max_attempts,
             run_at: None,
         }
@@ -64,8 +67,9 @@ impl Queue {
         Queue { max_attempts, wake: Arc::new(Notify::new()) }
     }
 
-    /// Queues a job; call it inside the transaction that makes the job necessary.
-    pub async fn push(&self, db: impl PgExecutor<'_>, job: &Job) -> Result<Uuid, StoreError> {
+    /// Queues a job; call it inside the transaction that makes the job necessary. Returns `None` when an
+    /// equal job is already waiting (it will do the work).
+    pub async fn push(&self, db: impl PgExecutor<'_>, job: &Job) -> Result<Option<Uuid>, StoreError> {
         jobs::enqueue(db, &job.to_row(self.max_attempts)).await
     }
 
@@ -88,12 +92,13 @@ mod tests {
     #[test]
     fn every_job_survives_the_queue_row() {
         let jobs = [
-            Job::GenerateReply { conversation_id: Uuid::now_v7(), inbound_message_id: Uuid::now_v7() },
+            Job::GenerateReply { conversation_id: Uuid::now_v7() },
             Job::SendMessage { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
         ];
         for job in jobs {
             let row = job.to_row(3);
             assert_eq!(row.concurrency_key, Some(job.conversation_id().to_string()));
+            assert_eq!(row.dedupe_key.is_some(), matches!(job, Job::GenerateReply { .. }), "only replies coalesce");
             assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);
         }
     }

@@ -75,7 +75,8 @@ pub struct Settings {
     #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500)]
     pub worker_poll_ms: u64,
 
-    /// How long a worker holds a job before another may take it over, in seconds. Longer than any job.
+    /// How long a worker holds a job before another may take it over, in seconds. Model calls are cut off
+    /// at half of it, so a job normally ends well inside its lease.
     #[arg(long, env = "JOB_LEASE_SECONDS", default_value_t = 120)]
     pub job_lease_seconds: u64,
 
@@ -105,6 +106,8 @@ pub enum SettingsError {
     MissingPublicBaseUrl,
     #[error("JOB_MAX_ATTEMPTS must be at least 1")]
     NoAttempts,
+    #[error("JOB_LEASE_SECONDS must be at least 1")]
+    NoLease,
 }
 
 impl Settings {
@@ -118,6 +121,9 @@ impl Settings {
         }
         if self.job_max_attempts < 1 {
             return Err(SettingsError::NoAttempts);
+        }
+        if self.job_lease_seconds < 1 {
+            return Err(SettingsError::NoLease);
         }
         Ok(())
     }

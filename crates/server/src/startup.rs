@@ -65,7 +65,7 @@ impl Application {
         settings.validate()?;
         let queue = Queue::new(settings.job_max_attempts);
         if let Some(number) = &settings.phone_number {
-            let provider = if settings.twilio_configured() { Provider::Twilio } else { Provider::Simulator };
+            let provider = settings.twilio_configured().then_some(Provider::Twilio);
             bootstrap::ensure_phone_number(&pool, number, provider).await?;
         }
         let worker = build_worker(&settings, pool.clone(), queue.clone());
@@ -159,6 +159,7 @@ fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
         queue,
         senders: Senders { twilio, ..Senders::default() },
         model,
+        model_deadline: Duration::from_secs(settings.openai_timeout_seconds).min(settings.job_lease() / 2),
         status_callback_url: settings.public_base_url.as_ref().map(|base| format!("{base}{STATUS_CALLBACK_PATH}")),
         lease: settings.job_lease(),
         retry: RetryPolicy {

@@ -1,6 +1,6 @@
 //! Conversations: one thread per (business number, contact number).
 
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::{PhoneNumber, Provider};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -16,6 +16,20 @@ pub struct InboundConversation {
     pub paused: bool,
 }
 
+/// Where a conversation's replies stand: how many texts arrived, and how many the last reply answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyProgress {
+    pub inbound_count: i64,
+    pub answered_count: i64,
+}
+
+impl ReplyProgress {
+    /// Whether texts arrived that no reply has taken into account yet.
+    pub fn has_unanswered(&self) -> bool {
+        self.inbound_count > self.answered_count
+    }
+}
+
 /// Creates the conversation for a text from `contact` to `business`, or marks the existing one as just
 /// active, and takes the answering assistant from the business number. One statement; call it inside the
 /// transaction that stores the text.
@@ -26,10 +40,11 @@ pub async fn touch_for_inbound(
 ) -> Result<InboundConversation, StoreError> {
     let row = sqlx::query!(
         r#"
-        INSERT INTO conversation (id, business_number, contact_number, assistant_id)
-        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2))
+        INSERT INTO conversation (id, business_number, contact_number, assistant_id, inbound_count)
+        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2), 1)
         ON CONFLICT (business_number, contact_number) DO UPDATE
-        SET assistant_id = EXCLUDED.assistant_id, last_message_at = now(), updated_at = now()
+        SET assistant_id = EXCLUDED.assistant_id, inbound_count = conversation.inbound_count + 1,
+            last_message_at = now(), updated_at = now()
         RETURNING id, assistant_id, status
         "#,
         Uuid::now_v7(),
@@ -41,10 +56,65 @@ pub async fn touch_for_inbound(
     Ok(InboundConversation { id: row.id, assistant_id: row.assistant_id, paused: row.status == "paused" })
 }
 
-/// Records that the business just wrote in a conversation.
-pub async fn touch_for_outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query!("UPDATE conversation SET last_message_at = now(), updated_at = now() WHERE id = $1", id)
-        .execute(db)
-        .await?;
-    Ok(())
+/// What a reply in a conversation depends on.
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    pub conversation_id: Uuid,
+    pub business: PhoneNumber,
+    pub contact: PhoneNumber,
+    pub assistant_id: Option<Uuid>,
+    pub paused: bool,
+    /// Who carries the business number; `None` when the number is not registered.
+    pub provider: Option<Provider>,
+    pub opted_out: bool,
+    /// Read before the history, so a text arriving in between is noticed when the reply is recorded.
+    pub progress: ReplyProgress,
+}
+
+pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<ReplyContext>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT c.id, c.business_number, c.contact_number, c.assistant_id, c.status, c.inbound_count, c.answered_count,
+               p.provider AS "provider?",
+               EXISTS (SELECT 1 FROM opt_out o
+                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
+                 AS "opted_out!"
+        FROM conversation c
+        LEFT JOIN phone_number p ON p.number = c.business_number
+        WHERE c.id = $1
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(ReplyContext {
+            conversation_id: r.id,
+            business: PhoneNumber::parse(&r.business_number).map_err(StoreError::corrupt)?,
+            contact: PhoneNumber::parse(&r.contact_number).map_err(StoreError::corrupt)?,
+            assistant_id: r.assistant_id,
+            paused: r.status == "paused",
+            provider: r.provider.as_deref().map(Provider::parse).transpose().map_err(StoreError::corrupt)?,
+            opted_out: r.opted_out,
+            progress: ReplyProgress { inbound_count: r.inbound_count, answered_count: r.answered_count },
+        })
+    })
+    .transpose()
+}
+
+/// Records that a reply answering the first `answered_count` texts is being sent, unless more texts
+/// arrived since: then it returns `false`, and the reply, written without them, must not go out. Takes the
+/// conversation's row lock, so it is decided in order with arriving texts.
+pub async fn record_reply(db: impl PgExecutor<'_>, id: Uuid, answered_count: i64) -> Result<bool, StoreError> {
+    let recorded = sqlx::query!(
+        r#"
+        UPDATE conversation SET answered_count = $2, last_message_at = now(), updated_at = now()
+        WHERE id = $1 AND inbound_count = $2
+        "#,
+        id,
+        answered_count,
+    )
+    .execute(db)
+    .await?;
+    Ok(recorded.rows_affected() == 1)
 }

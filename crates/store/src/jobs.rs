@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -19,8 +19,11 @@ use crate::StoreError;
 pub struct NewJob {
     pub kind: &'static str,
     pub payload: Value,
-    /// Jobs with the same key run one at a time, in the order they become due.
+    /// Jobs with the same key run one at a time. They start in `run_at` order, though a retried job goes
+    /// back in line behind jobs that became due meanwhile.
     pub concurrency_key: Option<String>,
+    /// While a job with this key waits to run, another is not queued.
+    pub dedupe_key: Option<String>,
     pub max_attempts: i32,
     /// Not before this time; `None` for now.
     pub run_at: Option<DateTime<Utc>>,
@@ -51,21 +54,24 @@ pub struct QueueCounts {
     pub dead: i64,
 }
 
-pub async fn enqueue(db: impl PgExecutor<'_>, job: &NewJob) -> Result<Uuid, StoreError> {
-    let id = Uuid::now_v7();
-    sqlx::query!(
+/// Queues a job. Returns `None` when a job with the same dedupe key is already waiting.
+pub async fn enqueue(db: impl PgExecutor<'_>, job: &NewJob) -> Result<Option<Uuid>, StoreError> {
+    let id = sqlx::query_scalar!(
         r#"
-        INSERT INTO job (id, kind, payload, concurrency_key, max_attempts, run_at)
-        VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()))
+        INSERT INTO job (id, kind, payload, concurrency_key, dedupe_key, max_attempts, run_at)
+        VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+        ON CONFLICT (dedupe_key) WHERE status = 'queued' DO NOTHING
+        RETURNING id
         "#,
-        id,
+        Uuid::now_v7(),
         job.kind,
         job.payload,
         job.concurrency_key,
+        job.dedupe_key,
         job.max_attempts,
         job.run_at,
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
     Ok(id)
 }
@@ -74,7 +80,19 @@ pub async fn enqueue(db: impl PgExecutor<'_>, job: &NewJob) -> Result<Uuid, Stor
 ///
 /// A due job is a queued one whose `run_at` has come, or a running one whose lease ran out (its worker
 /// died) with attempts left. Jobs whose key is held by a running job are skipped.
-pub async fn claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<ClaimedJob>, StoreError> {
+pub async fn claim(pool: &PgPool, lease: Duration) -> Result<Option<ClaimedJob>, StoreError> {
+    // Two workers can pick different jobs with the same key at the same moment; the unique index lets one
+    // through and the other tries again, this time skipping the key.
+    for _ in 0..3 {
+        match try_claim(pool, lease).await {
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => continue,
+            claimed => return claimed,
+        }
+    }
+    Ok(None)
+}
+
+async fn try_claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<ClaimedJob>, StoreError> {
     let claimed = sqlx::query_as!(
         ClaimedJob,
         r#"
@@ -103,14 +121,8 @@ pub async fn claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<Cl
         lease.as_secs_f64(),
     )
     .fetch_optional(db)
-    .await;
-
-    match claimed {
-        // Two workers picked different jobs with the same key at the same moment; the unique index let one
-        // through. The other simply finds nothing this time.
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
-        other => Ok(other?),
-    }
+    .await?;
+    Ok(claimed)
 }
 
 /// Finishes a job: call it in the transaction that records the job's effects, so both commit or neither.
@@ -124,13 +136,16 @@ pub async fn complete(db: impl PgExecutor<'_>, job: &ClaimedJob) -> Result<(), S
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id)) }
 }
 
-/// Puts a failed job back on the queue, due again after `delay`.
-pub async fn retry_later(
-    db: impl PgExecutor<'_>,
-    job: &ClaimedJob,
-    delay: Duration,
-    error: &str,
-) -> Result<(), StoreError> {
+/// Puts a failed job back on the queue, due again after `delay`. When an equal job (same dedupe key) was
+/// queued meanwhile, that one will do the work and this one is dropped.
+pub async fn retry_later(pool: &PgPool, job: &ClaimedJob, delay: Duration, error: &str) -> Result<(), StoreError> {
+    match requeue(pool, job, delay, error).await {
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => complete(pool, job).await,
+        other => other,
+    }
+}
+
+async fn requeue(db: impl PgExecutor<'_>, job: &ClaimedJob, delay: Duration, error: &str) -> Result<(), StoreError> {
     let updated = sqlx::query!(
         r#"
         UPDATE job

@@ -125,56 +125,6 @@ pub async fn recent(
         .collect()
 }
 
-/// What the reply to an inbound text depends on.
-#[derive(Debug, Clone)]
-pub struct ReplyContext {
-    pub inbound_id: Uuid,
-    pub conversation_id: Uuid,
-    pub business: PhoneNumber,
-    pub contact: PhoneNumber,
-    pub assistant_id: Option<Uuid>,
-    pub paused: bool,
-    /// Who carries the business number; `None` when the number is not registered.
-    pub provider: Option<Provider>,
-    /// A newer text from the contact is waiting; its reply will answer this one too.
-    pub superseded: bool,
-    pub opted_out: bool,
-}
-
-pub async fn reply_context(db: impl PgExecutor<'_>, inbound_id: Uuid) -> Result<Option<ReplyContext>, StoreError> {
-    let row = sqlx::query!(
-        r#"
-        SELECT m.id, m.conversation_id, m.to_number, m.from_number, c.assistant_id, c.status, p.provider AS "provider?",
-               EXISTS (SELECT 1 FROM sms_messages newer
-                       WHERE newer.conversation_id = m.conversation_id AND newer.direction = 'inbound'
-                         AND newer.id > m.id) AS "superseded!",
-               EXISTS (SELECT 1 FROM opt_out o
-                       WHERE o.business_number = m.to_number AND o.contact_number = m.from_number) AS "opted_out!"
-        FROM sms_messages m
-        JOIN conversation c ON c.id = m.conversation_id
-        LEFT JOIN phone_number p ON p.number = m.to_number
-        WHERE m.id = $1 AND m.direction = 'inbound'
-        "#,
-        inbound_id,
-    )
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        Ok(ReplyContext {
-            inbound_id: r.id,
-            conversation_id: r.conversation_id,
-            business: PhoneNumber::parse(&r.to_number).map_err(StoreError::corrupt)?,
-            contact: PhoneNumber::parse(&r.from_number).map_err(StoreError::corrupt)?,
-            assistant_id: r.assistant_id,
-            paused: r.status == "paused",
-            provider: r.provider.as_deref().map(Provider::parse).transpose().map_err(StoreError::corrupt)?,
-            superseded: r.superseded,
-            opted_out: r.opted_out,
-        })
-    })
-    .transpose()
-}
-
 /// An outbound message as the sender needs it.
 #[derive(Debug, Clone)]
 pub struct OutboundMessage {
@@ -215,16 +165,17 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
 }
 
 /// Records the provider's acceptance of an outbound message. The status moves only forward, so a delivery
-/// report that arrived first is kept.
+/// report that arrived first is kept; a sid already known is kept when the provider's answer had none.
 pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &SendReceipt) -> Result<(), StoreError> {
     let before: Vec<&str> = predecessor_names(accepted.status);
     sqlx::query!(
         r#"
         UPDATE sms_messages
-        SET message_sid = $2,
+        SET message_sid = COALESCE($2, message_sid),
             status = CASE WHEN status = ANY($3) THEN $4 ELSE status END,
             num_segments = COALESCE($5, num_segments),
-            price = COALESCE($6::text::numeric, price),
+            -- A price that is not a plain decimal is dropped rather than failing the whole record.
+            price = COALESCE(CASE WHEN $6 ~ '^-?[0-9]+(\.[0-9]+)?$' THEN $6::text::numeric END, price),
             price_unit = COALESCE($7, price_unit),
             date_created = COALESCE($8, date_created),
             date_sent = COALESCE($9, date_sent),
@@ -248,22 +199,21 @@ pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &SendR
     Ok(())
 }
 
-/// Records that an outbound message could not be sent.
+/// Records that an outbound message could not be handed to its provider. Only a message still waiting
+/// (`queued`) is marked: one the provider took is reported on by the provider.
 pub async fn record_failed(
     db: impl PgExecutor<'_>,
     id: Uuid,
     error_code: Option<&str>,
     error_message: &str,
 ) -> Result<(), StoreError> {
-    let before: Vec<&str> = predecessor_names(MessageStatus::Failed);
     sqlx::query!(
         r#"
         UPDATE sms_messages
-        SET status = 'failed', error_code = $3, error_message = $4, date_updated = now(), updated_at = now()
-        WHERE id = $1 AND status = ANY($2)
+        SET status = 'failed', error_code = $2, error_message = $3, date_updated = now(), updated_at = now()
+        WHERE id = $1 AND status = 'queued'
         "#,
         id,
-        &before as &[&str],
         error_code,
         error_message,
     )

@@ -41,6 +41,30 @@ pub async fn is_opted_out(
     Ok(found)
 }
 
+/// Records an opt-out for the two parties of a stored message.
+pub async fn record_for_message(
+    db: impl PgExecutor<'_>,
+    message_id: uuid::Uuid,
+    source: OptOutSource,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"
+        INSERT INTO opt_out (business_number, contact_number, source, detail)
+        SELECT c.business_number, c.contact_number, $2, $3
+        FROM sms_messages m JOIN conversation c ON c.id = m.conversation_id
+        WHERE m.id = $1
+        ON CONFLICT (business_number, contact_number) DO NOTHING
+        "#,
+        message_id,
+        source.as_str(),
+        detail,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Records an opt-out. An existing one is kept as it was: the first reason is the one that counts.
 pub async fn record(
     db: impl PgExecutor<'_>,

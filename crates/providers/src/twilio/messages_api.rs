@@ -54,15 +54,19 @@ impl SmsSender for TwilioSender {
 
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| SendError::from_transport(&e))?;
+        let body = response.bytes().await;
         if status.is_success() {
-            let message: MessageResource = serde_json::from_slice(&body).map_err(|e| {
-                SendError::Misconfigured(format!(
-                    "Twilio accepted the message but its answer is unreadable ({e}); is TWILIO_API_BASE right?"
-                ))
-            })?;
-            return message.into_receipt();
+            // Twilio has the message now; whatever happens to its answer, sending again would send twice.
+            let resource = body.ok().and_then(|b| serde_json::from_slice::<MessageResource>(&b).ok());
+            return Ok(match resource {
+                Some(resource) => resource.into_receipt(),
+                None => {
+                    tracing::warn!(%status, "Twilio accepted a message but its answer was unreadable");
+                    SendReceipt::accepted_without_details()
+                }
+            });
         }
+        let body = body.map_err(|e| SendError::from_transport(&e))?;
         let error: TwilioError = serde_json::from_slice(&body).unwrap_or_default();
         let code = error.code.map(|c| c.to_string());
         let opted_out = code.as_deref() == Some(OPTED_OUT_CODE);
@@ -85,19 +89,18 @@ struct MessageResource {
 }
 
 impl MessageResource {
-    fn into_receipt(self) -> Result<SendReceipt, SendError> {
-        let status = MessageStatus::parse(&self.status)
-            .map_err(|e| SendError::Misconfigured(format!("Twilio answered with {e}")))?;
-        Ok(SendReceipt {
-            message_sid: self.sid,
-            status,
+    fn into_receipt(self) -> SendReceipt {
+        SendReceipt {
+            message_sid: Some(self.sid),
+            // A status we do not know yet still means Twilio took the message.
+            status: MessageStatus::parse(&self.status).unwrap_or(MessageStatus::Accepted),
             num_segments: self.num_segments.and_then(|n| n.parse().ok()),
             price: self.price,
             price_unit: self.price_unit,
             date_created: rfc2822(self.date_created),
             date_sent: rfc2822(self.date_sent),
             date_updated: rfc2822(self.date_updated),
-        })
+        }
     }
 }
 

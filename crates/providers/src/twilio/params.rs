@@ -111,10 +111,6 @@ pub struct StatusCallback {
     pub status: MessageStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    /// The sender: our number. Reports are about messages we sent.
-    pub from: Option<PhoneNumber>,
-    /// The recipient: the contact.
-    pub to: Option<PhoneNumber>,
 }
 
 impl StatusCallback {
@@ -130,8 +126,6 @@ impl StatusCallback {
                 .map_err(|e| ParamError::Invalid { name: "MessageStatus", reason: e.to_string() })?,
             error_code: params.non_empty("ErrorCode"),
             error_message: params.non_empty("ErrorMessage"),
-            from: params.get("From").and_then(|v| PhoneNumber::parse(v).ok()),
-            to: params.get("To").and_then(|v| PhoneNumber::parse(v).ok()),
         })
     }
 

@@ -54,8 +54,9 @@ pub async fn status_callback(
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let outcome = messages::apply_status_report(&mut *tx, &report).await?;
-    if let (true, Some(business), Some(contact)) = (callback.says_opted_out(), &callback.from, &callback.to) {
-        opt_outs::record(&mut *tx, business, contact, OptOutSource::Provider, callback.error_code.as_deref()).await?;
+    if let (true, Some(message_id)) = (callback.says_opted_out(), outcome.message_id) {
+        let code = callback.error_code.as_deref();
+        opt_outs::record_for_message(&mut *tx, message_id, OptOutSource::Provider, code).await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
 
@@ -76,6 +77,12 @@ fn empty_twiml() -> HttpResponse {
 
 /// The form parameters of a request whose Twilio signature checks out.
 fn verified_params(req: &HttpRequest, body: &[u8], twilio: Option<&TwilioWebhooks>) -> Result<FormParams, ApiError> {
+    let signature = req
+        .headers()
+        .get("X-Twilio-Signature")
+        .ok_or_else(|| ApiError::bad_request("missing_signature", "the X-Twilio-Signature header is missing"))?
+        .to_str()
+        .map_err(|_| ApiError::bad_request("missing_signature", "the X-Twilio-Signature header is not text"))?;
     let form = req
         .headers()
         .get(CONTENT_TYPE)
@@ -88,12 +95,6 @@ fn verified_params(req: &HttpRequest, body: &[u8], twilio: Option<&TwilioWebhook
             "expected an application/x-www-form-urlencoded body, as Twilio sends",
         ));
     }
-    let signature = req
-        .headers()
-        .get("X-Twilio-Signature")
-        .ok_or_else(|| ApiError::bad_request("missing_signature", "the X-Twilio-Signature header is missing"))?
-        .to_str()
-        .map_err(|_| ApiError::bad_request("missing_signature", "the X-Twilio-Signature header is not text"))?;
     let twilio = twilio.ok_or_else(|| {
         ApiError::forbidden(
             "twilio_not_configured",

@@ -34,6 +34,8 @@ pub struct WorkerDeps {
     pub queue: Queue,
     pub senders: Senders,
     pub model: Arc<dyn ChatModel>,
+    /// The longest a reply waits for the model; well inside the lease.
+    pub model_deadline: Duration,
     /// Where providers report delivery: PUBLIC_BASE_URL plus the callback path. `None` without one.
     pub status_callback_url: Option<String>,
     pub lease: Duration,
@@ -79,6 +81,10 @@ impl From<StoreError> for JobError {
         match error {
             StoreError::LeaseLost(_) => JobError::LeaseLost,
             StoreError::Corrupt(_) => JobError::Fatal(error.to_string()),
+            // A broken constraint will break the same way next time.
+            StoreError::Database(sqlx::Error::Database(ref e)) if e.code().is_some_and(|c| c.starts_with("23")) => {
+                JobError::Fatal(error.to_string())
+            }
             StoreError::Database(_) => JobError::Retry { reason: error.to_string(), retry_after: None },
         }
     }
@@ -103,18 +109,36 @@ impl Worker {
 
     /// Runs `concurrency` job loops until `shutdown` is cancelled. Jobs in hand are finished first.
     pub async fn run(&self, concurrency: usize, shutdown: CancellationToken) {
-        let mut loops = JoinSet::new();
-        for index in 0..concurrency {
-            let worker = self.clone();
-            let shutdown = shutdown.clone();
-            // One loop per process is enough to sweep up jobs whose worker died on its last attempt.
-            let sweeps = index == 0;
-            loops.spawn(async move { worker.job_loop(sweeps, shutdown).await });
+        if concurrency == 0 {
+            return;
         }
+        let mut loops = JoinSet::new();
+        for _ in 0..concurrency {
+            let (worker, shutdown) = (self.clone(), shutdown.clone());
+            loops.spawn(async move { worker.job_loop(shutdown).await });
+        }
+        let (worker, stop_sweeping) = (self.clone(), shutdown.clone());
+        let sweeper = tokio::spawn(async move { worker.sweep_abandoned(stop_sweeping).await });
         while loops.join_next().await.is_some() {}
+        let _ = sweeper.await;
     }
 
-    async fn job_loop(&self, sweeps: bool, shutdown: CancellationToken) {
+    /// Jobs whose worker died during their last attempt hold their conversation until marked dead; look
+    /// for them on a timer, busy or not.
+    async fn sweep_abandoned(&self, shutdown: CancellationToken) {
+        let every = self.deps.poll.max(Duration::from_secs(1));
+        while !shutdown.is_cancelled() {
+            if let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
+                error!(error = %e, "cannot sweep abandoned jobs");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+
+    async fn job_loop(&self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
             let idle = match self.run_once().await {
                 Ok(ran) => !ran,
@@ -124,9 +148,6 @@ impl Worker {
                 }
             };
             if idle {
-                if sweeps && let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
-                    error!(error = %e, "cannot sweep abandoned jobs");
-                }
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
                     _ = self.deps.queue.woken() => {}
@@ -142,7 +163,14 @@ impl Worker {
             return Ok(false);
         };
         let span = info_span!("job", job_id = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt);
-        self.execute(claimed).instrument(span).await;
+        // Its own task, so a panicking job costs that job, not this loop.
+        let (worker, job) = (self.clone(), claimed.clone());
+        let run = tokio::spawn(async move { worker.execute(job).await }.instrument(span.clone()));
+        if let Err(e) = run.await {
+            let _entered = span.enter();
+            error!(error = %e, "the job panicked; it is left dead");
+            jobs::bury(&self.deps.pool, &claimed, &format!("the job panicked: {e}")).await?;
+        }
         Ok(true)
     }
 
@@ -157,8 +185,8 @@ impl Worker {
 
     async fn execute(&self, claimed: ClaimedJob) {
         let outcome = match Job::from_row(&claimed.kind, &claimed.payload) {
-            Ok(Job::GenerateReply { inbound_message_id, .. }) => {
-                reply::generate_reply(&self.deps, &claimed, inbound_message_id).await
+            Ok(Job::GenerateReply { conversation_id }) => {
+                reply::generate_reply(&self.deps, &claimed, conversation_id).await
             }
             Ok(Job::SendMessage { message_id, .. }) => send::send_message(&self.deps, &claimed, message_id).await,
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
@@ -180,7 +208,7 @@ impl Worker {
                 jobs::bury(pool, &claimed, &reason).await
             }
             Err(JobError::LeaseLost) => {
-                warn!("the job's lease ran out and another worker took it over");
+                warn!("the job outlived its lease: another worker took it over, or it was declared abandoned");
                 Ok(())
             }
         };

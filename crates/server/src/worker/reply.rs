@@ -1,9 +1,12 @@
-//! `generate_reply`: decide and word the answer to a text, then queue it for sending.
+//! `generate_reply`: decide and word the answer to a conversation's new texts, then queue it for sending.
 //!
-//! The answer to a text that opens a session is the assistant's greeting; otherwise the model words one
-//! from the assistant's prompt and the conversation's newest messages. When the model keeps failing the
-//! offline reply goes out instead, so the contact always hears back. A text followed by a newer one is not
-//! answered on its own: the newer text's reply answers both.
+//! The answer to texts that open a session is the assistant's greeting; otherwise the model words one from
+//! the assistant's prompt and the conversation's newest messages. When the model keeps failing the offline
+//! reply goes out instead, so the contact always hears back.
+//!
+//! One reply job waits per conversation, so a burst of texts gets one reply. A text that arrives while a
+//! reply is being written queues the next job; the reply in hand, written without it, is then dropped
+//! (the conversation's counters decide, under its row lock), and the next job answers everything.
 
 use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
 use smsagent_domain::session::{self, Turn};
@@ -18,13 +21,13 @@ use uuid::Uuid;
 use super::{JobError, WorkerDeps, skip};
 use crate::jobs::Job;
 
-pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, inbound_id: Uuid) -> Result<(), JobError> {
+pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversation_id: Uuid) -> Result<(), JobError> {
     let pool = &deps.pool;
-    let Some(context) = messages::reply_context(pool, inbound_id).await? else {
-        return skip(pool, job, "the text is gone").await;
+    let Some(context) = conversations::reply_context(pool, conversation_id).await? else {
+        return skip(pool, job, "the conversation is gone").await;
     };
-    if context.superseded {
-        return skip(pool, job, "a newer text from the contact will be answered instead").await;
+    if !context.progress.has_unanswered() {
+        return skip(pool, job, "every text has been answered").await;
     }
     if context.opted_out {
         return skip(pool, job, "the contact has opted out").await;
@@ -39,13 +42,16 @@ pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, inbound_
         return skip(pool, job, "the assistant was deleted").await;
     };
 
-    let history = messages::recent(pool, context.conversation_id, assistant.history_limit).await?;
+    let history = messages::recent(pool, conversation_id, assistant.history_limit).await?;
+    let Some(newest_text) = history.iter().rev().find(|m| m.direction == Direction::Inbound).map(|m| m.id) else {
+        return skip(pool, job, "no text to answer").await;
+    };
     let text = compose(deps, job, &assistant, &history).await?;
     let segments = segments::count(&text).segments;
     let reply = NewOutbound {
         provider,
-        conversation_id: context.conversation_id,
-        reply_to_message_id: Some(inbound_id),
+        conversation_id,
+        reply_to_message_id: Some(newest_text),
         from: &context.business,
         to: &context.contact,
         body: &text,
@@ -53,14 +59,17 @@ pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, inbound_
     };
 
     let mut tx = pool.begin().await?;
+    if !conversations::record_reply(&mut *tx, conversation_id, context.progress.inbound_count).await? {
+        tx.rollback().await?;
+        return skip(pool, job, "a text arrived while the reply was written; the next reply answers it too").await;
+    }
     let message_id = messages::insert_outbound(&mut *tx, &reply).await?;
-    conversations::touch_for_outbound(&mut *tx, context.conversation_id).await?;
-    deps.queue.push(&mut *tx, &Job::SendMessage { conversation_id: context.conversation_id, message_id }).await?;
+    deps.queue.push(&mut *tx, &Job::SendMessage { conversation_id, message_id }).await?;
     jobs::complete(&mut *tx, job).await?;
     tx.commit().await?;
     deps.queue.wake();
 
-    info!(%message_id, reply_to = %inbound_id, segments, "reply written");
+    info!(%message_id, reply_to = %newest_text, segments, "reply written");
     Ok(())
 }
 
@@ -93,7 +102,11 @@ async fn compose(
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
-    match deps.model.reply(&request).await {
+    // The deadline keeps the whole job well inside its lease, whatever the client's own retries do.
+    let answer = tokio::time::timeout(deps.model_deadline, deps.model.reply(&request))
+        .await
+        .unwrap_or_else(|_| Err(ChatError::Transient(format!("no answer within {:?}", deps.model_deadline))));
+    match answer {
         Ok(text) => Ok(text),
         Err(ChatError::Transient(reason)) if !job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after: None })

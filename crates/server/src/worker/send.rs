@@ -1,15 +1,19 @@
 //! `send_message`: hand a stored outbound text to its provider and record what it said.
 //!
 //! The text was stored as `queued` before this job ran, so a delivery report that arrives before the
-//! provider's answer is recorded still finds it. A text already handed over, or already failed, is not sent
-//! again, and nothing is ever sent to an opted-out contact.
+//! provider's answer is recorded still finds it. Once a provider has taken a text, that is recorded before
+//! anything else, and a text already taken, or already failed, is never sent again. Nothing is ever sent to
+//! an opted-out contact.
 
-use smsagent_domain::{MessageStatus, Provider};
+use std::time::Duration;
+
+use smsagent_domain::{MessageStatus, Provider, SendReceipt};
 use smsagent_providers::{OutboundSms, SendError};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage};
 use smsagent_store::opt_outs::{self, OptOutSource};
-use tracing::{info, warn};
+use smsagent_store::{PgPool, StoreError};
+use tracing::{error, info, warn};
 use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
@@ -39,32 +43,50 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
 
     match sent {
         Ok(receipt) => {
-            let mut tx = pool.begin().await?;
-            messages::record_accepted(&mut *tx, message.id, &receipt).await?;
-            jobs::complete(&mut *tx, job).await?;
-            tx.commit().await?;
-            info!(%message_id, message_sid = %receipt.message_sid, status = %receipt.status, "text handed to the provider");
+            if let Err(e) = record_accepted(pool, message.id, &receipt, deps.lease / 2).await {
+                // Not sending again matters more than finishing the bookkeeping: the job dies with the
+                // provider's id in its error, and delivery reports (which carry our id) fill in the row.
+                error!(%message_id, sid = ?receipt.message_sid, error = %e, "the provider took the text but recording it failed");
+                return Err(JobError::Fatal(format!(
+                    "the provider took the text ({:?}) but recording it failed, so it is not sent again: {e}",
+                    receipt.message_sid
+                )));
+            }
+            jobs::complete(pool, job).await?;
+            info!(%message_id, sid = ?receipt.message_sid, status = %receipt.status, "text handed to the provider");
             Ok(())
         }
         Err(SendError::Rejected { code, message: reason, opted_out }) => {
             warn!(%message_id, ?code, opted_out, "the provider refused the text");
             fail(deps, job, &message, code.as_deref(), &reason, opted_out).await
         }
-        Err(SendError::Transient { reason, retry_after }) => {
-            if job.is_last_attempt() {
-                let gave_up = format!("not sent after {} attempts: {reason}", job.attempt);
-                messages::record_failed(pool, message.id, None, &gave_up).await?;
-            }
+        Err(SendError::Transient { reason, retry_after }) if !job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after })
         }
-        Err(SendError::Misconfigured(reason)) => {
-            messages::record_failed(pool, message.id, None, &reason).await?;
-            Err(JobError::Fatal(reason))
+        Err(SendError::Transient { reason, .. }) => {
+            give_up(deps, job, &message, &format!("not sent after {} attempts: {reason}", job.attempt)).await
+        }
+        Err(SendError::Misconfigured(reason)) => give_up(deps, job, &message, &reason).await,
+    }
+}
+
+/// Records the provider's receipt, trying again for a while if the database is briefly unavailable.
+async fn record_accepted(pool: &PgPool, id: Uuid, receipt: &SendReceipt, patience: Duration) -> Result<(), StoreError> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match messages::record_accepted(pool, id, receipt).await {
+            Err(StoreError::Database(e)) if tokio::time::Instant::now() + pause < deadline => {
+                warn!(error = %e, "cannot record the provider's receipt yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            done => return done,
         }
     }
 }
 
-/// Records a text that will never be sent, and the opt-out that caused it if there was one, with the job's end.
+/// The provider refused the text for good: record why (and the opt-out, if that was why) with the job's end.
 async fn fail(
     deps: &WorkerDeps,
     job: &ClaimedJob,
@@ -80,6 +102,17 @@ async fn fail(
     }
     jobs::complete(&mut *tx, job).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Sending cannot succeed (out of attempts, or our settings are wrong): the text is marked failed and the
+/// job left dead for an operator, together.
+async fn give_up(deps: &WorkerDeps, job: &ClaimedJob, message: &OutboundMessage, reason: &str) -> Result<(), JobError> {
+    let mut tx = deps.pool.begin().await?;
+    messages::record_failed(&mut *tx, message.id, None, reason).await?;
+    jobs::bury(&mut *tx, job, reason).await?;
+    tx.commit().await?;
+    error!(message_id = %message.id, %reason, "the text could not be sent; the job is left dead");
     Ok(())
 }
 

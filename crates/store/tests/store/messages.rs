@@ -1,4 +1,5 @@
 use smsagent_domain::{MessageStatus, PhoneNumber, Provider, SendReceipt};
+use smsagent_store::conversations::ReplyProgress;
 use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
 use smsagent_store::{PgPool, conversations};
 use uuid::Uuid;
@@ -85,7 +86,7 @@ async fn a_report_that_beats_the_send_bookkeeping_is_kept(pool: PgPool) {
     let id = outbound(&pool).await;
     messages::apply_status_report(&pool, &report(Some(id), MessageStatus::Sent)).await.unwrap();
     let accepted = SendReceipt {
-        message_sid: "SM00000000000000000000000000000001".into(),
+        message_sid: Some("SM00000000000000000000000000000001".into()),
         status: MessageStatus::Queued,
         num_segments: Some(1),
         price: Some("-0.00790".into()),
@@ -133,4 +134,28 @@ async fn a_failed_message_keeps_its_error_and_ignores_later_delivery(pool: PgPoo
             .await
             .unwrap();
     assert_eq!((status.as_str(), code.as_deref()), ("failed", Some("21610")));
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_reply_written_while_a_text_arrived_is_refused(pool: PgPool) {
+    let conversation = conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
+    let read = conversations::reply_context(&pool, conversation.id).await.unwrap().unwrap().progress;
+    assert_eq!(read, ReplyProgress { inbound_count: 1, answered_count: 0 });
+
+    // Another text lands while the reply is being written.
+    conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
+    assert!(!conversations::record_reply(&pool, conversation.id, read.inbound_count).await.unwrap());
+
+    let reread = conversations::reply_context(&pool, conversation.id).await.unwrap().unwrap().progress;
+    assert!(conversations::record_reply(&pool, conversation.id, reread.inbound_count).await.unwrap());
+    let after = conversations::reply_context(&pool, conversation.id).await.unwrap().unwrap().progress;
+    assert!(!after.has_unanswered());
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_message_the_provider_took_is_never_marked_failed_by_us(pool: PgPool) {
+    let id = outbound(&pool).await;
+    messages::apply_status_report(&pool, &report(Some(id), MessageStatus::Sent)).await.unwrap();
+    messages::record_failed(&pool, id, None, "gave up").await.unwrap();
+    assert_eq!(status_of(&pool, id).await, "sent");
 }

@@ -13,6 +13,7 @@ fn job(key: Option<&str>) -> NewJob {
         kind: "test",
         payload: json!({"n": 1}),
         concurrency_key: key.map(str::to_owned),
+        dedupe_key: None,
         max_attempts: 3,
         run_at: None,
     }
@@ -40,7 +41,7 @@ async fn work_until_empty(pool: &PgPool) -> Vec<Uuid> {
 async fn two_workers_claiming_at_once_never_take_the_same_job(pool: PgPool) {
     let mut enqueued = HashSet::new();
     for n in 0..60 {
-        enqueued.insert(jobs::enqueue(&pool, &job(Some(&format!("conversation-{n}")))).await.unwrap());
+        enqueued.insert(jobs::enqueue(&pool, &job(Some(&format!("conversation-{n}")))).await.unwrap().unwrap());
     }
 
     let (first, second) = tokio::join!(work_until_empty(&pool), work_until_empty(&pool));
@@ -56,7 +57,7 @@ async fn two_workers_claiming_at_once_never_take_the_same_job(pool: PgPool) {
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_job_whose_worker_died_is_taken_over_after_its_lease(pool: PgPool) {
-    let id = jobs::enqueue(&pool, &job(None)).await.unwrap();
+    let id = jobs::enqueue(&pool, &job(None)).await.unwrap().unwrap();
     let dead_worker = jobs::claim(&pool, Duration::from_millis(300)).await.unwrap().unwrap();
 
     assert!(jobs::claim(&pool, LEASE).await.unwrap().is_none(), "the lease still holds");
@@ -73,9 +74,9 @@ async fn a_job_whose_worker_died_is_taken_over_after_its_lease(pool: PgPool) {
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn jobs_sharing_a_key_run_one_at_a_time_in_order(pool: PgPool) {
-    let first = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap();
-    let second = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap();
-    let other = jobs::enqueue(&pool, &job(Some("c2"))).await.unwrap();
+    let first = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap().unwrap();
+    let second = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap().unwrap();
+    let other = jobs::enqueue(&pool, &job(Some("c2"))).await.unwrap().unwrap();
 
     let a = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
     let b = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
@@ -112,7 +113,7 @@ async fn a_retried_job_waits_for_its_delay(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_buried_job_stays_visible_and_frees_its_key(pool: PgPool) {
     jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap();
-    let waiting = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap();
+    let waiting = jobs::enqueue(&pool, &job(Some("c1"))).await.unwrap().unwrap();
     let claimed = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
     jobs::bury(&pool, &claimed, "credentials refused").await.unwrap();
 
@@ -131,4 +132,24 @@ async fn a_worker_dying_on_the_last_attempt_leaves_the_job_dead(pool: PgPool) {
     assert!(jobs::claim(&pool, LEASE).await.unwrap().is_none(), "no attempts left");
     assert_eq!(jobs::bury_abandoned(&pool).await.unwrap(), 1);
     assert_eq!(jobs::counts(&pool).await.unwrap(), QueueCounts { queued: 0, running: 0, dead: 1 });
+}
+
+fn reply_job(conversation: &str) -> NewJob {
+    NewJob { dedupe_key: Some(format!("reply:{conversation}")), ..job(Some(conversation)) }
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_job_whose_twin_is_waiting_is_not_queued_again(pool: PgPool) {
+    assert!(jobs::enqueue(&pool, &reply_job("c1")).await.unwrap().is_some());
+    assert!(jobs::enqueue(&pool, &reply_job("c1")).await.unwrap().is_none(), "a burst queues one reply");
+    assert!(jobs::enqueue(&pool, &reply_job("c2")).await.unwrap().is_some(), "other conversations are separate");
+
+    // Once the waiting one runs, a new one may wait behind it.
+    let running = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
+    assert!(jobs::enqueue(&pool, &reply_job("c1")).await.unwrap().is_some());
+    assert_eq!(jobs::counts(&pool).await.unwrap(), QueueCounts { queued: 2, running: 1, dead: 0 });
+
+    // A failed run that would wait beside its twin gives way to it.
+    jobs::retry_later(&pool, &running, Duration::ZERO, "model timed out").await.unwrap();
+    assert_eq!(jobs::counts(&pool).await.unwrap(), QueueCounts { queued: 2, running: 0, dead: 0 });
 }
