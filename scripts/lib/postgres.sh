@@ -64,7 +64,19 @@ start_private_cluster() {
   fi
 }
 
-# Sets DATABASE_URL to database $1 (created by `smsagent migrate` if it does not exist yet).
+# Creates the database DATABASE_URL names if it does not exist, without migrating it.
+create_database() {
+  local psql server db
+  psql=$(command -v psql || echo "$(pg_bindir)/psql")
+  server=${DATABASE_URL%/*}
+  db=${DATABASE_URL##*/}
+  db=${db%%\?*}
+  if [ -z "$("$psql" -d "$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    "$psql" -q -d "$server/postgres" -c "CREATE DATABASE \"$db\""
+  fi
+}
+
+# Sets DATABASE_URL to database $1 on the server found as above (the database itself may not exist yet).
 use_database() {
   local name=$1 root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
