@@ -4,14 +4,20 @@
 //! these types at the edge, and nothing downstream re-checks them.
 
 mod direction;
+pub mod form;
+pub mod keywords;
+mod language;
 mod phone;
 mod provider;
 mod receipt;
 pub mod segments;
 pub mod session;
+pub mod shaping;
 mod status;
+pub mod text;
 
 pub use direction::Direction;
+pub use language::{Language, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use provider::{Provider, UnknownProvider};
 pub use receipt::SendReceipt;

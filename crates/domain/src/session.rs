@@ -1,8 +1,9 @@
-//! Sessions: a conversation is one long thread per contact, cut into sessions by pauses.
+//! Sessions: a conversation is one long thread per contact, cut into sessions by pauses and goodbyes.
 //!
 //! A contact who writes after a pause longer than the session window (30 minutes unless the assistant says
-//! otherwise) starts a new session, and the first reply of a session is the assistant's greeting. The
-//! rule is computed from the messages themselves, so there is no session state to keep in step.
+//! otherwise), or after the assistant said goodbye, starts a new session, and the first reply of a session
+//! is the assistant's greeting. The rule is computed from the messages themselves, so there is no session
+//! state to keep in step.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -16,12 +17,23 @@ pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::minutes(30);
 pub struct Turn {
     pub direction: Direction,
     pub at: DateTime<Utc>,
+    /// The business said goodbye: whatever comes next is a new session.
+    pub closes_session: bool,
+}
+
+impl Turn {
+    pub fn new(direction: Direction, at: DateTime<Utc>) -> Turn {
+        Turn { direction, at, closes_session: false }
+    }
 }
 
 /// The turns of the current session: the newest run of `turns` (oldest first) with no pause longer than
-/// `window` between neighbours.
+/// `window` between neighbours and no goodbye before its last turn.
 pub fn current(turns: &[Turn], window: TimeDelta) -> &[Turn] {
-    let start = turns.windows(2).rposition(|pair| pair[1].at - pair[0].at > window).map_or(0, |gap| gap + 1);
+    let start = turns
+        .windows(2)
+        .rposition(|pair| pair[1].at - pair[0].at > window || pair[0].closes_session)
+        .map_or(0, |cut| cut + 1);
     &turns[start..]
 }
 
@@ -40,7 +52,7 @@ mod tests {
     }
 
     fn turns(spec: &[(Direction, i64)]) -> Vec<Turn> {
-        spec.iter().map(|&(direction, minute)| Turn { direction, at: at(minute) }).collect()
+        spec.iter().map(|&(direction, minute)| Turn::new(direction, at(minute))).collect()
     }
 
     #[test]
@@ -79,6 +91,14 @@ mod tests {
     fn an_operator_message_in_the_session_counts_as_the_business_writing() {
         let history = turns(&[(Outbound, 0), (Inbound, 5)]);
         assert!(!awaits_greeting(&history, DEFAULT_WINDOW));
+    }
+
+    #[test]
+    fn a_text_after_a_goodbye_starts_a_new_session() {
+        let mut history = turns(&[(Inbound, 0), (Outbound, 1), (Inbound, 2), (Outbound, 3), (Inbound, 5)]);
+        history[3].closes_session = true;
+        assert!(awaits_greeting(&history, DEFAULT_WINDOW));
+        assert_eq!(current(&history, DEFAULT_WINDOW).len(), 1);
     }
 
     #[test]

@@ -1,0 +1,321 @@
+//! The form engine: given the form, where the conversation stands and what the contact just said, it
+//! decides what happens next. Deterministic and free of IO; the caller stores the state and words the reply.
+//!
+//! Each slot is empty, *proposed* (read from the contact, waiting for their yes), *confirmed*, or skipped.
+//! The engine waits either for the answer to one slot or for a yes/no on the proposed values. Rules:
+//! - a value is checked before it touches the state; an invalid one never replaces a valid one;
+//! - a yes confirms what was proposed; a no puts back what was there before and asks again;
+//! - a new value for a confirmed slot is a correction: it is confirmed again, and so are the slots that
+//!   depend on it; a completed form completes again afterwards (a new submission);
+//! - values are asked and confirmed in the form's order, each before the next.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::extract::{Extraction, Source};
+use super::value::{self, Invalid, Reading, SlotValue};
+use super::{Form, SlotKind};
+use crate::text::fold;
+use crate::{Language, PhoneNumber};
+
+/// Where a conversation's form stands. Stored between turns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormState {
+    #[serde(default)]
+    pub slots: BTreeMap<String, SlotState>,
+    #[serde(default)]
+    pub awaiting: Awaiting,
+    /// Phone slots whose sender's number was offered once already.
+    #[serde(default)]
+    pub offered: BTreeSet<String>,
+    /// Every value is confirmed and was submitted.
+    #[serde(default)]
+    pub completed: bool,
+    /// How many times the form was submitted (more than once after corrections).
+    #[serde(default)]
+    pub submissions: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SlotState {
+    /// Read from the contact and waiting for their yes; `previous` is the confirmed value it would replace.
+    Proposed { value: SlotValue, previous: Option<SlotValue> },
+    Confirmed { value: SlotValue },
+    Skipped,
+}
+
+impl SlotState {
+    pub fn confirmed(&self) -> Option<&SlotValue> {
+        match self {
+            SlotState::Confirmed { value } => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// What the engine waits for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", content = "slots", rename_all = "snake_case")]
+pub enum Awaiting {
+    /// Nothing asked (a new form, or a complete one).
+    #[default]
+    Nothing,
+    /// The answer to this slot's question.
+    Answer(String),
+    /// A yes or no on these proposed values.
+    Confirmation(Vec<String>),
+}
+
+/// What to tell the contact, in order; [`super::wording`] turns it into words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Say {
+    /// The answer for this slot could not be used, and why.
+    Invalid { slot: String, why: Invalid },
+    /// A confirmation got neither a yes nor a no.
+    NeedYesNo,
+    /// The contact said no to what was read back.
+    Sorry,
+    /// The contact asked something the form cannot answer.
+    OffTopic,
+    /// Read these values back for a yes; `updated` when they replace confirmed ones.
+    Confirm { values: Vec<(String, String)>, updated: bool },
+    /// Ask whether confirmed values still hold after a value they depend on changed.
+    Reconfirm { values: Vec<(String, String)> },
+    /// Offer the number the contact texts from for a phone slot.
+    OfferSender { number: String },
+    Ask { slot: String },
+    /// Everything is confirmed: the values, for a summary. `updated` when a correction completed it again.
+    Complete { values: Vec<(String, String)>, updated: bool },
+}
+
+/// The result of a turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub state: FormState,
+    /// Empty when the text meant nothing to a complete form: the caller answers it another way.
+    pub says: Vec<Say>,
+    /// The form became complete this turn: submit these values.
+    pub submission: Option<BTreeMap<String, SlotValue>>,
+}
+
+/// A contact's turn, as the engine sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Turn<'a> {
+    pub text: &'a str,
+    pub extraction: &'a Extraction,
+    pub sender: &'a PhoneNumber,
+    pub language: Language,
+}
+
+const SKIP_WORDS: &[&str] = &["skip", "none", "n a", "na", "prefer not to say", "pass", "no", "omitir", "ninguno", "paso"];
+
+/// Decides one turn.
+pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
+    let reading = Reading { language: turn.language, sender: Some(turn.sender) };
+    let mut accepted: Vec<(String, SlotValue)> = Vec::new();
+    let mut refused: Vec<(String, Invalid, Source)> = Vec::new();
+    for proposal in &turn.extraction.values {
+        let Some(slot) = form.slot(&proposal.slot) else { continue };
+        match value::read(&slot.kind, &proposal.raw, &reading) {
+            Ok(value) => accepted.push((slot.key.clone(), value)),
+            Err(why) => refused.push((slot.key.clone(), why, proposal.source)),
+        }
+    }
+
+    let mut next = state.clone();
+    let mut says = Vec::new();
+    // Values read this turn are confirmed before older ones still waiting.
+    let fresh: Vec<String> = accepted.iter().map(|(k, _)| k.clone()).collect();
+    let understood = !accepted.is_empty() || turn.extraction.answer.is_some();
+    match &state.awaiting {
+        Awaiting::Confirmation(keys) => {
+            let corrects_pending = accepted.iter().any(|(k, _)| keys.contains(k));
+            match turn.extraction.answer {
+                Some(true) if !corrects_pending => confirm(&mut next, keys),
+                Some(false) if !corrects_pending => {
+                    reject(&mut next, keys);
+                    says.push(Say::Sorry);
+                }
+                _ => {}
+            }
+            apply(form, &mut next, &accepted);
+            if !understood {
+                says.push(if looks_like_question(turn.text) { Say::OffTopic } else { Say::NeedYesNo });
+            }
+        }
+        Awaiting::Answer(key) => {
+            apply(form, &mut next, &accepted);
+            let answered = accepted.iter().any(|(k, _)| k == key);
+            let optional = form.slot(key).is_some_and(|s| !s.required);
+            if !answered {
+                if optional && SKIP_WORDS.contains(&fold(turn.text).as_str()) {
+                    next.slots.insert(key.clone(), SlotState::Skipped);
+                } else if accepted.is_empty() && looks_like_question(turn.text) {
+                    says.push(Say::OffTopic);
+                } else if let Some((_, why, _)) = refused.iter().find(|(k, _, _)| k == key) {
+                    says.push(Say::Invalid { slot: key.clone(), why: *why });
+                } else if accepted.is_empty() {
+                    says.push(Say::Invalid { slot: key.clone(), why: Invalid::Empty });
+                }
+            }
+        }
+        Awaiting::Nothing => apply(form, &mut next, &accepted),
+    }
+    // Values the contact stated outright but that do not check out are worth a word.
+    for (key, why, source) in &refused {
+        let said = says.iter().any(|s| matches!(s, Say::Invalid { slot, .. } if slot == key));
+        if *source == Source::Stated && !said {
+            says.push(Say::Invalid { slot: key.clone(), why: *why });
+        }
+    }
+
+    // A complete form that heard nothing for it leaves the answer to the caller.
+    if state.completed && next == *state && says.is_empty() {
+        return Outcome { state: next, says, submission: None };
+    }
+    let submission = next_action(form, &mut next, turn, &fresh, &mut says);
+    Outcome { state: next, says, submission }
+}
+
+/// The state a form starts from, and its first question.
+pub fn start(form: &Form, sender: &PhoneNumber, language: Language) -> Outcome {
+    let empty = Extraction::default();
+    let turn = Turn { text: "", extraction: &empty, sender, language };
+    let mut state = FormState::default();
+    let mut says = Vec::new();
+    next_action(form, &mut state, &turn, &[], &mut says);
+    Outcome { state, says, submission: None }
+}
+
+fn looks_like_question(text: &str) -> bool {
+    text.contains('?')
+}
+
+fn confirm(state: &mut FormState, keys: &[String]) {
+    for key in keys {
+        if let Some(SlotState::Proposed { value, .. }) = state.slots.get(key).cloned() {
+            state.slots.insert(key.clone(), SlotState::Confirmed { value });
+        }
+    }
+}
+
+/// A "no": each proposed value gives way to the confirmed one it would have replaced, if any.
+fn reject(state: &mut FormState, keys: &[String]) {
+    for key in keys {
+        match state.slots.get(key).cloned() {
+            Some(SlotState::Proposed { previous: Some(value), .. }) => {
+                state.slots.insert(key.clone(), SlotState::Confirmed { value });
+            }
+            Some(SlotState::Proposed { previous: None, .. }) => {
+                state.slots.remove(key);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Takes checked values into the state: new values wait for confirmation, corrections re-open the
+/// confirmations that depend on them.
+fn apply(form: &Form, state: &mut FormState, accepted: &[(String, SlotValue)]) {
+    for (key, value) in accepted {
+        let Some(slot) = form.slot(key) else { continue };
+        let current = state.slots.get(key).cloned();
+        let previous = match &current {
+            Some(SlotState::Confirmed { value: old }) if old == value => continue,
+            Some(SlotState::Confirmed { value: old }) => Some(old.clone()),
+            Some(SlotState::Proposed { previous, .. }) => previous.clone(),
+            Some(SlotState::Skipped) | None => None,
+        };
+        let corrected = previous.is_some();
+        let new_state = if slot.confirm {
+            SlotState::Proposed { value: value.clone(), previous }
+        } else {
+            SlotState::Confirmed { value: value.clone() }
+        };
+        state.slots.insert(key.clone(), new_state);
+        if corrected {
+            state.completed = false;
+            reopen_dependents(form, state, key);
+        }
+    }
+}
+
+fn reopen_dependents(form: &Form, state: &mut FormState, changed: &str) {
+    for slot in form.slots.iter().filter(|s| s.depends_on.iter().any(|d| d == changed)) {
+        if let Some(SlotState::Confirmed { value }) = state.slots.get(&slot.key).cloned() {
+            state.slots.insert(slot.key.clone(), SlotState::Proposed { value: value.clone(), previous: Some(value) });
+        }
+    }
+}
+
+/// Moves the form on: confirm what was read (this turn's values first), else ask the next empty slot, else
+/// complete. Returns the submission when the form completes.
+fn next_action(
+    form: &Form,
+    state: &mut FormState,
+    turn: &Turn,
+    fresh: &[String],
+    says: &mut Vec<Say>,
+) -> Option<BTreeMap<String, SlotValue>> {
+    let display = |key: &str, value: &SlotValue| {
+        let kind = form.slot(key).map_or(&SlotKind::FreeText, |s| &s.kind);
+        value.display(kind, turn.language)
+    };
+
+    let all_proposed: Vec<(String, SlotValue, Option<SlotValue>)> = form
+        .slots
+        .iter()
+        .filter_map(|s| match state.slots.get(&s.key) {
+            Some(SlotState::Proposed { value, previous }) => Some((s.key.clone(), value.clone(), previous.clone())),
+            _ => None,
+        })
+        .collect();
+    let fresh_proposed: Vec<_> = all_proposed.iter().filter(|(k, _, _)| fresh.contains(k)).cloned().collect();
+    let proposed = if fresh_proposed.is_empty() { all_proposed } else { fresh_proposed };
+    if !proposed.is_empty() {
+        state.awaiting = Awaiting::Confirmation(proposed.iter().map(|(k, _, _)| k.clone()).collect());
+        let offering_sender = matches!(proposed.as_slice(), [(k, SlotValue::Text(number), None)]
+            if number == turn.sender.as_str() && state.offered.contains(k));
+        let unchanged = proposed.iter().all(|(_, value, previous)| previous.as_ref() == Some(value));
+        let values = proposed.iter().map(|(k, v, _)| (k.clone(), display(k, v))).collect();
+        says.push(if offering_sender {
+            Say::OfferSender { number: display(&proposed[0].0, &proposed[0].1) }
+        } else if unchanged {
+            Say::Reconfirm { values }
+        } else {
+            Say::Confirm { values, updated: proposed.iter().any(|(_, _, previous)| previous.is_some()) }
+        });
+        return None;
+    }
+
+    if let Some(slot) = form.slots.iter().find(|s| !state.slots.contains_key(&s.key)) {
+        if matches!(slot.kind, SlotKind::Phone { offer_sender: true }) && state.offered.insert(slot.key.clone()) {
+            let value = SlotValue::Text(turn.sender.as_str().to_owned());
+            says.push(Say::OfferSender { number: display(&slot.key, &value) });
+            state.slots.insert(slot.key.clone(), SlotState::Proposed { value, previous: None });
+            state.awaiting = Awaiting::Confirmation(vec![slot.key.clone()]);
+        } else {
+            says.push(Say::Ask { slot: slot.key.clone() });
+            state.awaiting = Awaiting::Answer(slot.key.clone());
+        }
+        return None;
+    }
+
+    state.awaiting = Awaiting::Nothing;
+    if state.completed {
+        return None;
+    }
+    let values: BTreeMap<String, SlotValue> =
+        state.slots.iter().filter_map(|(k, s)| s.confirmed().map(|v| (k.clone(), v.clone()))).collect();
+    let shown = form
+        .slots
+        .iter()
+        .filter_map(|s| values.get(&s.key).map(|v| (s.key.clone(), display(&s.key, v))))
+        .collect();
+    says.push(Say::Complete { values: shown, updated: state.submissions > 0 });
+    state.completed = true;
+    state.submissions += 1;
+    Some(values)
+}

@@ -1,0 +1,409 @@
+//! Reading values out of free text with rules, when no model is configured or the model failed.
+//!
+//! Values come from four places, in order of trust: labelled values anywhere in the text ("my last name is
+//! Smith", "I make 85k"), an introduction ("I'm Maria Garcia"), an email address anywhere, and otherwise
+//! the text itself as the answer to what was asked. A leading yes or no is read off first, so "no, it's
+//! 90k" is a no and a new value at once. Nothing here checks a value; the engine does.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::value::{Reading, read, yes_no};
+use crate::Language;
+use super::{Awaiting, Form, FormState, NamePart, Slot, SlotKind};
+use crate::text::fold;
+
+/// What a text seems to say, before any checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// The text's answer to a yes/no question, if it gives one.
+    pub answer: Option<bool>,
+    /// Values the text gives, by slot key, as written.
+    pub values: Vec<Proposal>,
+}
+
+/// A value a text gives for a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub slot: String,
+    pub raw: String,
+    /// How sure we are that the text means this slot.
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The contact named the slot ("my phone is …"), or a model said so.
+    Stated,
+    /// The text answers the question that was asked.
+    Answer,
+    /// A guess ("I'm …" could start many sentences): dropped quietly if it does not check out.
+    Guess,
+}
+
+impl Extraction {
+    pub fn value_for(&self, slot: &str) -> Option<&Proposal> {
+        self.values.iter().find(|p| p.slot == slot)
+    }
+}
+
+/// Reads `text` for `form`, knowing what the engine is waiting for and which slots hold values.
+pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
+    let awaiting = &state.awaiting;
+    let (answer, rest) = leading_answer(text);
+    let mut values = Vec::new();
+
+    for (slot, raw, generic_name) in labelled(form, rest) {
+        // "My name is Maria Garcia" names both; "my first name is Maria José" names one.
+        let parts = if generic_name { split_name(form, &raw) } else { vec![(slot, raw)] };
+        for (slot, raw) in parts {
+            take(&mut values, Proposal { slot, raw, source: Source::Stated });
+        }
+    }
+    if let Some(name) = introduced_name(rest) {
+        for (slot, raw) in split_name(form, &name) {
+            take(&mut values, Proposal { slot, raw, source: Source::Guess });
+        }
+    }
+    if let (Some(slot), Some(email)) = (form.slots.iter().find(|s| s.kind == SlotKind::Email), EMAIL_IN_TEXT.find(rest)) {
+        take(&mut values, Proposal { slot: slot.key.clone(), raw: email.as_str().to_owned(), source: Source::Stated });
+    }
+
+    // Otherwise the text answers what was asked (or corrects what is being confirmed), unless it was
+    // plainly about something else.
+    let target = match awaiting {
+        Awaiting::Answer(key) => form.slot(key),
+        Awaiting::Confirmation(keys) => keys.first().and_then(|k| form.slot(k)),
+        Awaiting::Nothing => None,
+    };
+    let question = text.contains('?');
+    if let Some(slot) = target.filter(|_| values.is_empty() && !question) {
+        let bare = strip_fillers(rest);
+        let is_yes_no_question = matches!(awaiting, Awaiting::Answer(_)) && slot.kind == SlotKind::YesNo;
+        if is_yes_no_question {
+            if let Some(yes) = answer.or_else(|| yes_no(&bare)) {
+                take(&mut values, Proposal { slot: slot.key.clone(), raw: if yes { "yes" } else { "no" }.into(), source: Source::Answer });
+            }
+        } else if !bare.is_empty() {
+            for (key, raw) in answer_for(form, state, slot, &bare) {
+                take(&mut values, Proposal { slot: key, raw, source: Source::Answer });
+            }
+        }
+    }
+    Extraction { answer, values }
+}
+
+/// Keeps the first value given for each slot.
+fn take(values: &mut Vec<Proposal>, proposal: Proposal) {
+    if !values.iter().any(|v| v.slot == proposal.slot) {
+        values.push(proposal);
+    }
+}
+
+/// A whole-text yes/no, or a yes/no word starting a longer text ("no, it's 90k"): the answer and the rest.
+fn leading_answer(text: &str) -> (Option<bool>, &str) {
+    if let Some(yes) = yes_no(text) {
+        return (Some(yes), "");
+    }
+    let trimmed = text.trim_start();
+    let first_word_end = trimmed.find(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').unwrap_or(trimmed.len());
+    let (word, rest) = trimmed.split_at(first_word_end);
+    let followed_by_break = rest.starts_with([',', '.', '!', ';', ':', '-']);
+    match (yes_no(word), followed_by_break) {
+        (Some(yes), true) => (Some(yes), rest.trim_start_matches(|c: char| c.is_whitespace() || ",.!;:-".contains(c))),
+        _ => (None, text),
+    }
+}
+
+/// The words a contact uses for each kind of slot, besides the slot's own label.
+fn labels(slot: &Slot) -> Vec<String> {
+    let builtin: &[&str] = match &slot.kind {
+        SlotKind::PersonName { part: NamePart::Given } => &["first name", "given name", "name", "primer nombre", "nombre"],
+        SlotKind::PersonName { part: NamePart::Family } => &["last name", "surname", "family name", "apellidos", "apellido"],
+        SlotKind::PersonName { part: NamePart::Full } => &["full name", "name", "nombre completo", "nombre"],
+        SlotKind::Phone { .. } => &["phone number", "cell number", "mobile number", "phone", "cell", "mobile", "numero de telefono", "telefono", "celular"],
+        SlotKind::PostalAddress => &["home address", "current address", "address", "i live at", "direccion actual", "direccion", "vivo en"],
+        SlotKind::Money { .. } => &["annual income", "yearly income", "income", "salary", "i make", "i earn", "ingreso anual", "ingresos", "ingreso", "salario", "gano"],
+        SlotKind::Email => &["email address", "email", "e-mail", "correo electronico", "correo"],
+        _ => &[],
+    };
+    let mut all: Vec<String> = [slot.label.en.as_str(), slot.label.es.as_deref().unwrap_or_default()]
+        .into_iter()
+        .map(fold)
+        .chain(builtin.iter().map(|l| fold(l)))
+        .filter(|l| !l.is_empty())
+        .collect();
+    all.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    all.dedup();
+    all
+}
+
+/// A label as a pattern that ignores case, accents and the spacing between its words.
+fn label_pattern(label: &str) -> String {
+    label
+        .split(' ')
+        .map(|word| {
+            word.chars()
+                .map(|c| match c {
+                    'a' => "[aá]".to_owned(),
+                    'e' => "[eé]".to_owned(),
+                    'i' => "[ií]".to_owned(),
+                    'o' => "[oó]".to_owned(),
+                    'u' => "[uúü]".to_owned(),
+                    other => regex::escape(&other.to_string()),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(r"[\s\-]+")
+}
+
+/// Values the text names explicitly: "my last name is Smith", "income: 85k", "vivo en Calle 5 #10".
+/// Each comes with whether its label was a bare "name", which may cover a whole name.
+fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool)> {
+    struct Found {
+        slot: String,
+        label_start: usize,
+        label_end: usize,
+        value_start: usize,
+        free: bool,
+        generic_name: bool,
+    }
+    let mut found: Vec<Found> = Vec::new();
+    for slot in &form.slots {
+        let labels = labels(slot);
+        if labels.is_empty() {
+            continue;
+        }
+        let alternatives = labels.iter().map(|l| label_pattern(l)).collect::<Vec<_>>().join("|");
+        let pattern = format!(
+            r"(?i)\b(?:{alternatives})\b\s*(?:is|was|would be|will be|es|son|sera|será|:|=|-)?\s*"
+        );
+        let Ok(regex) = Regex::new(&pattern) else { continue };
+        for m in regex.find_iter(text) {
+            let free = matches!(slot.kind, SlotKind::PostalAddress | SlotKind::FreeText);
+            let label = fold(m.as_str());
+            let generic_name = matches!(slot.kind, SlotKind::PersonName { part: NamePart::Given })
+                && ["name", "nombre"].iter().any(|g| label == *g || label.starts_with(&format!("{g} ")));
+            found.push(Found {
+                slot: slot.key.clone(),
+                label_start: m.start(),
+                label_end: m.end(),
+                value_start: m.end(),
+                free,
+                generic_name,
+            });
+        }
+    }
+    // "last name is Smith" also contains "name is Smith": keep the longer label where they overlap.
+    let kept: Vec<&Found> = found
+        .iter()
+        .filter(|f| {
+            !found.iter().any(|g| {
+                !std::ptr::eq(*f, g)
+                    && g.label_start <= f.label_start
+                    && g.label_end >= f.label_end
+                    && (g.label_end - g.label_start) > (f.label_end - f.label_start)
+            })
+        })
+        .collect();
+    let mut values = Vec::new();
+    for f in &kept {
+        // A value runs to the next label, or to the end of its clause.
+        let next_label = kept.iter().map(|g| g.label_start).filter(|&s| s > f.value_start).min().unwrap_or(text.len());
+        let value = clause(&text[f.value_start..next_label], f.free);
+        let value = value.trim_end_matches(|c: char| c.is_whitespace() || ",;".contains(c)).trim();
+        let value = strip_trailing_joiner(value);
+        if !value.is_empty() {
+            values.push((f.slot.clone(), value.to_owned(), f.generic_name));
+        }
+    }
+    values
+}
+
+/// The start of `text` up to where its clause ends. Addresses and free text keep their commas; elsewhere
+/// a comma ends a clause only when a space follows it, so "$90,000" survives.
+fn clause(text: &str, free: bool) -> &str {
+    let mut end = text.find(['!', '?', ';', '\n']).unwrap_or(text.len());
+    if !free && let Some(comma) = text.find(", ") {
+        end = end.min(comma);
+    }
+    // A full stop ends a clause when a space follows it (so "St. Louis" and "85.000" survive).
+    if let Some(stop) = text.match_indices(". ").map(|(i, _)| i).next() {
+        end = end.min(stop);
+    }
+    if !free {
+        for joiner in [" and ", " y ", " but ", " pero "] {
+            if let Some(at) = text.to_lowercase().find(joiner) {
+                end = end.min(at);
+            }
+        }
+    }
+    text[..end].trim_end_matches('.')
+}
+
+fn strip_trailing_joiner(value: &str) -> &str {
+    for joiner in [" and", " y", " but", " pero"] {
+        if let Some(stripped) = value.strip_suffix(joiner) {
+            return stripped.trim_end();
+        }
+    }
+    value
+}
+
+static INTRODUCTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[\s,.!¡])(?:i'?m|i’m|i am|this is|my name is|me llamo|mi nombre es|soy)\s+(?P<name>[^\s,.!?;0-9]+(?:\s+[^\s,.!?;0-9]+){0,2})")
+        .expect("the introduction pattern compiles")
+});
+
+static EMAIL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}").expect("the email pattern compiles")
+});
+
+/// "I'm Maria Garcia", "me llamo María": the name, trimmed of words that plainly are not part of it.
+fn introduced_name(text: &str) -> Option<String> {
+    let captured = INTRODUCTION.captures(text)?.name("name")?.as_str();
+    let stop = ["and", "y", "from", "de", "here", "aqui", "looking", "interested", "calling", "texting", "with", "con"];
+    let words: Vec<&str> = captured.split_whitespace().take_while(|w| !stop.contains(&fold(w).as_str())).collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A full name spread over the form's name slots: given name first, the rest the family name.
+fn split_name(form: &Form, name: &str) -> Vec<(String, String)> {
+    let given = form.name_slot(NamePart::Given);
+    let family = form.name_slot(NamePart::Family);
+    let full = form.name_slot(NamePart::Full);
+    match (given, family, full, name.split_once(' ')) {
+        (Some(g), Some(f), _, Some((first, rest))) => vec![(g.key.clone(), first.to_owned()), (f.key.clone(), rest.trim().to_owned())],
+        (Some(g), _, _, None) => vec![(g.key.clone(), name.to_owned())],
+        (_, _, Some(full), _) => vec![(full.key.clone(), name.to_owned())],
+        (Some(g), None, None, Some(_)) => vec![(g.key.clone(), name.to_owned())],
+        _ => Vec::new(),
+    }
+}
+
+/// The bare answer to `slot`'s question; a two-word answer to "first name?" fills the last name too
+/// while the form still lacks it.
+fn answer_for(form: &Form, state: &FormState, slot: &Slot, bare: &str) -> Vec<(String, String)> {
+    let family_empty = form.name_slot(NamePart::Family).is_some_and(|f| !state.slots.contains_key(&f.key));
+    let given = matches!(slot.kind, SlotKind::PersonName { part: NamePart::Given });
+    let whole_name = read(&SlotKind::PersonName { part: NamePart::Full }, bare, &Reading { language: Language::En, sender: None }).is_ok();
+    if given && family_empty && whole_name && bare.split_whitespace().count() > 1 {
+        return split_name(form, bare);
+    }
+    vec![(slot.key.clone(), bare.to_owned())]
+}
+
+/// Words around an answer that are not the answer: "it's 85k thanks" is "85k".
+fn strip_fillers(text: &str) -> String {
+    const LEADING: &[&str] = &[
+        "actually", "sorry", "oops", "i mean", "it's", "its", "it is", "that's", "thats", "that is", "sure", "ok",
+        "okay", "um", "uh", "well", "perdon", "perdón", "en realidad", "quise decir", "es", "son",
+    ];
+    const TRAILING: &[&str] = &["thanks", "thank you", "thx", "gracias", "please", "por favor"];
+    let mut rest = text.trim().trim_matches(|c: char| ",.!;:-".contains(c)).trim();
+    loop {
+        let lower = rest.to_lowercase();
+        let Some(filler) = LEADING.iter().find(|f| {
+            lower.starts_with(*f) && lower[f.len()..].starts_with(|c: char| c.is_whitespace() || ",:".contains(c))
+        }) else {
+            break;
+        };
+        rest = rest[filler.len()..].trim_start_matches(|c: char| c.is_whitespace() || ",:".contains(c));
+    }
+    loop {
+        let lower = rest.to_lowercase();
+        let Some(filler) = TRAILING.iter().find(|f| lower.ends_with(*f) && lower.len() > f.len()) else { break };
+        rest = rest[..rest.len() - filler.len()].trim_end_matches(|c: char| c.is_whitespace() || ",.!".contains(c));
+    }
+    rest.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> Form {
+        Form::tenant_screening()
+    }
+
+    fn asking(key: &str) -> FormState {
+        FormState { awaiting: Awaiting::Answer(key.to_owned()), ..FormState::default() }
+    }
+
+    fn confirming(key: &str) -> FormState {
+        FormState { awaiting: Awaiting::Confirmation(vec![key.to_owned()]), ..FormState::default() }
+    }
+
+    fn values(extraction: &Extraction) -> Vec<(&str, &str)> {
+        extraction.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect()
+    }
+
+    #[test]
+    fn an_introduction_fills_both_names() {
+        let e = extract(&tenant(), &asking("first_name"), "Hi! I'm Maria Garcia, looking for a flat");
+        assert_eq!(values(&e), [("first_name", "Maria"), ("last_name", "Garcia")]);
+        let e = extract(&tenant(), &FormState::default(), "Hola, me llamo María García");
+        assert_eq!(values(&e), [("first_name", "María"), ("last_name", "García")]);
+    }
+
+    #[test]
+    fn a_bare_answer_answers_the_question_asked() {
+        assert_eq!(values(&extract(&tenant(), &asking("first_name"), "maria")), [("first_name", "maria")]);
+        assert_eq!(values(&extract(&tenant(), &asking("first_name"), "Maria Garcia")), [("first_name", "Maria"), ("last_name", "Garcia")]);
+        assert_eq!(values(&extract(&tenant(), &asking("annual_income"), "it's about 85k, thanks")), [("annual_income", "about 85k")]);
+        assert_eq!(values(&extract(&tenant(), &asking("address"), "123 Main St, Springfield, IL")), [("address", "123 Main St, Springfield, IL")]);
+    }
+
+    #[test]
+    fn labelled_values_are_found_anywhere() {
+        let e = extract(&tenant(), &asking("phone"), "actually my last name is Smith");
+        assert_eq!(values(&e), [("last_name", "Smith")]);
+        let e = extract(&tenant(), &asking("address"), "I live at 5 Elm Street and I make $90,000 a year");
+        assert_eq!(values(&e), [("address", "5 Elm Street"), ("annual_income", "$90,000 a year")]);
+        let e = extract(&tenant(), &asking("phone"), "My name is Maria Garcia");
+        assert_eq!(values(&e), [("first_name", "Maria"), ("last_name", "Garcia")]);
+        let e = extract(&tenant(), &asking("first_name"), "Mi apellido es Pérez");
+        assert_eq!(values(&e), [("last_name", "Pérez")]);
+    }
+
+    #[test]
+    fn a_leading_no_is_an_answer_and_the_rest_a_correction() {
+        let income = confirming("annual_income");
+        let e = extract(&tenant(), &income, "no, it's 90k");
+        assert_eq!(e.answer, Some(false));
+        assert_eq!(values(&e), [("annual_income", "90k")]);
+
+        let e = extract(&tenant(), &income, "Yes!");
+        assert_eq!(e.answer, Some(true));
+        assert!(e.values.is_empty());
+
+        let e = extract(&tenant(), &confirming("first_name"), "Noah");
+        assert_eq!(e.answer, None, "a name that starts with 'no' is not a no");
+        assert_eq!(values(&e), [("first_name", "Noah")]);
+    }
+
+    #[test]
+    fn small_talk_is_not_a_name() {
+        assert!(extract(&tenant(), &FormState::default(), "I'm looking for a two-bedroom flat").values.is_empty());
+        let e = extract(&tenant(), &FormState::default(), "I'm good, thanks");
+        assert!(e.values.iter().all(|p| p.source == Source::Guess), "only a guess, which the engine checks: {e:?}");
+    }
+
+    #[test]
+    fn an_email_is_recognised_by_its_shape() {
+        let mut form = tenant();
+        form.slots.push(Slot {
+            key: "email".into(),
+            label: super::super::Localized::new("email", "correo"),
+            question: super::super::Localized::new("Your email?", "¿Su correo?"),
+            kind: SlotKind::Email,
+            required: false,
+            confirm: true,
+            depends_on: vec![],
+        });
+        let e = extract(&form, &asking("first_name"), "Maria, maria.g@example.com");
+        assert!(values(&e).contains(&("email", "maria.g@example.com")), "{e:?}");
+    }
+}

@@ -1,0 +1,216 @@
+//! Forms collected in conversation: an ordered list of slots, each asked, validated and (usually)
+//! confirmed before the next.
+//!
+//! The form and its progress live in the database; [`engine::step`] decides every turn. A model may read
+//! values out of free text, but whatever it reads goes through the same validation as anything else, and
+//! only the engine marks a value confirmed or a form complete.
+
+#[cfg(test)]
+mod dialogues;
+pub mod engine;
+pub mod extract;
+mod tenant;
+pub mod value;
+pub mod wording;
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::{Awaiting, FormState, Outcome, Say, SlotState, step};
+pub use extract::{Extraction, extract};
+pub use value::{Invalid, SlotValue};
+
+use crate::Language;
+use crate::text::fold;
+
+/// An ordered list of questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    pub slots: Vec<Slot>,
+}
+
+/// One question of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slot {
+    /// The value's name in submissions: lower case letters, digits and underscores.
+    pub key: String,
+    /// How replies name the value ("last name").
+    pub label: Localized,
+    /// How the value is asked for.
+    pub question: Localized,
+    pub kind: SlotKind,
+    /// An optional slot may be skipped ("skip", "none").
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Whether the value is read back for a yes before moving on.
+    #[serde(default = "yes")]
+    pub confirm: bool,
+    /// Earlier slots whose change makes this one's confirmation run again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A text in English and, optionally, Spanish. Written as a plain string when there is only English.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "LocalizedRepr", into = "LocalizedRepr")]
+pub struct Localized {
+    pub en: String,
+    pub es: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum LocalizedRepr {
+    Plain(String),
+    Both { en: String, #[serde(default, skip_serializing_if = "Option::is_none")] es: Option<String> },
+}
+
+impl From<LocalizedRepr> for Localized {
+    fn from(repr: LocalizedRepr) -> Self {
+        match repr {
+            LocalizedRepr::Plain(en) => Localized { en, es: None },
+            LocalizedRepr::Both { en, es } => Localized { en, es },
+        }
+    }
+}
+
+impl From<Localized> for LocalizedRepr {
+    fn from(text: Localized) -> Self {
+        LocalizedRepr::Both { en: text.en, es: text.es }
+    }
+}
+
+impl Localized {
+    pub fn new(en: &str, es: &str) -> Self {
+        Localized { en: en.to_owned(), es: Some(es.to_owned()) }
+    }
+
+    /// The text in `language`, or in English when there is no translation.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Es => self.es.as_deref().unwrap_or(&self.en),
+            Language::En => &self.en,
+        }
+    }
+}
+
+/// What kind of value a slot holds, which decides how it is read and checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SlotKind {
+    PersonName {
+        #[serde(default)]
+        part: NamePart,
+    },
+    Phone {
+        /// Offer the number the contact is texting from ("Is +1 555… the best number?").
+        #[serde(default)]
+        offer_sender: bool,
+    },
+    PostalAddress,
+    Money {
+        /// The period the amount is for; an amount given for another period is converted.
+        #[serde(default)]
+        per: Option<Period>,
+    },
+    Email,
+    Date,
+    YesNo,
+    Choice {
+        options: Vec<String>,
+    },
+    FreeText,
+}
+
+/// Which part of a person's name a slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamePart {
+    Given,
+    Family,
+    #[default]
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Year,
+    Month,
+}
+
+/// Why a form was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FormError(String);
+
+const MAX_SLOTS: usize = 30;
+
+impl Form {
+    /// Reads and checks a form, as stored with an assistant or sent by an operator.
+    pub fn from_json(json: &serde_json::Value) -> Result<Form, FormError> {
+        let form: Form = serde_json::from_value(json.clone()).map_err(|e| FormError(format!("invalid form: {e}")))?;
+        form.validate()?;
+        Ok(form)
+    }
+
+    /// Checks what serde cannot: keys, texts, options and dependencies.
+    pub fn validate(&self) -> Result<(), FormError> {
+        let fail = |message: String| Err(FormError(message));
+        if self.slots.is_empty() {
+            return fail("a form needs at least one slot".into());
+        }
+        if self.slots.len() > MAX_SLOTS {
+            return fail(format!("a form has at most {MAX_SLOTS} slots"));
+        }
+        for (index, slot) in self.slots.iter().enumerate() {
+            let key = &slot.key;
+            let well_formed = (1..=40).contains(&key.len())
+                && key.starts_with(|c: char| c.is_ascii_lowercase())
+                && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return fail(format!("slot key {key:?} must be 1-40 lower-case letters, digits or underscores, starting with a letter"));
+            }
+            if self.slots[..index].iter().any(|earlier| &earlier.key == key) {
+                return fail(format!("slot key {key:?} is used twice"));
+            }
+            if slot.question.en.trim().is_empty() || slot.label.en.trim().is_empty() {
+                return fail(format!("slot {key:?} needs a question and a label"));
+            }
+            if let SlotKind::Choice { options } = &slot.kind {
+                let folded: Vec<String> = options.iter().map(|o| fold(o)).collect();
+                if options.len() < 2 || folded.iter().any(String::is_empty) {
+                    return fail(format!("choice slot {key:?} needs at least two non-empty options"));
+                }
+                if folded.iter().enumerate().any(|(i, o)| folded[..i].contains(o)) {
+                    return fail(format!("choice slot {key:?} has the same option twice"));
+                }
+            }
+            for dependency in &slot.depends_on {
+                if !self.slots[..index].iter().any(|earlier| &earlier.key == dependency) {
+                    return fail(format!("slot {key:?} depends on {dependency:?}, which is not an earlier slot"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn slot(&self, key: &str) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.key == key)
+    }
+
+    /// The tenant screening form: first name, last name, phone, address, annual income, each confirmed.
+    pub fn tenant_screening() -> Form {
+        tenant::form()
+    }
+
+    /// The slot holding the given part of a name, if the form has one.
+    pub(crate) fn name_slot(&self, part: NamePart) -> Option<&Slot> {
+        self.slots.iter().find(|s| matches!(s.kind, SlotKind::PersonName { part: p } if p == part))
+    }
+}

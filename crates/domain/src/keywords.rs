@@ -1,0 +1,172 @@
+//! Compliance and conversation keywords, decided before any model sees a text.
+//!
+//! A keyword is the whole message (case, spacing, punctuation and accents ignored), never a word inside
+//! one: "send it to my friend" ends nothing. Opting out is checked first, because it is the legal duty:
+//! "stop", "end", "quit" and "cancel" opt out even though they also sound like goodbyes. Short, clear
+//! phrases count too ("stop texting me", "no más mensajes"), as US rules have required since April 2025.
+
+use crate::Language;
+use crate::text::fold;
+
+/// What a keyword asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    /// Never text me again (STOP).
+    OptOut,
+    /// Texts are welcome again (START; YES while opted out).
+    OptIn,
+    /// Who are you and how do I stop this (HELP).
+    Help,
+    /// Start the form again from the beginning.
+    StartOver,
+    /// The conversation is over for now (goodbye).
+    End,
+}
+
+/// A keyword found in a text, with the language its wording gives away (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeywordMatch {
+    pub keyword: Keyword,
+    pub language: Option<Language>,
+}
+
+const OPT_OUT_EN: &[&str] = &[
+    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out", "arret",
+    "remove", "remove me", "unsubscribe me", "stop texting", "stop texting me", "stop messaging me",
+    "stop sending me messages", "stop sending messages", "stop the messages", "stop the texts", "please stop",
+    "stop please", "pls stop", "stop thank you", "stop thanks", "no more", "no more texts", "no more messages",
+    "dont text me", "do not text me", "dont text me again", "do not text me again", "take me off your list",
+];
+const OPT_OUT_ES: &[&str] = &[
+    "baja", "darme de baja", "alto", "parar", "para", "detener", "cancelar", "basta", "no mas", "no mas mensajes",
+    "no mas textos", "no me escriban", "no me escriban mas", "no me envien mas mensajes", "dejen de escribirme",
+    "no quiero mas mensajes",
+];
+const OPT_IN_EN: &[&str] = &["start", "unstop", "subscribe", "resubscribe"];
+const OPT_IN_WHILE_OUT_EN: &[&str] = &["yes", "y"];
+const OPT_IN_WHILE_OUT_ES: &[&str] = &["si"];
+const HELP_EN: &[&str] = &["help", "info"];
+const HELP_ES: &[&str] = &["ayuda", "informacion"];
+const START_OVER_EN: &[&str] = &["start over", "restart", "reset", "begin again", "start again"];
+const START_OVER_ES: &[&str] = &["empezar de nuevo", "comenzar de nuevo", "reiniciar", "otra vez desde el principio"];
+const END_EN: &[&str] = &["bye", "goodbye", "good bye", "bye bye", "exit", "thats all", "thats all thanks", "ok bye", "thanks bye"];
+const END_ES: &[&str] = &["adios", "hasta luego", "chao", "chau", "eso es todo", "gracias adios"];
+
+/// The keyword `text` is, if it is one. `opted_out` says whether the contact is opted out now, which makes
+/// a plain "yes" an opt-in.
+pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
+    let folded = fold(text);
+    let is = |list: &[&str]| list.contains(&folded.as_str());
+    let found = |keyword, language| Some(KeywordMatch { keyword, language });
+
+    if is(OPT_OUT_EN) {
+        return found(Keyword::OptOut, None);
+    }
+    if is(OPT_OUT_ES) {
+        return found(Keyword::OptOut, Some(Language::Es));
+    }
+    if is(OPT_IN_EN) || (opted_out && is(OPT_IN_WHILE_OUT_EN)) {
+        return found(Keyword::OptIn, None);
+    }
+    if opted_out && is(OPT_IN_WHILE_OUT_ES) {
+        return found(Keyword::OptIn, Some(Language::Es));
+    }
+    if is(HELP_EN) {
+        return found(Keyword::Help, None);
+    }
+    if is(HELP_ES) {
+        return found(Keyword::Help, Some(Language::Es));
+    }
+    if is(START_OVER_EN) {
+        return found(Keyword::StartOver, None);
+    }
+    if is(START_OVER_ES) {
+        return found(Keyword::StartOver, Some(Language::Es));
+    }
+    if is(END_EN) {
+        return found(Keyword::End, None);
+    }
+    if is(END_ES) {
+        return found(Keyword::End, Some(Language::Es));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Keyword::*;
+
+    fn keyword(text: &str) -> Option<Keyword> {
+        classify(text, false).map(|m| m.keyword)
+    }
+
+    #[test]
+    fn the_standard_keywords_in_any_case_and_punctuation() {
+        let cases = [
+            ("STOP", OptOut),
+            ("stop", OptOut),
+            ("  Stop. ", OptOut),
+            ("sToP!", OptOut),
+            ("UNSUBSCRIBE", OptOut),
+            ("Cancel", OptOut),
+            ("quit", OptOut),
+            ("STOPALL", OptOut),
+            ("opt-out", OptOut),
+            ("REVOKE", OptOut),
+            ("START", OptIn),
+            ("unstop", OptIn),
+            ("HELP", Help),
+            ("info", Help),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(keyword(text), Some(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn clear_phrases_opt_out_too() {
+        for text in ["stop texting me", "Please stop", "Stop. Thank you.", "no más mensajes", "No mas mensajes!", "BAJA", "don't text me"] {
+            assert_eq!(keyword(text), Some(OptOut), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn words_that_are_both_goodbyes_and_opt_outs_opt_out() {
+        for text in ["end", "quit", "cancel", "stop"] {
+            assert_eq!(keyword(text), Some(OptOut), "{text:?}");
+        }
+        for text in ["bye", "Goodbye!", "exit", "adiós"] {
+            assert_eq!(keyword(text), Some(End), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_inside_longer_texts_are_not_keywords() {
+        for text in [
+            "send it to my friend",
+            "I want to stop by tomorrow",
+            "can you help me find a flat",
+            "the end of the month",
+            "don't stop now, what's next?",
+            "yes",
+            "goodbye to my old flat, hello new one",
+        ] {
+            assert_eq!(keyword(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn yes_opts_back_in_only_while_opted_out() {
+        assert_eq!(classify("YES", true).map(|m| m.keyword), Some(OptIn));
+        assert_eq!(classify("sí", true).map(|m| m.keyword), Some(OptIn));
+        assert_eq!(classify("YES", false), None);
+    }
+
+    #[test]
+    fn spanish_keywords_say_so() {
+        assert_eq!(classify("ayuda", false), Some(KeywordMatch { keyword: Help, language: Some(Language::Es) }));
+        assert_eq!(classify("HELP", false), Some(KeywordMatch { keyword: Help, language: None }));
+        assert_eq!(keyword("empezar de nuevo"), Some(StartOver));
+    }
+}

@@ -1,0 +1,137 @@
+//! Replies shaped for SMS: no character that forces UCS-2 for nothing, and no more segments than budgeted.
+//!
+//! One curly quote turns a whole message into UCS-2, which halves the room per segment, so look-alikes of
+//! GSM-7 characters are swapped first. A reply over its budget is shortened at the last sentence that fits,
+//! or failing that at a word boundary with "...", never in the middle of a word.
+
+use crate::segments::{self, Encoding};
+
+/// A reply ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shaped {
+    pub text: String,
+    pub encoding: Encoding,
+    pub segments: usize,
+}
+
+/// Swaps characters that force UCS-2 needlessly for their GSM-7 equivalents: curly quotes, dashes, the
+/// ellipsis, unusual spaces, bullets.
+pub fn gsm_friendly(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '`' => out.push('\''),
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => out.push('-'),
+            '\u{2026}' => out.push_str("..."),
+            '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2007}' | '\u{2009}' | '\u{200A}' | '\u{202F}' | '\u{3000}' => {
+                out.push(' ')
+            }
+            '\u{200B}' | '\u{FEFF}' => {}
+            '\u{2022}' | '\u{00B7}' => out.push('-'),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `text` made GSM-friendly and fitted into `budget` segments.
+pub fn shape(text: &str, budget: usize) -> Shaped {
+    let text = fit(gsm_friendly(text.trim()).trim(), budget.max(1));
+    let count = segments::count(&text);
+    Shaped { text, encoding: count.encoding, segments: count.segments }
+}
+
+fn fits(text: &str, budget: usize) -> bool {
+    segments::count(text).segments <= budget
+}
+
+/// The longest start of `text` that fits `budget` segments, cut at a sentence end if one fits, else at a
+/// word boundary followed by "...".
+fn fit(text: &str, budget: usize) -> String {
+    if fits(text, budget) {
+        return text.to_owned();
+    }
+    let sentence_ends = text
+        .char_indices()
+        .filter(|&(i, c)| matches!(c, '.' | '!' | '?') && text[i + 1..].starts_with(char::is_whitespace))
+        .map(|(i, _)| i + 1);
+    if let Some(end) = sentence_ends.filter(|&end| fits(&text[..end], budget)).last() {
+        return text[..end].to_owned();
+    }
+    let word_ends = text.char_indices().filter(|&(_, c)| c.is_whitespace()).map(|(i, _)| i);
+    let cut = |end: usize| format!("{}...", text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c)));
+    if let Some(end) = word_ends.filter(|&end| end > 0 && fits(&cut(end), budget)).last() {
+        return cut(end);
+    }
+    // One enormous word: nothing to cut at but characters.
+    let mut out = String::new();
+    for c in text.chars() {
+        out.push(c);
+        if !fits(&format!("{out}..."), budget) {
+            out.pop();
+            break;
+        }
+    }
+    format!("{out}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn look_alikes_become_gsm7() {
+        let shaped = shape("It’s “great” — really… see you\u{00A0}soon", 2);
+        assert_eq!(shaped.text, "It's \"great\" - really... see you soon");
+        assert_eq!(shaped.encoding, Encoding::Gsm7);
+    }
+
+    #[test]
+    fn letters_that_need_ucs2_are_kept() {
+        let shaped = shape("¿Cómo está? Gracias", 2);
+        assert_eq!(shaped.text, "¿Cómo está? Gracias");
+        assert_eq!(shaped.encoding, Encoding::Ucs2);
+    }
+
+    #[test]
+    fn a_reply_within_budget_is_untouched() {
+        let text = "Thanks! What's your last name?";
+        assert_eq!(shape(text, 1).text, text);
+    }
+
+    #[test]
+    fn a_long_reply_is_cut_at_the_last_sentence_that_fits() {
+        let first = "a".repeat(100) + ".";
+        let second = " Second sentence here.";
+        let third = " ".to_owned() + &"b ".repeat(100);
+        let text = format!("{first}{second}{third}");
+        let shaped = shape(&text, 1);
+        assert_eq!(shaped.text, format!("{first}{second}"));
+        assert_eq!(shaped.segments, 1);
+    }
+
+    #[test]
+    fn without_a_sentence_end_it_is_cut_between_words() {
+        let text = "word ".repeat(80);
+        let shaped = shape(&text, 1);
+        assert!(shaped.text.ends_with("word..."), "{}", shaped.text);
+        assert!(shaped.segments <= 1);
+    }
+
+    proptest! {
+        #[test]
+        fn shaped_replies_keep_their_budget_and_their_words(words in proptest::collection::vec("[a-zA-Z’éñ]{1,12}[.,!?]?", 1..120), budget in 1usize..4) {
+            let text = words.join(" ");
+            let shaped = shape(&text, budget);
+            prop_assert!(shaped.segments <= budget, "{} segments", shaped.segments);
+            let body = shaped.text.trim_end_matches("...");
+            let original = gsm_friendly(&text);
+            prop_assert!(original.starts_with(body), "the reply is a start of the text");
+            // Never mid-word: what follows the kept part in the original is a boundary.
+            let rest = &original[body.len()..];
+            prop_assert!(rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || ",;:-".contains(c)), "cut inside a word: {rest:?}");
+        }
+    }
+}
