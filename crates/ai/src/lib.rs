@@ -8,6 +8,6 @@ mod model;
 mod offline;
 mod openai;
 
-pub use model::{ChatError, ChatModel, ChatRequest, ChatTurn, MAX_REPLY_TOKENS, Speaker};
+pub use model::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, Speaker, Tool};
 pub use offline::{OFFLINE_REPLY, OfflineModel};
 pub use openai::{OpenAiChat, OpenAiSettings};

@@ -43,8 +43,36 @@ pub enum ChatError {
     Failed(String),
 }
 
-/// Something that words replies.
+/// A function the model is made to call, to read structured values out of text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub description: String,
+    /// The arguments' JSON schema.
+    pub parameters: serde_json::Value,
+}
+
+/// What to read values out of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractionRequest {
+    pub system_prompt: String,
+    /// Oldest first; the last turn is the text to read.
+    pub history: Vec<ChatTurn>,
+    pub tool: Tool,
+    pub model: Option<String>,
+}
+
+/// Something that words replies and reads values out of texts.
 #[async_trait]
 pub trait ChatModel: Send + Sync + std::fmt::Debug {
     async fn reply(&self, request: &ChatRequest) -> Result<String, ChatError>;
+
+    /// Makes the model call `request.tool` and returns the arguments it gave: a JSON object the caller
+    /// must check like any other input.
+    async fn extract(&self, request: &ExtractionRequest) -> Result<serde_json::Map<String, serde_json::Value>, ChatError>;
+
+    /// Whether this is the offline stand-in rather than a model: callers then use their rules directly.
+    fn is_offline(&self) -> bool {
+        false
+    }
 }

@@ -5,13 +5,15 @@ use std::time::Duration;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
-    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, CreateChatCompletionRequest,
+    ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
+    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CreateChatCompletionRequest,
+    FunctionName, FunctionObject,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{ChatError, ChatModel, ChatRequest, MAX_REPLY_TOKENS, Speaker};
+use crate::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, Speaker};
 
 /// Where and how to reach the model.
 #[derive(Debug, Clone)]
@@ -48,21 +50,44 @@ impl OpenAiChat {
     }
 
     fn completion_request(&self, request: &ChatRequest) -> CreateChatCompletionRequest {
-        let system = ChatCompletionRequestSystemMessage::from(request.system_prompt.as_str()).into();
-        let history = request.history.iter().map(|turn| -> ChatCompletionRequestMessage {
-            match turn.speaker {
-                Speaker::Contact => ChatCompletionRequestUserMessage::from(turn.text.as_str()).into(),
-                Speaker::Business => ChatCompletionRequestAssistantMessage::from(turn.text.as_str()).into(),
-            }
-        });
         CreateChatCompletionRequest {
             model: request.model.clone().unwrap_or_else(|| self.default_model.clone()),
-            messages: std::iter::once(system).chain(history).collect(),
+            messages: messages(&request.system_prompt, &request.history),
             max_completion_tokens: Some(request.max_tokens.min(MAX_REPLY_TOKENS)),
             temperature: request.temperature,
             ..Default::default()
         }
     }
+
+    fn extraction_request(&self, request: &ExtractionRequest) -> CreateChatCompletionRequest {
+        let function = FunctionObject {
+            name: request.tool.name.clone(),
+            description: Some(request.tool.description.clone()),
+            parameters: Some(request.tool.parameters.clone()),
+            strict: None,
+        };
+        CreateChatCompletionRequest {
+            model: request.model.clone().unwrap_or_else(|| self.default_model.clone()),
+            messages: messages(&request.system_prompt, &request.history),
+            max_completion_tokens: Some(MAX_REPLY_TOKENS),
+            tools: Some(vec![ChatCompletionTools::Function(ChatCompletionTool { function })]),
+            tool_choice: Some(ChatCompletionToolChoiceOption::Function(ChatCompletionNamedToolChoice {
+                function: FunctionName { name: request.tool.name.clone() },
+            })),
+            ..Default::default()
+        }
+    }
+}
+
+fn messages(system_prompt: &str, history: &[ChatTurn]) -> Vec<ChatCompletionRequestMessage> {
+    let system = ChatCompletionRequestSystemMessage::from(system_prompt).into();
+    let turns = history.iter().map(|turn| -> ChatCompletionRequestMessage {
+        match turn.speaker {
+            Speaker::Contact => ChatCompletionRequestUserMessage::from(turn.text.as_str()).into(),
+            Speaker::Business => ChatCompletionRequestAssistantMessage::from(turn.text.as_str()).into(),
+        }
+    });
+    std::iter::once(system).chain(turns).collect()
 }
 
 #[async_trait]
@@ -76,6 +101,26 @@ impl ChatModel for OpenAiChat {
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty())
             .ok_or_else(|| ChatError::Failed(format!("empty reply (finish reason {:?})", choice.finish_reason)))
+    }
+
+    async fn extract(&self, request: &ExtractionRequest) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
+        let response = self.client.chat().create(self.extraction_request(request)).await.map_err(classify)?;
+        let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
+        let call = choice
+            .message
+            .tool_calls
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|call| match call {
+                ChatCompletionMessageToolCalls::Function(call) if call.function.name == request.tool.name => Some(call),
+                _ => None,
+            })
+            .ok_or_else(|| ChatError::Failed(format!("the model did not call {}", request.tool.name)))?;
+        // "The model does not always generate valid JSON": a malformed answer is a failed one.
+        match serde_json::from_str(&call.function.arguments) {
+            Ok(serde_json::Value::Object(arguments)) => Ok(arguments),
+            _ => Err(ChatError::Failed("the model's arguments are not a JSON object".into())),
+        }
     }
 }
 

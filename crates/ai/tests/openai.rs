@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use smsagent_ai::{ChatError, ChatModel, ChatRequest, ChatTurn, OpenAiChat, OpenAiSettings, Speaker};
+use smsagent_ai::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Speaker, Tool};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -113,4 +113,56 @@ async fn refused_credentials_and_empty_answers_fail() {
 
     assert!(matches!(model(&server).reply(&request(100)).await, Err(ChatError::Failed(ref m)) if m.contains("401")));
     assert!(matches!(model(&server).reply(&request(100)).await, Err(ChatError::Failed(ref m)) if m.contains("empty")));
+}
+
+fn tool_call(arguments: &str) -> Value {
+    json!({
+        "id": "chatcmpl-abc124", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": null,
+            "tool_calls": [{"id": "call_abc123", "type": "function", "function": {"name": "record_answers", "arguments": arguments}}]},
+            "logprobs": null, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 82, "completion_tokens": 17, "total_tokens": 99}
+    })
+}
+
+fn extraction() -> ExtractionRequest {
+    ExtractionRequest {
+        system_prompt: "Read the form answers.".into(),
+        history: vec![ChatTurn { speaker: Speaker::Contact, text: "I'm Maria Garcia".into() }],
+        tool: Tool {
+            name: "record_answers".into(),
+            description: "Record the answers".into(),
+            parameters: json!({"type": "object", "properties": {"first_name": {"type": "string"}}}),
+        },
+        model: None,
+    }
+}
+
+#[tokio::test]
+async fn extraction_forces_the_tool_and_returns_its_arguments() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tool_call(r#"{"first_name": "Maria", "last_name": "Garcia"}"#)))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let arguments = model(&server).extract(&extraction()).await.unwrap();
+    assert_eq!(arguments["first_name"], "Maria");
+
+    let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
+    assert_eq!(sent["tool_choice"], json!({"type": "function", "function": {"name": "record_answers"}}));
+    assert_eq!(sent["tools"][0]["function"]["parameters"]["properties"]["first_name"]["type"], "string");
+    assert_eq!(sent["max_completion_tokens"], 100);
+}
+
+#[tokio::test]
+async fn malformed_tool_arguments_are_a_failure() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tool_call(r#"{"first_name": "Mar"#)))
+        .mount(&server)
+        .await;
+    assert!(matches!(model(&server).extract(&extraction()).await, Err(ChatError::Failed(_))));
 }
