@@ -35,11 +35,13 @@ pub struct Options {
     pub lease_seconds: u64,
     /// Register BUSINESS as PHONE_NUMBER at start-up.
     pub phone_number: bool,
+    /// REPLY_BURST_WINDOW_MS: how long a reply waits for more texts.
+    pub burst_window_ms: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { workers: 2, openai: true, twilio: true, lease_seconds: 30, phone_number: true }
+        Options { workers: 2, openai: true, twilio: true, lease_seconds: 30, phone_number: true, burst_window_ms: 0 }
     }
 }
 
@@ -110,6 +112,11 @@ impl TestApp {
     /// Twilio accepts every message, as the real API does with valid credentials.
     pub async fn twilio_accepts(&self) {
         mount_twilio(&self.twilio, None).await;
+    }
+
+    /// Makes the default assistant a general one (no form): it greets, then lets the model answer.
+    pub async fn general_assistant(&self) {
+        sqlx::query("UPDATE assistant SET form = NULL").execute(&self.pool).await.unwrap();
     }
 
     /// The chat model answers every request with `reply`.
@@ -190,6 +197,7 @@ fn settings(twilio_uri: &str, openai_uri: &str, options: &Options) -> Settings {
         openai_model: "gpt-4o-mini".into(),
         openai_timeout_seconds: 5,
         phone_number: options.phone_number.then(|| PhoneNumber::parse(BUSINESS).unwrap()),
+        reply_burst_window_ms: options.burst_window_ms,
         worker_concurrency: options.workers,
         worker_poll_ms: 50,
         job_lease_seconds: options.lease_seconds,

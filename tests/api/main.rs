@@ -3,9 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod dialogue_support;
 mod helpers;
 
 mod bootstrap;
+mod conversation_engine;
+mod dialogues;
 mod health;
 mod reply_loop;
 mod status_callbacks;

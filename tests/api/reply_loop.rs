@@ -25,6 +25,7 @@ async fn replies_settled(app: &TestApp, n: usize) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_first_text_is_greeted_through_twilio_with_delivery_tracking(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
 
     app.text(&sid(), CONTACT, "Hi, is the flat on Elm Street still available?").await;
@@ -50,6 +51,7 @@ async fn a_first_text_is_greeted_through_twilio_with_delivery_tracking(pool: PgP
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_webhook_posted_three_times_stores_one_text_and_sends_one_reply(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     let params = inbound(&sid(), CONTACT, "Hello");
 
@@ -67,6 +69,7 @@ async fn a_webhook_posted_three_times_stores_one_text_and_sends_one_reply(pool: 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_later_text_is_answered_by_the_model_with_the_prompt_the_history_and_the_cap(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     app.model_replies("Yes, it is! Would you like to book a viewing?").await;
 
@@ -94,6 +97,7 @@ async fn a_later_text_is_answered_by_the_model_with_the_prompt_the_history_and_t
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_text_after_a_long_pause_is_greeted_again(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     app.model_replies("model reply").await;
 
@@ -114,6 +118,7 @@ async fn a_text_after_a_long_pause_is_greeted_again(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn with_no_model_configured_the_offline_assistant_answers(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { openai: false, ..Options::default() }).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
 
     app.text(&sid(), CONTACT, "Hi").await;
@@ -128,6 +133,7 @@ async fn with_no_model_configured_the_offline_assistant_answers(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn when_the_model_refuses_the_offline_reply_goes_out(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
@@ -148,6 +154,7 @@ async fn when_the_model_refuses_the_offline_reply_goes_out(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_burst_of_texts_gets_one_reply_to_the_newest(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
 
     for body in ["Hi", "I'm looking for a flat", "Two bedrooms"] {
@@ -166,6 +173,7 @@ async fn a_burst_of_texts_gets_one_reply_to_the_newest(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_twilio_500_is_retried_and_the_reply_sent_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     mount_twilio(&app.twilio, Some(ResponseTemplate::new(500).set_body_string("Internal Server Error"))).await;
 
     app.text(&sid(), CONTACT, "Hi").await;
@@ -182,6 +190,7 @@ async fn a_twilio_500_is_retried_and_the_reply_sent_once(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn an_opted_out_recipient_is_not_retried_and_never_texted_again(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     mount_twilio(&app.twilio, Some(twilio_error(400, 21610, "Attempt to send to unsubscribed recipient"))).await;
 
     app.text(&sid(), CONTACT, "Hi").await;
@@ -209,6 +218,7 @@ async fn an_opted_out_recipient_is_not_retried_and_never_texted_again(pool: PgPo
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_bad_number_fails_the_reply_without_retry_or_opt_out(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     mount_twilio(&app.twilio, Some(twilio_error(400, 21211, "The 'To' number is not a valid phone number."))).await;
 
     app.text(&sid(), CONTACT, "Hi").await;
@@ -222,6 +232,7 @@ async fn a_bad_number_fails_the_reply_without_retry_or_opt_out(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_simulator_number_stores_its_replies_as_sent_and_calls_nobody(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     sqlx::query("UPDATE phone_number SET provider = 'simulator'").execute(&app.pool).await.unwrap();
 
@@ -239,6 +250,7 @@ async fn a_simulator_number_stores_its_replies_as_sent_and_calls_nobody(pool: Pg
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_text_arriving_while_a_reply_is_written_gets_one_fresh_reply(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     // The model takes its time, so the next text lands while the first answer is being written.
     Mock::given(method("POST"))

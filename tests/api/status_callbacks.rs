@@ -34,6 +34,7 @@ fn callback_path(reply: &StoredMessage) -> String {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn reports_out_of_order_end_at_the_final_status(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let reply = sent_reply(&app).await;
     let sid = reply.message_sid.clone().unwrap();
 
@@ -56,6 +57,7 @@ async fn reports_out_of_order_end_at_the_final_status(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_report_without_our_id_is_matched_by_its_sid(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let reply = sent_reply(&app).await;
     let sid = reply.message_sid.clone().unwrap();
 
@@ -68,6 +70,7 @@ async fn a_report_without_our_id_is_matched_by_its_sid(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn an_undelivered_report_keeps_its_error(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let reply = sent_reply(&app).await;
     let sid = reply.message_sid.clone().unwrap();
 
@@ -86,6 +89,7 @@ async fn an_undelivered_report_keeps_its_error(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn an_opted_out_error_in_a_report_records_the_opt_out(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let reply = sent_reply(&app).await;
     let sid = reply.message_sid.clone().unwrap();
 
@@ -101,6 +105,7 @@ async fn an_opted_out_error_in_a_report_records_the_opt_out(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn unsigned_or_forged_reports_change_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let reply = sent_reply(&app).await;
     let sid = reply.message_sid.clone().unwrap();
     let report = status_report(&sid, "delivered", None);
@@ -119,6 +124,7 @@ async fn unsigned_or_forged_reports_change_nothing(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_report_for_an_unknown_message_is_acknowledged_and_kept(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let response = app.post_signed(STATUS_CALLBACK, &status_report(&sid(), "delivered", None)).await;
     assert_eq!(response.status(), 200);
     assert_eq!(app.count("SELECT count(*) FROM sms_status_event WHERE sms_message_id IS NULL").await, 1);
@@ -127,6 +133,7 @@ async fn a_report_for_an_unknown_message_is_acknowledged_and_kept(pool: PgPool) 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_report_with_a_malformed_id_or_status_is_a_400(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     let bad_id =
         app.post_signed(&format!("{STATUS_CALLBACK}?message_id=42"), &status_report(&sid(), "sent", None)).await;
     assert_eq!(bad_id.status(), 400);

@@ -11,6 +11,7 @@ use crate::helpers::{CONTACT, Options, TestApp, mount_twilio, sid, twilio_error,
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn two_service_instances_answer_every_conversation_without_duplicates(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 3, ..Options::default() }).await;
+    app.general_assistant().await;
     let (sibling, _) = app.spawn_sibling(Options { workers: 3, ..Options::default() }).await;
     app.twilio_accepts().await;
     app.model_replies("Happy to help.").await;
@@ -66,6 +67,7 @@ async fn post_text(address: &str, contact: &str, body: &str) -> reqwest::StatusC
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_job_whose_worker_died_is_taken_over_after_its_lease_and_sent_once(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, lease_seconds: 1, ..Options::default() }).await;
+    app.general_assistant().await;
     app.twilio_accepts().await;
     app.text(&sid(), CONTACT, "Hi").await;
 
@@ -87,6 +89,7 @@ async fn a_job_whose_worker_died_is_taken_over_after_its_lease_and_sent_once(poo
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_send_that_keeps_failing_ends_dead_and_visible(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     wiremock::Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(503).set_body_string("Service Unavailable"))
         .mount(&app.twilio)
@@ -110,6 +113,7 @@ async fn a_send_that_keeps_failing_ends_dead_and_visible(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn refused_credentials_leave_the_job_dead_at_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.general_assistant().await;
     mount_twilio(&app.twilio, Some(twilio_error(401, 20003, "Authentication Error - invalid username"))).await;
 
     app.text(&sid(), CONTACT, "Hi").await;
@@ -125,6 +129,7 @@ async fn refused_credentials_leave_the_job_dead_at_once(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_rate_limited_send_waits_at_least_as_long_as_twilio_asks(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.general_assistant().await;
     mount_twilio(&app.twilio, Some(twilio_error(429, 20429, "Too Many Requests").insert_header("Retry-After", "30")))
         .await;
 

@@ -69,7 +69,10 @@ pub trait ChatModel: Send + Sync + std::fmt::Debug {
 
     /// Makes the model call `request.tool` and returns the arguments it gave: a JSON object the caller
     /// must check like any other input.
-    async fn extract(&self, request: &ExtractionRequest) -> Result<serde_json::Map<String, serde_json::Value>, ChatError>;
+    async fn extract(
+        &self,
+        request: &ExtractionRequest,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError>;
 
     /// Whether this is the offline stand-in rather than a model: callers then use their rules directly.
     fn is_offline(&self) -> bool {

@@ -15,7 +15,10 @@ impl ChatModel for OfflineModel {
         Ok(OFFLINE_REPLY.to_owned())
     }
 
-    async fn extract(&self, _request: &ExtractionRequest) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
+    async fn extract(
+        &self,
+        _request: &ExtractionRequest,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
         Err(ChatError::Failed("no model is configured".into()))
     }
 

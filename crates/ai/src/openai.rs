@@ -7,8 +7,8 @@ use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CreateChatCompletionRequest,
-    FunctionName, FunctionObject,
+    ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CreateChatCompletionRequest, FunctionName,
+    FunctionObject,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -103,7 +103,10 @@ impl ChatModel for OpenAiChat {
             .ok_or_else(|| ChatError::Failed(format!("empty reply (finish reason {:?})", choice.finish_reason)))
     }
 
-    async fn extract(&self, request: &ExtractionRequest) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
+    async fn extract(
+        &self,
+        request: &ExtractionRequest,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
         let response = self.client.chat().create(self.extraction_request(request)).await.map_err(classify)?;
         let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
         let call = choice

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use smsagent_ai::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Speaker, Tool};
+use smsagent_ai::{
+    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Speaker, Tool,
+};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -143,7 +145,9 @@ async fn extraction_forces_the_tool_and_returns_its_arguments() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tool_call(r#"{"first_name": "Maria", "last_name": "Garcia"}"#)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(tool_call(r#"{"first_name": "Maria", "last_name": "Garcia"}"#)),
+        )
         .expect(1)
         .mount(&server)
         .await;

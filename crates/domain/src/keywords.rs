@@ -31,15 +31,57 @@ pub struct KeywordMatch {
 }
 
 const OPT_OUT_EN: &[&str] = &[
-    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out", "arret",
-    "remove", "remove me", "unsubscribe me", "stop texting", "stop texting me", "stop messaging me",
-    "stop sending me messages", "stop sending messages", "stop the messages", "stop the texts", "please stop",
-    "stop please", "pls stop", "stop thank you", "stop thanks", "no more", "no more texts", "no more messages",
-    "dont text me", "do not text me", "dont text me again", "do not text me again", "take me off your list",
+    "stop",
+    "stopall",
+    "stop all",
+    "unsubscribe",
+    "cancel",
+    "end",
+    "quit",
+    "revoke",
+    "optout",
+    "opt out",
+    "arret",
+    "remove",
+    "remove me",
+    "unsubscribe me",
+    "stop texting",
+    "stop texting me",
+    "stop messaging me",
+    "stop sending me messages",
+    "stop sending messages",
+    "stop the messages",
+    "stop the texts",
+    "please stop",
+    "stop please",
+    "pls stop",
+    "stop thank you",
+    "stop thanks",
+    "no more",
+    "no more texts",
+    "no more messages",
+    "dont text me",
+    "do not text me",
+    "dont text me again",
+    "do not text me again",
+    "take me off your list",
 ];
 const OPT_OUT_ES: &[&str] = &[
-    "baja", "darme de baja", "alto", "parar", "para", "detener", "cancelar", "basta", "no mas", "no mas mensajes",
-    "no mas textos", "no me escriban", "no me escriban mas", "no me envien mas mensajes", "dejen de escribirme",
+    "baja",
+    "darme de baja",
+    "alto",
+    "parar",
+    "para",
+    "detener",
+    "cancelar",
+    "basta",
+    "no mas",
+    "no mas mensajes",
+    "no mas textos",
+    "no me escriban",
+    "no me escriban mas",
+    "no me envien mas mensajes",
+    "dejen de escribirme",
     "no quiero mas mensajes",
 ];
 const OPT_IN_EN: &[&str] = &["start", "unstop", "subscribe", "resubscribe"];
@@ -49,7 +91,8 @@ const HELP_EN: &[&str] = &["help", "info"];
 const HELP_ES: &[&str] = &["ayuda", "informacion"];
 const START_OVER_EN: &[&str] = &["start over", "restart", "reset", "begin again", "start again"];
 const START_OVER_ES: &[&str] = &["empezar de nuevo", "comenzar de nuevo", "reiniciar", "otra vez desde el principio"];
-const END_EN: &[&str] = &["bye", "goodbye", "good bye", "bye bye", "exit", "thats all", "thats all thanks", "ok bye", "thanks bye"];
+const END_EN: &[&str] =
+    &["bye", "goodbye", "good bye", "bye bye", "exit", "thats all", "thats all thanks", "ok bye", "thanks bye"];
 const END_ES: &[&str] = &["adios", "hasta luego", "chao", "chau", "eso es todo", "gracias adios"];
 
 /// The keyword `text` is, if it is one. `opted_out` says whether the contact is opted out now, which makes
@@ -126,7 +169,15 @@ mod tests {
 
     #[test]
     fn clear_phrases_opt_out_too() {
-        for text in ["stop texting me", "Please stop", "Stop. Thank you.", "no más mensajes", "No mas mensajes!", "BAJA", "don't text me"] {
+        for text in [
+            "stop texting me",
+            "Please stop",
+            "Stop. Thank you.",
+            "no más mensajes",
+            "No mas mensajes!",
+            "BAJA",
+            "don't text me",
+        ] {
             assert_eq!(keyword(text), Some(OptOut), "{text:?}");
         }
     }

@@ -56,12 +56,14 @@ fn fit(text: &str, budget: usize) -> String {
         .char_indices()
         .filter(|&(i, c)| matches!(c, '.' | '!' | '?') && text[i + 1..].starts_with(char::is_whitespace))
         .map(|(i, _)| i + 1);
-    if let Some(end) = sentence_ends.filter(|&end| fits(&text[..end], budget)).last() {
+    // Longest first: the first that fits is the one to keep.
+    if let Some(end) = sentence_ends.rev().find(|&end| fits(&text[..end], budget)) {
         return text[..end].to_owned();
     }
     let word_ends = text.char_indices().filter(|&(_, c)| c.is_whitespace()).map(|(i, _)| i);
-    let cut = |end: usize| format!("{}...", text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c)));
-    if let Some(end) = word_ends.filter(|&end| end > 0 && fits(&cut(end), budget)).last() {
+    let cut =
+        |end: usize| format!("{}...", text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c)));
+    if let Some(end) = word_ends.rev().find(|&end| end > 0 && fits(&cut(end), budget)) {
         return cut(end);
     }
     // One enormous word: nothing to cut at but characters.

@@ -1,6 +1,7 @@
 //! Single-number deployments: with PHONE_NUMBER set, start-up makes sure that number exists and is answered
-//! by an assistant, so no API call is needed before the first text.
+//! by an assistant (the tenant-screening one), so no API call is needed before the first text.
 
+use smsagent_domain::form::Form;
 use smsagent_domain::{PhoneNumber, Provider};
 use smsagent_store::assistants::{self, NewAssistant};
 use smsagent_store::{PgPool, StoreError, phone_numbers};
@@ -8,11 +9,12 @@ use tracing::{info, warn};
 
 pub const DEFAULT_ASSISTANT_NAME: &str = "Default assistant";
 
-pub const DEFAULT_FIRST_SMS: &str = "Hi, thanks for your message! I'm an automated assistant and I'm happy to help. What can I do for you? Reply STOP to opt out.";
+pub const DEFAULT_FIRST_SMS: &str = "Hi! Thanks for your interest in renting with us. I'll ask a few quick questions to \
+start your application. Reply STOP to opt out.";
 
-pub const DEFAULT_SMS_PROMPT: &str = "You are a friendly assistant answering text messages for a business. \
-Reply in plain text, in one or two short sentences (under 300 characters): no emoji, no markdown, no links unless asked. \
-Answer in the language the person writes in. If you do not know something, say so and offer to have a person follow up.";
+pub const DEFAULT_SMS_PROMPT: &str = "You are a friendly leasing assistant answering text messages for a property \
+manager. Reply in plain text, in one or two short sentences: no emoji, no markdown, no links unless asked. Answer in \
+the language the person writes in. If you do not know something, say so and offer to have a person follow up.";
 
 /// Registers `number` and, when nobody answers it yet, a default assistant. The number is carried by
 /// `provider` (the one whose credentials are configured), or by the simulator when there is none. A number
@@ -30,10 +32,12 @@ pub async fn ensure_phone_number(
     let assistant_id = match existing.as_ref().and_then(|n| n.inbound_assistant_id) {
         Some(id) => id,
         None => {
+            let form = Form::tenant_screening();
             let default = NewAssistant {
                 name: DEFAULT_ASSISTANT_NAME,
                 first_sms: DEFAULT_FIRST_SMS,
                 sms_prompt: DEFAULT_SMS_PROMPT,
+                form: Some(&form),
             };
             assistants::insert(&mut *tx, &default).await?
         }

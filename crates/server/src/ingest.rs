@@ -2,13 +2,18 @@
 //!
 //! The conversation is created or touched, the message stored, and the reply queued, all or nothing. The
 //! provider's message id is unique, so a webhook delivered twice stores nothing the second time and queues
-//! no second reply. No model or provider is called here: the webhook answers at once.
+//! no second reply. Keywords (STOP, START, HELP, goodbyes) are acted on here, in the same transaction. No
+//! model or provider is called: the webhook answers at once.
 
+use std::time::Duration;
+
+use smsagent_domain::keywords;
 use smsagent_store::messages::{self, NewInbound};
 use smsagent_store::{PgPool, StoreError, conversations};
 use tracing::{info, warn};
 use uuid::Uuid;
 
+use crate::compliance::{self, Handled};
 use crate::jobs::{Job, Queue};
 
 /// What became of an arriving text.
@@ -23,7 +28,13 @@ pub enum Ingested {
     },
 }
 
-pub async fn ingest(pool: &PgPool, queue: &Queue, text: &NewInbound<'_>) -> Result<Ingested, StoreError> {
+/// Stores `text` and queues its reply, which waits `burst_window` for more texts to answer with it.
+pub async fn ingest(
+    pool: &PgPool,
+    queue: &Queue,
+    burst_window: Duration,
+    text: &NewInbound<'_>,
+) -> Result<Ingested, StoreError> {
     let mut tx = pool.begin().await?;
     let conversation = conversations::touch_for_inbound(&mut *tx, text.to, text.from).await?;
     let Some(message_id) = messages::insert_inbound(&mut *tx, conversation.id, text).await? else {
@@ -32,16 +43,26 @@ pub async fn ingest(pool: &PgPool, queue: &Queue, text: &NewInbound<'_>) -> Resu
         return Ok(Ingested::Duplicate);
     };
 
-    let reply_queued = conversation.assistant_id.is_some() && !conversation.paused;
+    let handled = match keywords::classify(text.body, conversation.opted_out) {
+        Some(keyword) => {
+            compliance::handle(&mut tx, queue, &conversation, text.to, text.from, text.body, keyword).await?
+        }
+        None => Handled::NotHandled,
+    };
+    let reply_queued = handled == Handled::NotHandled
+        && conversation.assistant_id.is_some()
+        && !conversation.paused
+        && !conversation.opted_out;
     if reply_queued {
         // When a reply is already waiting, it will answer this text too.
-        queue.push(&mut *tx, &Job::GenerateReply { conversation_id: conversation.id }).await?;
+        queue.push_after(&mut *tx, &Job::GenerateReply { conversation_id: conversation.id }, burst_window).await?;
     }
     tx.commit().await?;
 
-    if reply_queued {
+    if reply_queued || handled == Handled::Answered {
         queue.wake();
-    } else if conversation.assistant_id.is_none() {
+    }
+    if handled == Handled::NotHandled && conversation.assistant_id.is_none() {
         warn!(to = text.to.masked(), %message_id, "no assistant answers this number: text stored, no reply");
     }
     info!(

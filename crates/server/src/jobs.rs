@@ -1,7 +1,9 @@
 //! The background work smsagent does, and the handle that queues it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smsagent_store::StoreError;
@@ -20,6 +22,8 @@ pub enum Job {
     GenerateReply { conversation_id: Uuid },
     /// Hand a stored outbound text to its provider.
     SendMessage { conversation_id: Uuid, message_id: Uuid },
+    /// POST a completed form to the assistant's completion URL.
+    DeliverSubmission { conversation_id: Uuid, submission_id: Uuid },
 }
 
 impl Job {
@@ -27,12 +31,15 @@ impl Job {
         match self {
             Job::GenerateReply { .. } => "generate_reply",
             Job::SendMessage { .. } => "send_message",
+            Job::DeliverSubmission { .. } => "deliver_submission",
         }
     }
 
     fn conversation_id(&self) -> Uuid {
         match self {
-            Job::GenerateReply { conversation_id, .. } | Job::SendMessage { conversation_id, .. } => *conversation_id,
+            Job::GenerateReply { conversation_id }
+            | Job::SendMessage { conversation_id, .. }
+            | Job::DeliverSubmission { conversation_id, .. } => *conversation_id,
         }
     }
 
@@ -41,16 +48,17 @@ impl Job {
         serde_json::from_value(json!({"kind": kind, "payload": payload}))
     }
 
-    fn to_row(&self, max_attempts: i32) -> NewJob {
+    fn to_row(&self, max_attempts: i32, delay: Duration) -> NewJob {
         let mut tagged = serde_json::to_value(self).unwrap_or_default();
         let conversation = self.conversation_id().to_string();
         NewJob {
             kind: self.kind(),
             payload: tagged["payload"].take(),
             dedupe_key: matches!(self, Job::GenerateReply { .. }).then(|| format!("reply:{conversation}")),
-            concurrency_key: Some(conversation),
+            // Deliveries to a business's own endpoint need not wait for the conversation's texts.
+            concurrency_key: (!matches!(self, Job::DeliverSubmission { .. })).then_some(conversation),
             max_attempts,
-            run_at: None,
+            run_at: (!delay.is_zero()).then(|| Utc::now() + delay),
         }
     }
 }
@@ -70,7 +78,17 @@ impl Queue {
     /// Queues a job; call it inside the transaction that makes the job necessary. Returns `None` when an
     /// equal job is already waiting (it will do the work).
     pub async fn push(&self, db: impl PgExecutor<'_>, job: &Job) -> Result<Option<Uuid>, StoreError> {
-        jobs::enqueue(db, &job.to_row(self.max_attempts)).await
+        self.push_after(db, job, Duration::ZERO).await
+    }
+
+    /// Queues a job that is not due before `delay` has passed.
+    pub async fn push_after(
+        &self,
+        db: impl PgExecutor<'_>,
+        job: &Job,
+        delay: Duration,
+    ) -> Result<Option<Uuid>, StoreError> {
+        jobs::enqueue(db, &job.to_row(self.max_attempts, delay)).await
     }
 
     /// Tells an idle worker that work is waiting. Call it after the queuing transaction commits; workers in
@@ -94,10 +112,12 @@ mod tests {
         let jobs = [
             Job::GenerateReply { conversation_id: Uuid::now_v7() },
             Job::SendMessage { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
+            Job::DeliverSubmission { conversation_id: Uuid::now_v7(), submission_id: Uuid::now_v7() },
         ];
         for job in jobs {
-            let row = job.to_row(3);
-            assert_eq!(row.concurrency_key, Some(job.conversation_id().to_string()));
+            let row = job.to_row(3, Duration::ZERO);
+            let serialised = !matches!(job, Job::DeliverSubmission { .. });
+            assert_eq!(row.concurrency_key.is_some(), serialised);
             assert_eq!(row.dedupe_key.is_some(), matches!(job, Job::GenerateReply { .. }), "only replies coalesce");
             assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);
         }

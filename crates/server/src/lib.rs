@@ -1,6 +1,8 @@
 //! The smsagent service: HTTP handlers, the background worker, and their wiring.
 
 pub mod bootstrap;
+mod compliance;
+mod dialogue;
 pub mod error;
 pub mod ingest;
 pub mod jobs;

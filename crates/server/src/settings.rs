@@ -67,6 +67,10 @@ pub struct Settings {
     #[arg(long, env = "PHONE_NUMBER", value_parser = phone_number)]
     pub phone_number: Option<PhoneNumber>,
 
+    /// How long a reply waits for more texts, in milliseconds: texts arriving together get one reply.
+    #[arg(long, env = "REPLY_BURST_WINDOW_MS", default_value_t = 2000)]
+    pub reply_burst_window_ms: u64,
+
     /// Jobs the worker runs at once (0: no worker in this process).
     #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
     pub worker_concurrency: usize,
@@ -134,6 +138,10 @@ impl Settings {
 
     pub fn job_lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
+    }
+
+    pub fn burst_window(&self) -> Duration {
+        Duration::from_millis(self.reply_burst_window_ms)
     }
 }
 

@@ -74,7 +74,7 @@ impl Application {
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
                 TwilioWebhooks { validator: SignatureValidator::new(token), public_base_url }
             });
-        let state = web::Data::new(AppState { pool, queue, twilio });
+        let state = web::Data::new(AppState { pool, queue, burst_window: settings.burst_window(), twilio });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -167,5 +167,11 @@ fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
             max: Duration::from_secs(settings.job_retry_max_seconds),
         },
         poll: Duration::from_millis(settings.worker_poll_ms),
+        http: reqwest::Client::builder()
+            .user_agent(concat!("smsagent/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}")),
     })
 }

@@ -8,6 +8,8 @@ use crate::jobs::Queue;
 pub struct AppState {
     pub pool: PgPool,
     pub queue: Queue,
+    /// How long a reply waits for more texts to answer with it.
+    pub burst_window: std::time::Duration,
     /// `None` when Twilio is not configured: its webhooks cannot be verified and are refused.
     pub twilio: Option<TwilioWebhooks>,
 }

@@ -1,6 +1,6 @@
 //! Conversations: one thread per (business number, contact number).
 
-use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_domain::{Language, PhoneNumber, Provider};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -14,6 +14,9 @@ pub struct InboundConversation {
     pub assistant_id: Option<Uuid>,
     /// Whether an operator has paused the assistant on this conversation.
     pub paused: bool,
+    pub language: Option<Language>,
+    /// Whether the contact has opted out of texts from this number.
+    pub opted_out: bool,
 }
 
 /// Where a conversation's replies stand: how many texts arrived, and how many the last reply answered.
@@ -45,7 +48,9 @@ pub async fn touch_for_inbound(
         ON CONFLICT (business_number, contact_number) DO UPDATE
         SET assistant_id = EXCLUDED.assistant_id, inbound_count = conversation.inbound_count + 1,
             last_message_at = now(), updated_at = now()
-        RETURNING id, assistant_id, status
+        RETURNING id, assistant_id, status, language,
+                  EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $2 AND o.contact_number = $3) AS "opted_out!"
+        
         "#,
         Uuid::now_v7(),
         business.as_str(),
@@ -53,7 +58,13 @@ pub async fn touch_for_inbound(
     )
     .fetch_one(db)
     .await?;
-    Ok(InboundConversation { id: row.id, assistant_id: row.assistant_id, paused: row.status == "paused" })
+    Ok(InboundConversation {
+        id: row.id,
+        assistant_id: row.assistant_id,
+        paused: row.status == "paused",
+        language: row.language.as_deref().and_then(Language::parse),
+        opted_out: row.opted_out,
+    })
 }
 
 /// What a reply in a conversation depends on.
@@ -67,6 +78,7 @@ pub struct ReplyContext {
     /// Who carries the business number; `None` when the number is not registered.
     pub provider: Option<Provider>,
     pub opted_out: bool,
+    pub language: Option<Language>,
     /// Read before the history, so a text arriving in between is noticed when the reply is recorded.
     pub progress: ReplyProgress,
 }
@@ -75,7 +87,7 @@ pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<R
     let row = sqlx::query!(
         r#"
         SELECT c.id, c.business_number, c.contact_number, c.assistant_id, c.status, c.inbound_count, c.answered_count,
-               p.provider AS "provider?",
+               c.language, p.provider AS "provider?",
                EXISTS (SELECT 1 FROM opt_out o
                        WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
                  AS "opted_out!"
@@ -96,6 +108,7 @@ pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<R
             paused: r.status == "paused",
             provider: r.provider.as_deref().map(Provider::parse).transpose().map_err(StoreError::corrupt)?,
             opted_out: r.opted_out,
+            language: r.language.as_deref().and_then(Language::parse),
             progress: ReplyProgress { inbound_count: r.inbound_count, answered_count: r.answered_count },
         })
     })
@@ -117,4 +130,26 @@ pub async fn record_reply(db: impl PgExecutor<'_>, id: Uuid, answered_count: i64
     .execute(db)
     .await?;
     Ok(recorded.rows_affected() == 1)
+}
+
+/// Marks every text so far as answered: a keyword reply answers the whole burst it ends.
+pub async fn mark_answered(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!(
+        "UPDATE conversation SET answered_count = inbound_count, last_message_at = now(), updated_at = now() WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_language(db: impl PgExecutor<'_>, id: Uuid, language: Language) -> Result<(), StoreError> {
+    sqlx::query!(
+        "UPDATE conversation SET language = $2, updated_at = now() WHERE id = $1 AND language IS DISTINCT FROM $2",
+        id,
+        language.as_str(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod assistants;
 pub mod conversations;
 mod error;
+pub mod forms;
 pub mod jobs;
 pub mod messages;
 pub mod opt_outs;

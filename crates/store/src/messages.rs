@@ -1,7 +1,8 @@
 //! `sms_messages`: every text in and out, and the delivery reports about them (`sms_status_event`).
 
 use chrono::{DateTime, Utc};
-use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider, SendReceipt};
+use smsagent_domain::segments::Encoding;
+use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -57,6 +58,15 @@ pub struct NewOutbound<'a> {
     pub to: &'a PhoneNumber,
     pub body: &'a str,
     pub num_segments: i32,
+    pub encoding: Encoding,
+    pub purpose: Purpose,
+}
+
+fn encoding_name(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Gsm7 => "gsm7",
+        Encoding::Ucs2 => "ucs2",
+    }
 }
 
 /// Stores an outbound text as `queued`, before it is handed to the provider, so delivery reports always
@@ -66,8 +76,8 @@ pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>)
     sqlx::query!(
         r#"
         INSERT INTO sms_messages (id, provider, conversation_id, reply_to_message_id, direction, to_number,
-                                  from_number, body, status, num_segments)
-        VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, 'queued', $8)
+                                  from_number, body, status, num_segments, encoding, purpose)
+        VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, 'queued', $8, $9, $10)
         "#,
         id,
         message.provider.as_str(),
@@ -77,6 +87,8 @@ pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>)
         message.from.as_str(),
         message.body,
         message.num_segments,
+        encoding_name(message.encoding),
+        message.purpose.as_str(),
     )
     .execute(db)
     .await?;
@@ -90,6 +102,8 @@ pub struct HistoryEntry {
     pub direction: Direction,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// What an outbound text was for; `None` for inbound texts.
+    pub purpose: Option<Purpose>,
 }
 
 /// The newest `limit` messages of a conversation, oldest first.
@@ -100,8 +114,8 @@ pub async fn recent(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let rows = sqlx::query!(
         r#"
-        SELECT id AS "id!", direction AS "direction!", body AS "body!", created_at AS "created_at!"
-        FROM (SELECT id, direction, body, created_at FROM sms_messages
+        SELECT id AS "id!", direction AS "direction!", body AS "body!", created_at AS "created_at!", purpose
+        FROM (SELECT id, direction, body, created_at, purpose FROM sms_messages
               WHERE conversation_id = $1
               ORDER BY created_at DESC, id DESC
               LIMIT $2) newest
@@ -120,6 +134,7 @@ pub async fn recent(
                     .ok_or_else(|| StoreError::corrupt(format!("direction {:?}", r.direction)))?,
                 body: r.body,
                 created_at: r.created_at,
+                purpose: r.purpose.as_deref().and_then(Purpose::parse),
             })
         })
         .collect()
@@ -137,12 +152,13 @@ pub struct OutboundMessage {
     pub status: MessageStatus,
     /// Set once the provider accepted the message.
     pub message_sid: Option<String>,
+    pub purpose: Option<Purpose>,
 }
 
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
     let row = sqlx::query!(
         r#"
-        SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid
+        SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose
         FROM sms_messages WHERE id = $1 AND direction = 'outbound'
         "#,
         id,
@@ -159,6 +175,7 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             body: r.body,
             status: MessageStatus::parse(&r.status).map_err(StoreError::corrupt)?,
             message_sid: r.message_sid,
+            purpose: r.purpose.as_deref().and_then(Purpose::parse),
         })
     })
     .transpose()

@@ -87,3 +87,19 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Lets texts through again (the contact texted START). Returns whether they had opted out.
+pub async fn remove(
+    db: impl PgExecutor<'_>,
+    business: &PhoneNumber,
+    contact: &PhoneNumber,
+) -> Result<bool, StoreError> {
+    let removed = sqlx::query!(
+        "DELETE FROM opt_out WHERE business_number = $1 AND contact_number = $2",
+        business.as_str(),
+        contact.as_str(),
+    )
+    .execute(db)
+    .await?;
+    Ok(removed.rows_affected() > 0)
+}

@@ -21,6 +21,24 @@ pub async fn lock_for_setup(db: impl PgExecutor<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+pub async fn find(db: impl PgExecutor<'_>, number: &PhoneNumber) -> Result<Option<BusinessNumber>, StoreError> {
+    let row = sqlx::query!(
+        "SELECT id, number, provider, inbound_assistant_id FROM phone_number WHERE number = $1",
+        number.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(BusinessNumber {
+            id: r.id,
+            number: PhoneNumber::parse(&r.number).map_err(StoreError::corrupt)?,
+            provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
+            inbound_assistant_id: r.inbound_assistant_id,
+        })
+    })
+    .transpose()
+}
+
 /// Finds a number and locks it for the rest of the transaction.
 pub async fn find_for_update(
     db: impl PgExecutor<'_>,

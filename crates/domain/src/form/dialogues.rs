@@ -55,11 +55,17 @@ fn the_whole_form_one_answer_at_a_time() {
     assert_eq!(chat.say("garcia"), "Got it: Garcia. Is that right?");
     assert_eq!(chat.say("yep"), "Is +1 415-555-2671 the best number to reach you? Reply YES, or send another number.");
     assert_eq!(chat.say("YES"), "What's your current address?");
-    assert_eq!(chat.say("123 Main St, Springfield, IL 62701"), "Got it: 123 Main St, Springfield, IL 62701. Is that right?");
+    assert_eq!(
+        chat.say("123 Main St, Springfield, IL 62701"),
+        "Got it: 123 Main St, Springfield, IL 62701. Is that right?"
+    );
     assert_eq!(chat.say("correct"), "What's your annual income?");
     assert_eq!(chat.say("$85,000 a year"), "Got it: $85,000. Is that right?");
     let done = chat.say("yes");
-    assert!(done.starts_with("Thanks, Maria! Here's what I have: Maria Garcia, phone number +1 415-555-2671"), "{done}");
+    assert!(
+        done.starts_with("Thanks, Maria! Here's what I have: Maria Garcia, phone number +1 415-555-2671"),
+        "{done}"
+    );
     assert_eq!(chat.submissions.len(), 1);
     assert_eq!(chat.submissions[0]["annual_income"], SlotValue::Cents(8_500_000));
     assert_eq!(chat.submissions[0]["phone"], SlotValue::Text("+14155552671".into()));
@@ -118,7 +124,10 @@ fn an_invalid_answer_never_replaces_a_valid_one() {
     for text in ["Maria", "yes", "Garcia", "yes", "yes", "123 Main St, Springfield", "yes"] {
         chat.say(text);
     }
-    assert_eq!(chat.say("a lot of money"), "Sorry, I couldn't read that amount (for example 85000 or 85k). What's your annual income?");
+    assert_eq!(
+        chat.say("a lot of money"),
+        "Sorry, I couldn't read that amount (for example 85000 or 85k). What's your annual income?"
+    );
     assert_eq!(chat.say("85k"), "Got it: $85,000. Is that right?");
     chat.say("yes");
     assert_eq!(chat.say("my phone number is 12"), "Sorry, that doesn't look like a phone number.");
@@ -217,7 +226,10 @@ fn dependent_confirmations_run_again_after_a_correction() {
         chat.say(text);
     }
     assert_eq!(chat.submissions.len(), 1);
-    assert_eq!(chat.say("my move-in date is 2027-02-01"), "Updated your move-in date to February 1, 2027. Is that right?");
+    assert_eq!(
+        chat.say("my move-in date is 2027-02-01"),
+        "Updated your move-in date to February 1, 2027. Is that right?"
+    );
     assert_eq!(chat.say("yes"), "Is your lease start still January 1, 2027?");
     assert_eq!(chat.say("no, 2027-02-01"), "Updated your lease start to February 1, 2027. Is that right?");
     assert!(chat.say("yes").contains("Your details are updated"));

@@ -41,8 +41,13 @@ pub struct FormState {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SlotState {
     /// Read from the contact and waiting for their yes; `previous` is the confirmed value it would replace.
-    Proposed { value: SlotValue, previous: Option<SlotValue> },
-    Confirmed { value: SlotValue },
+    Proposed {
+        value: SlotValue,
+        previous: Option<SlotValue>,
+    },
+    Confirmed {
+        value: SlotValue,
+    },
     Skipped,
 }
 
@@ -72,7 +77,10 @@ pub enum Awaiting {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Say {
     /// The answer for this slot could not be used, and why.
-    Invalid { slot: String, why: Invalid },
+    Invalid {
+        slot: String,
+        why: Invalid,
+    },
     /// A confirmation got neither a yes nor a no.
     NeedYesNo,
     /// The contact said no to what was read back.
@@ -80,14 +88,26 @@ pub enum Say {
     /// The contact asked something the form cannot answer.
     OffTopic,
     /// Read these values back for a yes; `updated` when they replace confirmed ones.
-    Confirm { values: Vec<(String, String)>, updated: bool },
+    Confirm {
+        values: Vec<(String, String)>,
+        updated: bool,
+    },
     /// Ask whether confirmed values still hold after a value they depend on changed.
-    Reconfirm { values: Vec<(String, String)> },
+    Reconfirm {
+        values: Vec<(String, String)>,
+    },
     /// Offer the number the contact texts from for a phone slot.
-    OfferSender { number: String },
-    Ask { slot: String },
+    OfferSender {
+        number: String,
+    },
+    Ask {
+        slot: String,
+    },
     /// Everything is confirmed: the values, for a summary. `updated` when a correction completed it again.
-    Complete { values: Vec<(String, String)>, updated: bool },
+    Complete {
+        values: Vec<(String, String)>,
+        updated: bool,
+    },
 }
 
 /// The result of a turn.
@@ -109,7 +129,8 @@ pub struct Turn<'a> {
     pub language: Language,
 }
 
-const SKIP_WORDS: &[&str] = &["skip", "none", "n a", "na", "prefer not to say", "pass", "no", "omitir", "ninguno", "paso"];
+const SKIP_WORDS: &[&str] =
+    &["skip", "none", "n a", "na", "prefer not to say", "pass", "no", "omitir", "ninguno", "paso"];
 
 /// Decides one turn.
 pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
@@ -309,11 +330,8 @@ fn next_action(
     }
     let values: BTreeMap<String, SlotValue> =
         state.slots.iter().filter_map(|(k, s)| s.confirmed().map(|v| (k.clone(), v.clone()))).collect();
-    let shown = form
-        .slots
-        .iter()
-        .filter_map(|s| values.get(&s.key).map(|v| (s.key.clone(), display(&s.key, v))))
-        .collect();
+    let shown =
+        form.slots.iter().filter_map(|s| values.get(&s.key).map(|v| (s.key.clone(), display(&s.key, v)))).collect();
     says.push(Say::Complete { values: shown, updated: state.submissions > 0 });
     state.completed = true;
     state.submissions += 1;

@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::value::{Reading, read, yes_no};
-use crate::Language;
 use super::{Awaiting, Form, FormState, NamePart, Slot, SlotKind};
+use crate::Language;
 use crate::text::fold;
 
 /// What a text seems to say, before any checking.
@@ -66,7 +66,8 @@ pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
             take(&mut values, Proposal { slot, raw, source: Source::Guess });
         }
     }
-    if let (Some(slot), Some(email)) = (form.slots.iter().find(|s| s.kind == SlotKind::Email), EMAIL_IN_TEXT.find(rest)) {
+    if let (Some(slot), Some(email)) = (form.slots.iter().find(|s| s.kind == SlotKind::Email), EMAIL_IN_TEXT.find(rest))
+    {
         take(&mut values, Proposal { slot: slot.key.clone(), raw: email.as_str().to_owned(), source: Source::Stated });
     }
 
@@ -83,7 +84,14 @@ pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
         let is_yes_no_question = matches!(awaiting, Awaiting::Answer(_)) && slot.kind == SlotKind::YesNo;
         if is_yes_no_question {
             if let Some(yes) = answer.or_else(|| yes_no(&bare)) {
-                take(&mut values, Proposal { slot: slot.key.clone(), raw: if yes { "yes" } else { "no" }.into(), source: Source::Answer });
+                take(
+                    &mut values,
+                    Proposal {
+                        slot: slot.key.clone(),
+                        raw: if yes { "yes" } else { "no" }.into(),
+                        source: Source::Answer,
+                    },
+                );
             }
         } else if !bare.is_empty() {
             for (key, raw) in answer_for(form, state, slot, &bare) {
@@ -119,12 +127,40 @@ fn leading_answer(text: &str) -> (Option<bool>, &str) {
 /// The words a contact uses for each kind of slot, besides the slot's own label.
 fn labels(slot: &Slot) -> Vec<String> {
     let builtin: &[&str] = match &slot.kind {
-        SlotKind::PersonName { part: NamePart::Given } => &["first name", "given name", "name", "primer nombre", "nombre"],
-        SlotKind::PersonName { part: NamePart::Family } => &["last name", "surname", "family name", "apellidos", "apellido"],
+        SlotKind::PersonName { part: NamePart::Given } => {
+            &["first name", "given name", "name", "primer nombre", "nombre"]
+        }
+        SlotKind::PersonName { part: NamePart::Family } => {
+            &["last name", "surname", "family name", "apellidos", "apellido"]
+        }
         SlotKind::PersonName { part: NamePart::Full } => &["full name", "name", "nombre completo", "nombre"],
-        SlotKind::Phone { .. } => &["phone number", "cell number", "mobile number", "phone", "cell", "mobile", "numero de telefono", "telefono", "celular"],
-        SlotKind::PostalAddress => &["home address", "current address", "address", "i live at", "direccion actual", "direccion", "vivo en"],
-        SlotKind::Money { .. } => &["annual income", "yearly income", "income", "salary", "i make", "i earn", "ingreso anual", "ingresos", "ingreso", "salario", "gano"],
+        SlotKind::Phone { .. } => &[
+            "phone number",
+            "cell number",
+            "mobile number",
+            "phone",
+            "cell",
+            "mobile",
+            "numero de telefono",
+            "telefono",
+            "celular",
+        ],
+        SlotKind::PostalAddress => {
+            &["home address", "current address", "address", "i live at", "direccion actual", "direccion", "vivo en"]
+        }
+        SlotKind::Money { .. } => &[
+            "annual income",
+            "yearly income",
+            "income",
+            "salary",
+            "i make",
+            "i earn",
+            "ingreso anual",
+            "ingresos",
+            "ingreso",
+            "salario",
+            "gano",
+        ],
         SlotKind::Email => &["email address", "email", "e-mail", "correo electronico", "correo"],
         _ => &[],
     };
@@ -177,9 +213,7 @@ fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool)> {
             continue;
         }
         let alternatives = labels.iter().map(|l| label_pattern(l)).collect::<Vec<_>>().join("|");
-        let pattern = format!(
-            r"(?i)\b(?:{alternatives})\b\s*(?:is|was|would be|will be|es|son|sera|será|:|=|-)?\s*"
-        );
+        let pattern = format!(r"(?i)\b(?:{alternatives})\b\s*(?:is|was|would be|will be|es|son|sera|será|:|=|-)?\s*");
         let Ok(regex) = Regex::new(&pattern) else { continue };
         for m in regex.find_iter(text) {
             let free = matches!(slot.kind, SlotKind::PostalAddress | SlotKind::FreeText);
@@ -258,7 +292,8 @@ static INTRODUCTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static EMAIL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}").expect("the email pattern compiles")
+    Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+        .expect("the email pattern compiles")
 });
 
 /// "I'm Maria Garcia", "me llamo María": the name, trimmed of words that plainly are not part of it.
@@ -275,7 +310,9 @@ fn split_name(form: &Form, name: &str) -> Vec<(String, String)> {
     let family = form.name_slot(NamePart::Family);
     let full = form.name_slot(NamePart::Full);
     match (given, family, full, name.split_once(' ')) {
-        (Some(g), Some(f), _, Some((first, rest))) => vec![(g.key.clone(), first.to_owned()), (f.key.clone(), rest.trim().to_owned())],
+        (Some(g), Some(f), _, Some((first, rest))) => {
+            vec![(g.key.clone(), first.to_owned()), (f.key.clone(), rest.trim().to_owned())]
+        }
         (Some(g), _, _, None) => vec![(g.key.clone(), name.to_owned())],
         (_, _, Some(full), _) => vec![(full.key.clone(), name.to_owned())],
         (Some(g), None, None, Some(_)) => vec![(g.key.clone(), name.to_owned())],
@@ -288,7 +325,9 @@ fn split_name(form: &Form, name: &str) -> Vec<(String, String)> {
 fn answer_for(form: &Form, state: &FormState, slot: &Slot, bare: &str) -> Vec<(String, String)> {
     let family_empty = form.name_slot(NamePart::Family).is_some_and(|f| !state.slots.contains_key(&f.key));
     let given = matches!(slot.kind, SlotKind::PersonName { part: NamePart::Given });
-    let whole_name = read(&SlotKind::PersonName { part: NamePart::Full }, bare, &Reading { language: Language::En, sender: None }).is_ok();
+    let whole_name =
+        read(&SlotKind::PersonName { part: NamePart::Full }, bare, &Reading { language: Language::En, sender: None })
+            .is_ok();
     if given && family_empty && whole_name && bare.split_whitespace().count() > 1 {
         return split_name(form, bare);
     }
@@ -298,8 +337,28 @@ fn answer_for(form: &Form, state: &FormState, slot: &Slot, bare: &str) -> Vec<(S
 /// Words around an answer that are not the answer: "it's 85k thanks" is "85k".
 fn strip_fillers(text: &str) -> String {
     const LEADING: &[&str] = &[
-        "actually", "sorry", "oops", "i mean", "it's", "its", "it is", "that's", "thats", "that is", "sure", "ok",
-        "okay", "um", "uh", "well", "perdon", "perdón", "en realidad", "quise decir", "es", "son",
+        "actually",
+        "sorry",
+        "oops",
+        "i mean",
+        "it's",
+        "its",
+        "it is",
+        "that's",
+        "thats",
+        "that is",
+        "sure",
+        "ok",
+        "okay",
+        "um",
+        "uh",
+        "well",
+        "perdon",
+        "perdón",
+        "en realidad",
+        "quise decir",
+        "es",
+        "son",
     ];
     const TRAILING: &[&str] = &["thanks", "thank you", "thx", "gracias", "please", "por favor"];
     let mut rest = text.trim().trim_matches(|c: char| ",.!;:-".contains(c)).trim();
@@ -351,9 +410,18 @@ mod tests {
     #[test]
     fn a_bare_answer_answers_the_question_asked() {
         assert_eq!(values(&extract(&tenant(), &asking("first_name"), "maria")), [("first_name", "maria")]);
-        assert_eq!(values(&extract(&tenant(), &asking("first_name"), "Maria Garcia")), [("first_name", "Maria"), ("last_name", "Garcia")]);
-        assert_eq!(values(&extract(&tenant(), &asking("annual_income"), "it's about 85k, thanks")), [("annual_income", "about 85k")]);
-        assert_eq!(values(&extract(&tenant(), &asking("address"), "123 Main St, Springfield, IL")), [("address", "123 Main St, Springfield, IL")]);
+        assert_eq!(
+            values(&extract(&tenant(), &asking("first_name"), "Maria Garcia")),
+            [("first_name", "Maria"), ("last_name", "Garcia")]
+        );
+        assert_eq!(
+            values(&extract(&tenant(), &asking("annual_income"), "it's about 85k, thanks")),
+            [("annual_income", "about 85k")]
+        );
+        assert_eq!(
+            values(&extract(&tenant(), &asking("address"), "123 Main St, Springfield, IL")),
+            [("address", "123 Main St, Springfield, IL")]
+        );
     }
 
     #[test]

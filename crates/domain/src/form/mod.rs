@@ -67,7 +67,11 @@ pub struct Localized {
 #[serde(untagged)]
 enum LocalizedRepr {
     Plain(String),
-    Both { en: String, #[serde(default, skip_serializing_if = "Option::is_none")] es: Option<String> },
+    Both {
+        en: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        es: Option<String>,
+    },
 }
 
 impl From<LocalizedRepr> for Localized {
@@ -174,7 +178,9 @@ impl Form {
                 && key.starts_with(|c: char| c.is_ascii_lowercase())
                 && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !well_formed {
-                return fail(format!("slot key {key:?} must be 1-40 lower-case letters, digits or underscores, starting with a letter"));
+                return fail(format!(
+                    "slot key {key:?} must be 1-40 lower-case letters, digits or underscores, starting with a letter"
+                ));
             }
             if self.slots[..index].iter().any(|earlier| &earlier.key == key) {
                 return fail(format!("slot key {key:?} is used twice"));

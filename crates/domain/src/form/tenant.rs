@@ -24,7 +24,10 @@ pub(super) fn form() -> Form {
             slot(
                 "phone",
                 Localized::new("phone number", "teléfono"),
-                Localized::new("What's the best phone number to reach you?", "¿Cuál es el mejor teléfono para contactarle?"),
+                Localized::new(
+                    "What's the best phone number to reach you?",
+                    "¿Cuál es el mejor teléfono para contactarle?",
+                ),
                 SlotKind::Phone { offer_sender: true },
             ),
             slot(
@@ -60,21 +63,36 @@ mod tests {
     fn invalid_forms_are_refused_with_the_reason() {
         let cases = [
             (json!({"slots": []}), "at least one slot"),
-            (json!({"slots": [{"key": "Bad Key", "label": "x", "question": "x?", "kind": {"type": "free_text"}}]}), "Bad Key"),
+            (
+                json!({"slots": [{"key": "Bad Key", "label": "x", "question": "x?", "kind": {"type": "free_text"}}]}),
+                "Bad Key",
+            ),
             (
                 json!({"slots": [
                     {"key": "a", "label": "a", "question": "a?", "kind": {"type": "free_text"}},
                     {"key": "a", "label": "b", "question": "b?", "kind": {"type": "free_text"}}]}),
                 "used twice",
             ),
-            (json!({"slots": [{"key": "c", "label": "c", "question": "c?", "kind": {"type": "choice", "options": ["only"]}}]}), "two non-empty options"),
-            (json!({"slots": [{"key": "d", "label": "d", "question": "d?", "kind": {"type": "teleport"}}]}), "invalid form"),
-            (json!({"slots": [{"key": "e", "label": "e", "question": "", "kind": {"type": "email"}}]}), "needs a question"),
+            (
+                json!({"slots": [{"key": "c", "label": "c", "question": "c?", "kind": {"type": "choice", "options": ["only"]}}]}),
+                "two non-empty options",
+            ),
+            (
+                json!({"slots": [{"key": "d", "label": "d", "question": "d?", "kind": {"type": "teleport"}}]}),
+                "invalid form",
+            ),
+            (
+                json!({"slots": [{"key": "e", "label": "e", "question": "", "kind": {"type": "email"}}]}),
+                "needs a question",
+            ),
             (
                 json!({"slots": [{"key": "f", "label": "f", "question": "f?", "kind": {"type": "email"}, "depends_on": ["g"]}]}),
                 "not an earlier slot",
             ),
-            (json!({"slots": [{"key": "h", "label": "h", "question": "h?", "kind": {"type": "email"}, "colour": "red"}]}), "unknown field"),
+            (
+                json!({"slots": [{"key": "h", "label": "h", "question": "h?", "kind": {"type": "email"}, "colour": "red"}]}),
+                "unknown field",
+            ),
         ];
         for (json, reason) in cases {
             let err = Form::from_json(&json).unwrap_err().to_string();

@@ -88,7 +88,9 @@ impl SlotValue {
                 .map(|n| n.format().mode(Mode::International).to_string())
                 .unwrap_or_else(|_| number.clone()),
             (SlotValue::Text(iso), SlotKind::Date) => match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-                Ok(d) if language == Language::Es => format!("{} de {} de {}", d.day(), MONTHS_ES[d.month0() as usize], d.year()),
+                Ok(d) if language == Language::Es => {
+                    format!("{} de {} de {}", d.day(), MONTHS_ES[d.month0() as usize], d.year())
+                }
                 Ok(d) => d.format("%B %-d, %Y").to_string(),
                 Err(_) => iso.clone(),
             },
@@ -105,7 +107,7 @@ fn dollars(cents: i64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -120,14 +122,108 @@ fn dollars(cents: i64) -> String {
 
 /// Words that are answers, fillers or questions rather than names.
 const NOT_NAMES: &[&str] = &[
-    "yes", "no", "ok", "okay", "sure", "hi", "hello", "hey", "i", "im", "me", "my", "mine", "the", "a", "an", "is",
-    "it", "its", "what", "why", "how", "who", "dont", "know", "idk", "not", "none", "na", "skip", "thanks", "thank",
-    "you", "please", "name", "first", "last", "wrong", "correct", "right", "hola", "si", "gracias", "que", "mi",
-    "es", "el", "la", "nombre", "apellido", "se", "soy", "llamo", "and", "y", "or", "to", "for", "of", "good",
-    "fine", "great", "well", "here", "new", "sorry", "just", "so", "very", "really", "happy", "glad", "interested",
-    "looking", "bien", "aqui", "buscando", "interesado", "interesada", "bueno", "buena", "whats", "wheres", "hows",
-    "hmm", "hm", "hmmm", "um", "umm", "uh", "huh", "lol", "haha", "wait", "rent", "price", "available", "apartment",
-    "flat", "house", "room", "test",
+    "yes",
+    "no",
+    "ok",
+    "okay",
+    "sure",
+    "hi",
+    "hello",
+    "hey",
+    "i",
+    "im",
+    "me",
+    "my",
+    "mine",
+    "the",
+    "a",
+    "an",
+    "is",
+    "it",
+    "its",
+    "what",
+    "why",
+    "how",
+    "who",
+    "dont",
+    "know",
+    "idk",
+    "not",
+    "none",
+    "na",
+    "skip",
+    "thanks",
+    "thank",
+    "you",
+    "please",
+    "name",
+    "first",
+    "last",
+    "wrong",
+    "correct",
+    "right",
+    "hola",
+    "si",
+    "gracias",
+    "que",
+    "mi",
+    "es",
+    "el",
+    "la",
+    "nombre",
+    "apellido",
+    "se",
+    "soy",
+    "llamo",
+    "and",
+    "y",
+    "or",
+    "to",
+    "for",
+    "of",
+    "good",
+    "fine",
+    "great",
+    "well",
+    "here",
+    "new",
+    "sorry",
+    "just",
+    "so",
+    "very",
+    "really",
+    "happy",
+    "glad",
+    "interested",
+    "looking",
+    "bien",
+    "aqui",
+    "buscando",
+    "interesado",
+    "interesada",
+    "bueno",
+    "buena",
+    "whats",
+    "wheres",
+    "hows",
+    "hmm",
+    "hm",
+    "hmmm",
+    "um",
+    "umm",
+    "uh",
+    "huh",
+    "lol",
+    "haha",
+    "wait",
+    "rent",
+    "price",
+    "available",
+    "apartment",
+    "flat",
+    "house",
+    "room",
+    "test",
 ];
 
 fn person_name(raw: &str) -> Result<String, Invalid> {
@@ -136,9 +232,8 @@ fn person_name(raw: &str) -> Result<String, Invalid> {
     if words.is_empty() {
         return Err(Invalid::Name);
     }
-    let name_like = |w: &&str| {
-        w.chars().any(char::is_alphabetic) && w.chars().all(|c| c.is_alphabetic() || "-'’.".contains(c))
-    };
+    let name_like =
+        |w: &&str| w.chars().any(char::is_alphabetic) && w.chars().all(|c| c.is_alphabetic() || "-'’.".contains(c));
     if words.len() > 4 || trimmed.chars().count() > 60 || !words.iter().all(name_like) {
         return Err(Invalid::Name);
     }
@@ -161,11 +256,12 @@ fn capitalise(word: &str) -> String {
     let chars: Vec<char> = word.chars().collect();
     let mut out = String::with_capacity(word.len());
     for (i, c) in chars.iter().enumerate() {
-        let after_joiner = i > 0 && match chars[i - 1] {
-            '-' => true,
-            '\'' | '’' => chars[i..].iter().take_while(|c| c.is_alphabetic()).count() >= 2,
-            _ => false,
-        };
+        let after_joiner = i > 0
+            && match chars[i - 1] {
+                '-' => true,
+                '\'' | '’' => chars[i..].iter().take_while(|c| c.is_alphabetic()).count() >= 2,
+                _ => false,
+            };
         if i == 0 || after_joiner {
             out.extend(c.to_uppercase());
         } else {
@@ -182,13 +278,22 @@ static PHONE_IN_TEXT: LazyLock<Regex> =
 
 /// The phone number written in `raw` ("use 415 555 0199 instead"), in the sender's country unless it says.
 fn phone(raw: &str, sender: Option<&PhoneNumber>) -> Result<String, Invalid> {
-    let region = sender.and_then(|s| phonenumber::parse(None, s.as_str()).ok()).and_then(|n| n.country().id());
+    let sender = sender.and_then(|s| phonenumber::parse(None, s.as_str()).ok());
     let written = PHONE_IN_TEXT.find(raw).ok_or(Invalid::Phone)?.as_str();
     let digits = written.chars().filter(char::is_ascii_digit).count();
     if !(7..=15).contains(&digits) {
         return Err(Invalid::Phone);
     }
-    let number = phonenumber::parse(region, written).map_err(|_| Invalid::Phone)?;
+    // The sender's region when their number has one; else their calling code (a number with an
+    // unassigned area code still says which country it dials from).
+    let number = match sender.as_ref().and_then(|n| n.country().id()) {
+        Some(region) => phonenumber::parse(Some(region), written),
+        None => match sender.as_ref().map(|n| n.code().value()) {
+            Some(code) if !written.starts_with('+') => phonenumber::parse(None, format!("+{code} {written}")),
+            _ => phonenumber::parse(None, written),
+        },
+    }
+    .map_err(|_| Invalid::Phone)?;
     if !number.is_valid() {
         return Err(Invalid::Phone);
     }
@@ -218,7 +323,8 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the amount pattern compiles")
 });
 
-const MONTHLY: &[&str] = &["a month", "per month", "monthly", "/mo", "/month", "month", "al mes", "por mes", "mensual", "mensuales"];
+const MONTHLY: &[&str] =
+    &["a month", "per month", "monthly", "/mo", "/month", "month", "al mes", "por mes", "mensual", "mensuales"];
 const HOURLY: &[&str] = &["an hour", "per hour", "hourly", "/hr", "/hour", "hour", "por hora", "la hora"];
 
 fn money(raw: &str, per: Option<Period>) -> Result<i64, Invalid> {
@@ -266,7 +372,8 @@ fn number(text: &str) -> Option<f64> {
 // --- emails, dates, yes/no, choices, free text -------------------------------------------------------
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$").expect("the email pattern compiles")
+    Regex::new(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+        .expect("the email pattern compiles")
 });
 
 fn email(raw: &str) -> Result<String, Invalid> {
@@ -278,8 +385,20 @@ fn email(raw: &str) -> Result<String, Invalid> {
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }
 
-const MONTHS_ES: [&str; 12] =
-    ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
 
 static SPANISH_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,2}) de ([a-z]+) (?:de |del )?(\d{4})$").expect("the Spanish date pattern compiles")
@@ -304,14 +423,60 @@ fn date(raw: &str, language: Language) -> Result<NaiveDate, Invalid> {
 }
 
 const YES: &[&str] = &[
-    "yes", "y", "yeah", "yea", "yep", "yup", "sure", "correct", "right", "thats right", "that is right", "thats correct",
-    "that is correct", "its correct", "ok", "okay", "confirmed", "affirmative", "yes please", "yes thats right",
-    "yes correct", "yes it is", "yes thats correct", "si", "claro", "correcto", "exacto", "asi es", "eso es", "si es correcto",
-    "es correcto", "si correcto", "afirmativo", "de acuerdo", "vale",
+    "yes",
+    "y",
+    "yeah",
+    "yea",
+    "yep",
+    "yup",
+    "sure",
+    "correct",
+    "right",
+    "thats right",
+    "that is right",
+    "thats correct",
+    "that is correct",
+    "its correct",
+    "ok",
+    "okay",
+    "confirmed",
+    "affirmative",
+    "yes please",
+    "yes thats right",
+    "yes correct",
+    "yes it is",
+    "yes thats correct",
+    "si",
+    "claro",
+    "correcto",
+    "exacto",
+    "asi es",
+    "eso es",
+    "si es correcto",
+    "es correcto",
+    "si correcto",
+    "afirmativo",
+    "de acuerdo",
+    "vale",
 ];
 const NO: &[&str] = &[
-    "no", "n", "nope", "nah", "incorrect", "wrong", "not right", "thats wrong", "that is wrong", "thats not right",
-    "thats incorrect", "not correct", "no thats wrong", "no es correcto", "incorrecto", "no es asi", "esta mal",
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "incorrect",
+    "wrong",
+    "not right",
+    "thats wrong",
+    "that is wrong",
+    "thats not right",
+    "thats incorrect",
+    "not correct",
+    "no thats wrong",
+    "no es correcto",
+    "incorrecto",
+    "no es asi",
+    "esta mal",
 ];
 
 /// "yes", "that's right", "sí" are yes; "no", "nope", "incorrecto" are no; anything else is neither.
@@ -439,6 +604,10 @@ mod tests {
             assert_eq!(read(&phone, raw, &reading), Ok(SlotValue::Text("+14155552671".into())), "{raw}");
         }
         assert_eq!(read(&phone, "+44 20 7946 0958", &reading), Ok(SlotValue::Text("+442079460958".into())));
+        // A sender whose own number has a fictional area code still gives the country.
+        let fictional = PhoneNumber::parse("+15551234567").unwrap();
+        let from_fictional = Reading { language: Language::En, sender: Some(&fictional) };
+        assert_eq!(read(&phone, "(415) 555-2671", &from_fictional), Ok(SlotValue::Text("+14155552671".into())));
         assert_eq!(read(&phone, "use 415 555 2671 instead", &reading), Ok(SlotValue::Text("+14155552671".into())));
         for raw in ["12345", "call me maybe", "000-000-0000"] {
             assert_eq!(read(&phone, raw, &reading), Err(Invalid::Phone), "{raw}");
@@ -448,7 +617,10 @@ mod tests {
 
     #[test]
     fn addresses_emails_dates_and_choices() {
-        assert_eq!(text(&SlotKind::PostalAddress, "123  Main St,  Springfield, IL 62701."), Ok("123 Main St, Springfield, IL 62701".into()));
+        assert_eq!(
+            text(&SlotKind::PostalAddress, "123  Main St,  Springfield, IL 62701."),
+            Ok("123 Main St, Springfield, IL 62701".into())
+        );
         assert_eq!(text(&SlotKind::PostalAddress, "downtown"), Err(Invalid::Address));
         assert_eq!(text(&SlotKind::Email, "Maria@Example.COM"), Ok("Maria@example.com".into()));
         assert_eq!(text(&SlotKind::Email, "maria at example"), Err(Invalid::Email));
@@ -456,7 +628,11 @@ mod tests {
             assert_eq!(text(&SlotKind::Date, raw), Ok("1990-05-03".into()), "{raw}");
         }
         let spanish = Reading { language: Language::Es, sender: None };
-        assert_eq!(read(&SlotKind::Date, "03/05/1990", &spanish), Ok(SlotValue::Text("1990-05-03".into())), "day first in Spanish");
+        assert_eq!(
+            read(&SlotKind::Date, "03/05/1990", &spanish),
+            Ok(SlotValue::Text("1990-05-03".into())),
+            "day first in Spanish"
+        );
         let pets = SlotKind::Choice { options: vec!["Dog".into(), "Cat".into(), "None".into()] };
         assert_eq!(text(&pets, "a cat"), Ok("Cat".into()));
         assert_eq!(text(&pets, "2"), Ok("Cat".into()));
@@ -496,7 +672,7 @@ mod tests {
     fn dollars_with(plain: &str, separator: char) -> String {
         let mut out = String::new();
         for (i, d) in plain.chars().enumerate() {
-            if i > 0 && (plain.len() - i) % 3 == 0 {
+            if i > 0 && (plain.len() - i).is_multiple_of(3) {
                 out.push(separator);
             }
             out.push(d);

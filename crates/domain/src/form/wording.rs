@@ -35,7 +35,11 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
         }
         Say::Confirm { values, .. } => {
             let listed = list(form, values, language);
-            if es { format!("Entendido: {listed}. ¿Es correcto?") } else { format!("Got it: {listed}. Is that right?") }
+            if es {
+                format!("Entendido: {listed}. ¿Es correcto?")
+            } else {
+                format!("Got it: {listed}. Is that right?")
+            }
         }
         Say::Reconfirm { values } if values.len() == 1 => {
             let (key, value) = &values[0];
@@ -49,11 +53,13 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
             let listed = list(form, values, language);
             if es { format!("¿Sigue siendo correcto: {listed}?") } else { format!("Is this still right: {listed}?") }
         }
-        Say::OfferSender { number } => if es {
-            format!("¿Es {number} el mejor número para contactarle? Responda SI o envíe otro número.")
-        } else {
-            format!("Is {number} the best number to reach you? Reply YES, or send another number.")
-        },
+        Say::OfferSender { number } => {
+            if es {
+                format!("¿Es {number} el mejor número para contactarle? Responda SI o envíe otro número.")
+            } else {
+                format!("Is {number} the best number to reach you? Reply YES, or send another number.")
+            }
+        }
         Say::Ask { slot } => form.slot(slot).map_or_else(String::new, |s| s.question.get(language).to_owned()),
         Say::Complete { values, updated } => {
             let name = values
@@ -121,7 +127,11 @@ fn invalid(form: &Form, key: &str, why: Invalid, language: Language) -> String {
                 Some(SlotKind::Choice { options }) => options.join(", "),
                 _ => String::new(),
             };
-            if es { format!("Por favor elija una opción: {options}.") } else { format!("Please pick one of: {options}.") }
+            if es {
+                format!("Por favor elija una opción: {options}.")
+            } else {
+                format!("Please pick one of: {options}.")
+            }
         }
         (Invalid::TooLong, false) => "That's a bit long for me; could you shorten it?".into(),
         (Invalid::TooLong, true) => "Es un poco largo; ¿podría acortarlo?".into(),
@@ -161,8 +171,12 @@ pub fn starting_over(language: Language) -> &'static str {
 /// The one confirmation of an opt-out: who, no further messages, how to come back.
 pub fn opted_out(program: &str, language: Language) -> String {
     match language {
-        Language::Es => format!("{program}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse."),
-        Language::En => format!("{program}: You're unsubscribed and will receive no further messages. Reply START to resubscribe."),
+        Language::Es => format!(
+            "{program}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse."
+        ),
+        Language::En => {
+            format!("{program}: You're unsubscribed and will receive no further messages. Reply START to resubscribe.")
+        }
     }
 }
 

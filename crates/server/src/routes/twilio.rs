@@ -30,7 +30,7 @@ pub async fn inbound(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
         body: &message.body,
         num_segments: message.num_segments,
     };
-    ingest(&state.pool, &state.queue, &text).await?;
+    ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
     Ok(empty_twiml())
 }
 

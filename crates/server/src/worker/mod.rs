@@ -5,6 +5,7 @@
 //! until this process queues work or the poll interval passes (for work queued by other processes and for
 //! retries coming due).
 
+mod deliver;
 mod reply;
 mod retry;
 mod send;
@@ -41,6 +42,8 @@ pub struct WorkerDeps {
     pub lease: Duration,
     pub retry: RetryPolicy,
     pub poll: Duration,
+    /// For calls to the business's own endpoints (completion URLs).
+    pub http: reqwest::Client,
 }
 
 /// The senders for each provider this deployment can use.
@@ -189,6 +192,9 @@ impl Worker {
                 reply::generate_reply(&self.deps, &claimed, conversation_id).await
             }
             Ok(Job::SendMessage { message_id, .. }) => send::send_message(&self.deps, &claimed, message_id).await,
+            Ok(Job::DeliverSubmission { submission_id, .. }) => {
+                deliver::deliver_submission(&self.deps, &claimed, submission_id).await
+            }
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };
         let pool = &self.deps.pool;
@@ -219,7 +225,7 @@ impl Worker {
 }
 
 /// Finishes a job that has nothing (more) to do.
-async fn skip(pool: &PgPool, job: &ClaimedJob, why: &'static str) -> Result<(), JobError> {
+pub(crate) async fn skip(pool: &PgPool, job: &ClaimedJob, why: &'static str) -> Result<(), JobError> {
     jobs::complete(pool, job).await?;
     tracing::info!(why, "nothing to do");
     Ok(())

@@ -1,24 +1,21 @@
-//! `generate_reply`: decide and word the answer to a conversation's new texts, then queue it for sending.
+//! `generate_reply`: answer the texts a conversation received since its last reply.
 //!
-//! The answer to texts that open a session is the assistant's greeting; otherwise the model words one from
-//! the assistant's prompt and the conversation's newest messages. When the model keeps failing the offline
-//! reply goes out instead, so the contact always hears back.
-//!
-//! One reply job waits per conversation, so a burst of texts gets one reply. A text that arrives while a
-//! reply is being written queues the next job; the reply in hand, written without it, is then dropped
-//! (the conversation's counters decide, under its row lock), and the next job answers everything.
+//! One reply job waits per conversation, so a burst of texts gets one reply (see `crate::dialogue` for how
+//! it is worked out). Everything the reply changes is stored in one transaction with it: the form's state,
+//! a submission and its delivery, the contact's language, the outbound text and its send. A text that
+//! arrived while the reply was being written queued the next job; the reply in hand, written without it,
+//! is then dropped (the conversation's counters decide, under its row lock), and the next job answers both.
 
-use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
-use smsagent_domain::session::{self, Turn};
-use smsagent_domain::{Direction, segments};
-use smsagent_store::assistants::{self, Assistant};
-use smsagent_store::conversations;
+use serde_json::Value;
+use smsagent_domain::Purpose;
 use smsagent_store::jobs::{self, ClaimedJob};
-use smsagent_store::messages::{self, HistoryEntry, NewOutbound};
-use tracing::{info, warn};
+use smsagent_store::messages::{self, NewOutbound};
+use smsagent_store::{assistants, conversations, forms};
+use tracing::info;
 use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
+use crate::dialogue::{self, FormUpdate};
 use crate::jobs::Job;
 
 pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversation_id: Uuid) -> Result<(), JobError> {
@@ -43,19 +40,8 @@ pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversa
     };
 
     let history = messages::recent(pool, conversation_id, assistant.history_limit).await?;
-    let Some(newest_text) = history.iter().rev().find(|m| m.direction == Direction::Inbound).map(|m| m.id) else {
+    let Some(reply) = dialogue::compose(deps, job, &context, &assistant, &history).await? else {
         return skip(pool, job, "no text to answer").await;
-    };
-    let text = compose(deps, job, &assistant, &history).await?;
-    let segments = segments::count(&text).segments;
-    let reply = NewOutbound {
-        provider,
-        conversation_id,
-        reply_to_message_id: Some(newest_text),
-        from: &context.business,
-        to: &context.contact,
-        body: &text,
-        num_segments: i32::try_from(segments).unwrap_or(i32::MAX),
     };
 
     let mut tx = pool.begin().await?;
@@ -63,57 +49,64 @@ pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversa
         tx.rollback().await?;
         return skip(pool, job, "a text arrived while the reply was written; the next reply answers it too").await;
     }
-    let message_id = messages::insert_outbound(&mut *tx, &reply).await?;
+    if let Some(update) = &reply.form {
+        store_form(deps, &mut tx, conversation_id, &assistant, &context.contact, update).await?;
+    }
+    if context.language != Some(reply.language) {
+        conversations::set_language(&mut *tx, conversation_id, reply.language).await?;
+    }
+    let outbound = NewOutbound {
+        provider,
+        conversation_id,
+        reply_to_message_id: Some(reply.reply_to),
+        from: &context.business,
+        to: &context.contact,
+        body: &reply.shaped.text,
+        num_segments: i32::try_from(reply.shaped.segments).unwrap_or(i32::MAX),
+        encoding: reply.shaped.encoding,
+        purpose: Purpose::Reply,
+    };
+    let message_id = messages::insert_outbound(&mut *tx, &outbound).await?;
     deps.queue.push(&mut *tx, &Job::SendMessage { conversation_id, message_id }).await?;
     jobs::complete(&mut *tx, job).await?;
     tx.commit().await?;
     deps.queue.wake();
 
-    info!(%message_id, reply_to = %newest_text, segments, "reply written");
+    info!(%message_id, reply_to = %reply.reply_to, segments = reply.shaped.segments, "reply written");
     Ok(())
 }
 
-/// The reply's words: the greeting for a new session, else the model's, else the offline reply.
-async fn compose(
+/// The form's new state, and its submission (with the delivery to the completion URL) if it completed.
+async fn store_form(
     deps: &WorkerDeps,
-    job: &ClaimedJob,
-    assistant: &Assistant,
-    history: &[HistoryEntry],
-) -> Result<String, JobError> {
-    let turns: Vec<Turn> = history.iter().map(|m| Turn { direction: m.direction, at: m.created_at }).collect();
-    let greeting = assistant.first_sms.trim();
-    if session::awaits_greeting(&turns, assistant.session_window) && !greeting.is_empty() {
-        return Ok(greeting.to_owned());
-    }
-
-    let request = ChatRequest {
-        system_prompt: assistant.sms_prompt.clone(),
-        history: history
-            .iter()
-            .map(|m| ChatTurn {
-                speaker: match m.direction {
-                    Direction::Inbound => Speaker::Contact,
-                    Direction::Outbound => Speaker::Business,
-                },
-                text: m.body.clone(),
-            })
-            .collect(),
-        max_tokens: assistant.max_reply_tokens,
-        model: assistant.model.clone(),
-        temperature: assistant.temperature,
+    tx: &mut smsagent_store::Tx,
+    conversation_id: Uuid,
+    assistant: &assistants::Assistant,
+    contact: &smsagent_domain::PhoneNumber,
+    update: &FormUpdate,
+) -> Result<(), JobError> {
+    let session_id = match update.session_id {
+        Some(id) => {
+            forms::save(&mut **tx, id, &update.state).await?;
+            id
+        }
+        None => forms::begin(tx, conversation_id, assistant.id, &update.state).await?,
     };
-    // The deadline keeps the whole job well inside its lease, whatever the client's own retries do.
-    let answer = tokio::time::timeout(deps.model_deadline, deps.model.reply(&request))
-        .await
-        .unwrap_or_else(|_| Err(ChatError::Transient(format!("no answer within {:?}", deps.model_deadline))));
-    match answer {
-        Ok(text) => Ok(text),
-        Err(ChatError::Transient(reason)) if !job.is_last_attempt() => {
-            Err(JobError::Retry { reason, retry_after: None })
-        }
-        Err(e) => {
-            warn!(error = %e, "the model gave no reply; sending the offline reply");
-            Ok(OFFLINE_REPLY.to_owned())
-        }
+    let Some(values) = &update.submission else { return Ok(()) };
+    let answers: serde_json::Map<String, Value> = values.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let deliver = assistant.completion_url.is_some();
+    let submission = forms::NewSubmission {
+        form_session_id: session_id,
+        conversation_id,
+        assistant_id: assistant.id,
+        contact,
+        answers: Value::Object(answers),
+        deliver,
+    };
+    let submission_id = forms::insert_submission(&mut **tx, &submission).await?;
+    if deliver {
+        deps.queue.push(&mut **tx, &Job::DeliverSubmission { conversation_id, submission_id }).await?;
     }
+    info!(%submission_id, deliver, "form completed");
+    Ok(())
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use smsagent_domain::{MessageStatus, Provider, SendReceipt};
+use smsagent_domain::{MessageStatus, Provider, Purpose, SendReceipt};
 use smsagent_providers::{OutboundSms, SendError};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage};
@@ -26,7 +26,8 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
     if message.message_sid.is_some() || message.status != MessageStatus::Queued {
         return skip(pool, job, "the text was already handed over or has failed").await;
     }
-    if opt_outs::is_opted_out(pool, &message.from, &message.to).await? {
+    let confirms_opt_out = message.purpose == Some(Purpose::OptOutConfirmation);
+    if !confirms_opt_out && opt_outs::is_opted_out(pool, &message.from, &message.to).await? {
         return fail(deps, job, &message, None, "not sent: the recipient has opted out", false).await;
     }
 

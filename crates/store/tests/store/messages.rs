@@ -1,4 +1,5 @@
-use smsagent_domain::{MessageStatus, PhoneNumber, Provider, SendReceipt};
+use smsagent_domain::segments::Encoding;
+use smsagent_domain::{MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use smsagent_store::conversations::ReplyProgress;
 use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
 use smsagent_store::{PgPool, conversations};
@@ -24,6 +25,8 @@ async fn outbound(pool: &PgPool) -> Uuid {
             to: &contact(),
             body: "Hello",
             num_segments: 1,
+            encoding: Encoding::Gsm7,
+            purpose: Purpose::Reply,
         },
     )
     .await

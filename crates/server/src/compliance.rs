@@ -1,0 +1,98 @@
+//! Keywords handled as a text arrives, in the transaction that stores it (conversations.md §1).
+//!
+//! An opt-out takes effect before anything else can be sent, with one confirmation: the only text an
+//! opted-out contact ever gets. START brings them back. HELP and goodbyes are answered here too, without a
+//! model. The reply answers the whole burst the keyword ends, so no reply job answers it again.
+
+use smsagent_domain::form::wording;
+use smsagent_domain::keywords::{Keyword, KeywordMatch};
+use smsagent_domain::{PhoneNumber, Purpose, detect_language, shaping};
+use smsagent_store::conversations::{self, InboundConversation};
+use smsagent_store::messages::{self, NewOutbound};
+use smsagent_store::opt_outs::{self, OptOutSource};
+use smsagent_store::{StoreError, assistants, phone_numbers};
+use sqlx::PgConnection;
+use tracing::info;
+
+use crate::jobs::{Job, Queue};
+
+/// The program name used when a number has no assistant to name it.
+const UNNAMED_PROGRAM: &str = "Text messages from this number";
+
+/// What a keyword did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// The keyword was answered here (or, for a repeated STOP, deliberately not).
+    Answered,
+    /// Not a keyword this step handles: the text goes to the reply job.
+    NotHandled,
+}
+
+/// Acts on `keyword` in the ingest transaction.
+pub async fn handle(
+    db: &mut PgConnection,
+    queue: &Queue,
+    conversation: &InboundConversation,
+    business: &PhoneNumber,
+    contact: &PhoneNumber,
+    text: &str,
+    keyword: KeywordMatch,
+) -> Result<Handled, StoreError> {
+    let language = keyword.language.or(conversation.language).or_else(|| detect_language(text)).unwrap_or_default();
+    let (purpose, detail) = match keyword.keyword {
+        Keyword::OptOut if conversation.opted_out => {
+            // "At most one confirmation": a second STOP changes nothing and says nothing.
+            conversations::mark_answered(&mut *db, conversation.id).await?;
+            return Ok(Handled::Answered);
+        }
+        Keyword::OptOut => {
+            opt_outs::record(&mut *db, business, contact, OptOutSource::Keyword, Some(text.trim())).await?;
+            (Purpose::OptOutConfirmation, "opted out")
+        }
+        Keyword::OptIn if conversation.opted_out => {
+            opt_outs::remove(&mut *db, business, contact).await?;
+            (Purpose::OptInConfirmation, "opted back in")
+        }
+        Keyword::Help => (Purpose::Help, "asked for help"),
+        Keyword::End => (Purpose::Goodbye, "said goodbye"),
+        Keyword::OptIn | Keyword::StartOver => return Ok(Handled::NotHandled),
+    };
+    conversations::mark_answered(&mut *db, conversation.id).await?;
+    info!(conversation_id = %conversation.id, from = contact.masked(), detail, "keyword");
+
+    // Nothing but the opt-out confirmation ever goes to an opted-out contact.
+    if conversation.opted_out && purpose != Purpose::OptInConfirmation {
+        return Ok(Handled::Answered);
+    }
+    let Some(number) = phone_numbers::find(&mut *db, business).await? else {
+        return Ok(Handled::Answered);
+    };
+    let assistant = match conversation.assistant_id {
+        Some(id) => assistants::find(&mut *db, id).await?,
+        None => None,
+    };
+    let program = assistant.as_ref().map_or(UNNAMED_PROGRAM, |a| a.name.as_str());
+    let help_text = assistant.as_ref().and_then(|a| a.help_text.as_deref());
+    let body = match purpose {
+        Purpose::OptOutConfirmation => wording::opted_out(program, language),
+        Purpose::OptInConfirmation => wording::opted_in(program, language),
+        Purpose::Help => wording::help(program, help_text, language),
+        Purpose::Goodbye | Purpose::Reply => wording::goodbye(language).to_owned(),
+    };
+    // Compliance texts are sent whole, whatever an assistant's segment budget.
+    let shaped = shaping::shape(&body, 10);
+    let reply = NewOutbound {
+        provider: number.provider,
+        conversation_id: conversation.id,
+        reply_to_message_id: None,
+        from: business,
+        to: contact,
+        body: &shaped.text,
+        num_segments: i32::try_from(shaped.segments).unwrap_or(i32::MAX),
+        encoding: shaped.encoding,
+        purpose,
+    };
+    let message_id = messages::insert_outbound(&mut *db, &reply).await?;
+    queue.push(&mut *db, &Job::SendMessage { conversation_id: conversation.id, message_id }).await?;
+    Ok(Handled::Answered)
+}

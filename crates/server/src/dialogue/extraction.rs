@@ -1,0 +1,165 @@
+//! Reading form values with the model: a tool whose JSON schema is built from the form's slots. The model
+//! only reads; its arguments are merged with the rules' reading and checked by the engine like any input.
+
+use serde_json::{Map, Value, json};
+use smsagent_ai::{ChatTurn, ExtractionRequest, Tool};
+use smsagent_domain::Language;
+use smsagent_domain::form::extract::{Proposal, Source};
+use smsagent_domain::form::{Awaiting, Extraction, Form, FormState, SlotKind, extract};
+use smsagent_store::assistants::Assistant;
+use tracing::warn;
+
+use crate::worker::WorkerDeps;
+
+const TOOL: &str = "record_form_answers";
+/// The argument carrying a yes or no; form slot keys may not use it.
+const YES_OR_NO: &str = "yes_or_no";
+
+/// What `text` says for the form: the model's reading where it gives one, the rules' otherwise.
+pub async fn read(
+    deps: &WorkerDeps,
+    assistant: &Assistant,
+    form: &Form,
+    state: &FormState,
+    text: &str,
+    context: Vec<ChatTurn>,
+    language: Language,
+) -> Extraction {
+    let rules = extract(form, state, text);
+    if deps.model.is_offline() {
+        return rules;
+    }
+    let request = ExtractionRequest {
+        system_prompt: instructions(form, state, language),
+        history: context,
+        tool: Tool {
+            name: TOOL.into(),
+            description: "Record the form values the contact's latest message states.".into(),
+            parameters: schema(form),
+        },
+        model: assistant.model.clone(),
+    };
+    match tokio::time::timeout(deps.model_deadline, deps.model.extract(&request)).await {
+        Ok(Ok(arguments)) => merge(from_arguments(form, &arguments), rules),
+        Ok(Err(e)) => {
+            warn!(error = %e, "the model could not read the text; using the rules");
+            rules
+        }
+        Err(_) => {
+            warn!("the model took too long to read the text; using the rules");
+            rules
+        }
+    }
+}
+
+fn instructions(form: &Form, state: &FormState, language: Language) -> String {
+    let asked = match &state.awaiting {
+        Awaiting::Answer(key) => form
+            .slot(key)
+            .map(|s| format!(" The contact was just asked: \"{}\"", s.question.get(language)))
+            .unwrap_or_default(),
+        Awaiting::Confirmation(keys) => format!(
+            " The contact was just asked to confirm their {} (yes or no): put a yes or no in {YES_OR_NO}, and a corrected value in its field.",
+            keys.iter().filter_map(|k| form.slot(k)).map(|s| s.label.en.as_str()).collect::<Vec<_>>().join(" and ")
+        ),
+        Awaiting::Nothing => String::new(),
+    };
+    format!(
+        "You read text messages for the answers to a form. Call {TOOL} with each value the contact's latest \
+         message states, as written. Do not guess, infer or reformat values; leave out anything it does not state.{asked}"
+    )
+}
+
+/// A JSON schema with one optional string per slot, and the yes/no answer.
+fn schema(form: &Form) -> Value {
+    let mut properties = Map::new();
+    for slot in &form.slots {
+        let hint = match &slot.kind {
+            SlotKind::PersonName { .. } => "a person's name".to_owned(),
+            SlotKind::Phone { .. } => "a phone number".to_owned(),
+            SlotKind::PostalAddress => "a street address".to_owned(),
+            SlotKind::Money { .. } => "an amount of money, with its period if given (a year, a month)".to_owned(),
+            SlotKind::Email => "an email address".to_owned(),
+            SlotKind::Date => "a date".to_owned(),
+            SlotKind::YesNo => "yes or no".to_owned(),
+            SlotKind::Choice { options } => format!("one of: {}", options.join(", ")),
+            SlotKind::FreeText => "free text".to_owned(),
+        };
+        properties.insert(
+            slot.key.clone(),
+            json!({"type": ["string", "null"], "description": format!("{}: {hint}", slot.label.en)}),
+        );
+    }
+    properties.insert(
+        YES_OR_NO.into(),
+        json!({"type": ["string", "null"], "enum": ["yes", "no", null], "description": "The contact's yes or no to what they were asked to confirm"}),
+    );
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
+
+fn from_arguments(form: &Form, arguments: &Map<String, Value>) -> Extraction {
+    let values = form
+        .slots
+        .iter()
+        .filter_map(|slot| {
+            let raw = match arguments.get(&slot.key)? {
+                Value::String(text) => text.trim().to_owned(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+                _ => return None,
+            };
+            (!raw.is_empty()).then(|| Proposal { slot: slot.key.clone(), raw, source: Source::Stated })
+        })
+        .collect();
+    let answer = match arguments.get(YES_OR_NO).and_then(Value::as_str) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    };
+    Extraction { answer, values }
+}
+
+/// The model's values first; the rules fill in what it left out.
+fn merge(model: Extraction, rules: Extraction) -> Extraction {
+    let mut values = model.values;
+    for proposal in rules.values {
+        if !values.iter().any(|v| v.slot == proposal.slot) {
+            values.push(proposal);
+        }
+    }
+    Extraction { answer: model.answer.or(rules.answer), values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_has_a_field_per_slot_and_the_yes_or_no() {
+        let schema = schema(&Form::tenant_screening());
+        let properties = schema["properties"].as_object().unwrap();
+        for key in ["first_name", "last_name", "phone", "address", "annual_income", YES_OR_NO] {
+            assert!(properties.contains_key(key), "{key}");
+        }
+        assert_eq!(schema["additionalProperties"], false);
+    }
+
+    #[test]
+    fn arguments_become_stated_values_and_the_rules_fill_gaps() {
+        let form = Form::tenant_screening();
+        let arguments = json!({"first_name": "Maria", "last_name": null, "annual_income": 85000, "yes_or_no": "no", "extra": "ignored"});
+        let model = from_arguments(&form, arguments.as_object().unwrap());
+        assert_eq!(model.answer, Some(false));
+        assert_eq!(model.values.len(), 2);
+        let rules = Extraction {
+            answer: None,
+            values: vec![
+                Proposal { slot: "first_name".into(), raw: "Mary".into(), source: Source::Answer },
+                Proposal { slot: "last_name".into(), raw: "Garcia".into(), source: Source::Guess },
+            ],
+        };
+        let merged = merge(model, rules);
+        let by_slot: Vec<(&str, &str)> = merged.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect();
+        assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000"), ("last_name", "Garcia")]);
+    }
+}

@@ -1,0 +1,230 @@
+//! One reply: the texts it answers, whether it greets, what the form engine decides, and its words.
+//!
+//! A reply answers every text that arrived since the last one, in order, as one turn each. A new session
+//! opens with the assistant's greeting (or, for a half-finished form, a recap of what was collected); a form
+//! left too long starts over, and "start over" starts it over. A greeting or recap that would push the
+//! reply over its segment budget is dropped before anything essential is shortened.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
+use smsagent_domain::form::engine::{Turn as FormTurn, start, step};
+use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
+use smsagent_domain::keywords::{self, Keyword};
+use smsagent_domain::session::{self, Turn};
+use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
+use smsagent_domain::{Direction, Language, Purpose, detect_language};
+use smsagent_store::assistants::Assistant;
+use smsagent_store::conversations::ReplyContext;
+use smsagent_store::forms;
+use smsagent_store::jobs::ClaimedJob;
+use smsagent_store::messages::HistoryEntry;
+use tracing::warn;
+use uuid::Uuid;
+
+use super::{extraction, wording};
+use crate::worker::{JobError, WorkerDeps};
+
+/// A reply ready to store and send.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub shaped: Shaped,
+    pub language: Language,
+    /// The newest text it answers.
+    pub reply_to: Uuid,
+    /// The form's new state, for an assistant that collects one.
+    pub form: Option<FormUpdate>,
+}
+
+/// What a reply changes in the conversation's form.
+#[derive(Debug, Clone)]
+pub struct FormUpdate {
+    /// The form session to update; `None` starts a new one (a first form, one started over, or gone stale).
+    pub session_id: Option<Uuid>,
+    pub state: FormState,
+    /// The confirmed values, when the form completed with this reply.
+    pub submission: Option<BTreeMap<String, SlotValue>>,
+}
+
+/// The reply to the conversation's unanswered texts; `None` when there are none.
+pub async fn compose(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    context: &ReplyContext,
+    assistant: &Assistant,
+    history: &[HistoryEntry],
+) -> Result<Option<Reply>, JobError> {
+    let waiting = usize::try_from(context.progress.inbound_count - context.progress.answered_count).unwrap_or(0);
+    let mut texts: Vec<&HistoryEntry> =
+        history.iter().filter(|m| m.direction == Direction::Inbound).rev().take(waiting).collect();
+    texts.reverse();
+    let Some(newest) = texts.last() else { return Ok(None) };
+    let joined = texts.iter().map(|m| m.body.as_str()).collect::<Vec<_>>().join(" ");
+    let language = detect_language(&joined).or(context.language).unwrap_or_default();
+    let turns: Vec<Turn> = history
+        .iter()
+        .map(|m| Turn { direction: m.direction, at: m.created_at, closes_session: m.purpose == Some(Purpose::Goodbye) })
+        .collect();
+    let new_session = session::awaits_greeting(&turns, assistant.session_window);
+    let greeting = Some(assistant.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
+
+    let (shaped, form) = match &assistant.form {
+        Some(form) => {
+            let (preamble, body, update) =
+                form_turn(deps, job, context, assistant, form, history, &texts, language, new_session).await?;
+            (fit(preamble.as_deref(), &body, assistant.segment_budget), Some(update))
+        }
+        None => {
+            let body = match greeting {
+                Some(greeting) => greeting.to_owned(),
+                None => general(deps, job, assistant, history).await?,
+            };
+            (shaping::shape(&body, assistant.segment_budget), None)
+        }
+    };
+    Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
+}
+
+/// The form's turn over `texts`: the opening words (greeting, recap, or "starting over"), the body, and the
+/// form's new state.
+#[allow(clippy::too_many_arguments)]
+async fn form_turn(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    context: &ReplyContext,
+    assistant: &Assistant,
+    form: &Form,
+    history: &[HistoryEntry],
+    texts: &[&HistoryEntry],
+    language: Language,
+    new_session: bool,
+) -> Result<(Option<String>, String, FormUpdate), JobError> {
+    let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && new_session);
+    let starts_over =
+        |m: &HistoryEntry| keywords::classify(&m.body, false).is_some_and(|k| k.keyword == Keyword::StartOver);
+    let start_over = texts.iter().any(|m| starts_over(m));
+    let current = forms::current(&deps.pool, context.conversation_id).await?;
+    let stale = current
+        .as_ref()
+        .is_some_and(|s| !s.completed && new_session && Utc::now() - s.updated_at > assistant.form_stale_after);
+
+    let (mut state, session_id, preamble) = match current {
+        Some(session) if !start_over && !stale => {
+            let resumed = new_session && !session.completed;
+            let preamble =
+                if resumed { templates::recap(form, &session.state, language).or(greeting) } else { greeting };
+            (session.state, Some(session.id), preamble)
+        }
+        _ if start_over => (FormState::default(), None, Some(templates::starting_over(language).to_owned())),
+        _ => (FormState::default(), None, greeting),
+    };
+
+    let mut says = Vec::new();
+    let mut submission = None;
+    for message in texts.iter().filter(|m| !starts_over(m)) {
+        let reading =
+            extraction::read(deps, assistant, form, &state, &message.body, turns_up_to(history, message.id), language)
+                .await;
+        let turn = FormTurn { text: &message.body, extraction: &reading, sender: &context.contact, language };
+        let outcome = step(form, &state, &turn);
+        state = outcome.state;
+        if !outcome.says.is_empty() {
+            says = outcome.says;
+        }
+        submission = outcome.submission.or(submission);
+    }
+    if says.is_empty() && state == FormState::default() {
+        // Only "start over" was said: ask the first question.
+        let opening = start(form, &context.contact, language);
+        state = opening.state;
+        says = opening.says;
+    }
+
+    let body = if !says.is_empty() {
+        let draft = templates::render(form, &says, language);
+        wording::word(deps, assistant, chat_turns(history), &draft, language).await
+    } else if let Some(greeting) = &preamble {
+        // A finished form and a new session: the greeting is the whole reply.
+        return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission }));
+    } else {
+        // A finished form and a text that is not about it: answered as a general assistant.
+        general(deps, job, assistant, history).await?
+    };
+    Ok((preamble, body, FormUpdate { session_id, state, submission }))
+}
+
+/// A reply from the model with the assistant's prompt and the conversation so far; the offline reply when
+/// the model keeps failing.
+async fn general(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    assistant: &Assistant,
+    history: &[HistoryEntry],
+) -> Result<String, JobError> {
+    let request = ChatRequest {
+        system_prompt: assistant.sms_prompt.clone(),
+        history: chat_turns(history),
+        max_tokens: assistant.max_reply_tokens,
+        model: assistant.model.clone(),
+        temperature: assistant.temperature,
+    };
+    // The deadline keeps the whole job well inside its lease, whatever the client's own retries do.
+    let answer = tokio::time::timeout(deps.model_deadline, deps.model.reply(&request))
+        .await
+        .unwrap_or_else(|_| Err(ChatError::Transient(format!("no answer within {:?}", deps.model_deadline))));
+    match answer {
+        Ok(text) => Ok(text),
+        Err(ChatError::Transient(reason)) if !job.is_last_attempt() => {
+            Err(JobError::Retry { reason, retry_after: None })
+        }
+        Err(e) => {
+            warn!(error = %e, "the model gave no reply; sending the offline reply");
+            Ok(OFFLINE_REPLY.to_owned())
+        }
+    }
+}
+
+/// The opening words and the body together when they fit the budget; the body alone when they do not.
+fn fit(preamble: Option<&str>, body: &str, budget: usize) -> Shaped {
+    if let Some(preamble) = preamble {
+        let whole = format!("{} {}", preamble.trim(), body.trim());
+        let shaped = shaping::shape(&whole, budget);
+        if shaped.text == gsm_friendly(&whole).trim() {
+            return shaped;
+        }
+    }
+    shaping::shape(body, budget)
+}
+
+fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
+    history
+        .iter()
+        .map(|m| ChatTurn {
+            speaker: match m.direction {
+                Direction::Inbound => Speaker::Contact,
+                Direction::Outbound => Speaker::Business,
+            },
+            text: m.body.clone(),
+        })
+        .collect()
+}
+
+/// The last few messages up to and including `id`: the context for reading that text.
+fn turns_up_to(history: &[HistoryEntry], id: Uuid) -> Vec<ChatTurn> {
+    let end = history.iter().position(|m| m.id == id).map_or(history.len(), |i| i + 1);
+    chat_turns(&history[end.saturating_sub(6)..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_greeting_that_does_not_fit_gives_way_to_the_question() {
+        let question = "What's your first name?";
+        assert_eq!(fit(Some("Hi there!"), question, 1).text, "Hi there! What's your first name?");
+        let long_greeting = "Welcome! ".repeat(20);
+        assert_eq!(fit(Some(&long_greeting), question, 1).text, question);
+    }
+}
