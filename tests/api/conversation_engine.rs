@@ -225,3 +225,96 @@ async fn the_opt_out_confirmation_reaches_the_contact_and_nothing_after_it(pool:
     let source: String = sqlx::query_scalar("SELECT source FROM opt_out").fetch_one(&app.pool).await.unwrap();
     assert_eq!(source, "keyword");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn two_stops_at_once_get_one_confirmation(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    let (first, second) = (sid(), sid());
+    let (a, b) = tokio::join!(app.text(&first, CONTACT, "STOP"), app.text(&second, CONTACT, "stop"));
+    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    app.worker.drain().await.unwrap();
+    let confirmations = app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'opt_out_confirmation'").await;
+    assert_eq!(confirmations, 1);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn no_goodbye_is_sent_while_a_person_has_taken_over(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    app.text(&sid(), CONTACT, "hi").await;
+    app.worker.drain().await.unwrap();
+    sqlx::query("UPDATE conversation SET status = 'paused'").execute(&app.pool).await.unwrap();
+
+    app.text(&sid(), CONTACT, "bye").await;
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.outbound().await.len(), 1, "only the first reply, from before the takeover");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn help_in_a_burst_is_answered_and_so_is_the_text_before_it(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    app.text(&sid(), CONTACT, "hi").await;
+    app.worker.drain().await.unwrap();
+
+    app.text(&sid(), CONTACT, "Maria").await;
+    app.text(&sid(), CONTACT, "HELP").await;
+    app.worker.drain().await.unwrap();
+
+    let bodies: Vec<String> = app.outbound().await.into_iter().skip(1).map(|m| m.body).collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert!(bodies.iter().any(|b| b.contains("Msg & data rates may apply")), "{bodies:?}");
+    assert!(bodies.iter().any(|b| b == "Got it: Maria. Is that right?"), "{bodies:?}");
+}
+
+/// A model that reads "maria" as a first name and words every draft as `wording`.
+async fn model_words_drafts_as(app: &TestApp, wording: &'static str) {
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(move |request: &Request| {
+            let body: Value = request.body_json().unwrap();
+            if body["tools"].is_array() {
+                let name = body["tools"][0]["function"]["name"].clone();
+                let call = json!({"id": "call_1", "type": "function", "function": {"name": name, "arguments": r#"{"first_name": "maria"}"#}});
+                completion(json!({"role": "assistant", "content": null, "tool_calls": [call]}), "tool_calls")
+            } else {
+                completion(json!({"role": "assistant", "content": wording}), "stop")
+            }
+        })
+        .mount(&app.openai)
+        .await;
+}
+
+fn completion(message: Value, finish: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}]
+    }))
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn the_models_wording_is_sent_when_it_keeps_to_the_draft(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    app.text(&sid(), CONTACT, "hi").await;
+    app.worker.drain().await.unwrap();
+    model_words_drafts_as(&app, "Lovely to meet you! Just checking, is Maria right?").await;
+
+    app.text(&sid(), CONTACT, "maria").await;
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.outbound().await.last().unwrap().body, "Lovely to meet you! Just checking, is Maria right?");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_wording_that_changes_the_value_is_replaced_by_the_draft(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    app.text(&sid(), CONTACT, "hi").await;
+    app.worker.drain().await.unwrap();
+    model_words_drafts_as(&app, "Great news, you're approved! Is Mario right?").await;
+
+    app.text(&sid(), CONTACT, "maria").await;
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.outbound().await.last().unwrap().body, "Got it: Maria. Is that right?");
+}

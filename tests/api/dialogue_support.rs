@@ -112,8 +112,9 @@ pub async fn run(pool: PgPool, mode: Mode, steps: &[Step]) -> TestApp {
     app
 }
 
-/// A chat-completions API that reads as scripted and words replies exactly as drafted, answering in the
-/// real API's format: a tool call for extraction requests, a message for the rest.
+/// A chat-completions API that reads as scripted and rewords drafts the way a model would ("Okay. " and
+/// the draft), answering in the real API's format: a tool call for extraction requests, a message for the
+/// rest.
 struct ScriptedModel {
     reads: Value,
 }
@@ -129,7 +130,8 @@ impl Respond for ScriptedModel {
             let system = body["messages"][0]["content"].as_str().unwrap_or_default();
             let draft =
                 system.split_once("Draft: «").and_then(|(_, rest)| rest.rsplit_once('»')).map(|(draft, _)| draft);
-            json!({"role": "assistant", "content": draft.unwrap_or(MODEL_GENERAL_REPLY), "refusal": null})
+            let content = draft.map_or(MODEL_GENERAL_REPLY.to_owned(), |draft| format!("Okay. {draft}"));
+            json!({"role": "assistant", "content": content, "refusal": null})
         };
         let finish = if message["tool_calls"].is_array() { "tool_calls" } else { "stop" };
         ResponseTemplate::new(200).set_body_json(json!({

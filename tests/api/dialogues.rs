@@ -39,7 +39,9 @@ fn complete() -> Vec<Step> {
     let mut steps = up_to_income();
     steps.extend([
         say("85k").reads(json!({"annual_income": "85k"})).expect("Got it: $85,000. Is that right?"),
-        say("yes").reads(json!({"yes_or_no": "yes"})).expect("Thanks, Maria! Here's what I have: Maria Garcia"),
+        say("yes")
+            .reads(json!({"yes_or_no": "yes"}))
+            .expect("Thanks, Maria! We'll be in touch soon. Here's what I have: Maria Garcia"),
     ]);
     steps
 }
@@ -330,7 +332,12 @@ dialogue!(
 
 dialogue!(
     start_over_begins_again,
-    with(names_confirmed(), [say("start over").expect("No problem, let's start over. What's your first name?")])
+    with(
+        names_confirmed(),
+        [say("start over")
+            .expect("What's your first name?")
+            .offline("No problem, let's start over. What's your first name?")]
+    )
 );
 
 dialogue!(
@@ -338,6 +345,34 @@ dialogue!(
     [burst(&["Hi there", "I'm Maria Garcia"])
         .reads(json!({"first_name": "Maria", "last_name": "Garcia"}))
         .expect("Got it: Maria Garcia. Is that right?")]
+);
+
+dialogue!(
+    a_name_split_over_two_texts_is_one_name,
+    [
+        say("hi").expect(FIRST_QUESTION),
+        burst(&["Maria", "Garcia"])
+            .reads(json!({"first_name": "Maria", "last_name": "Garcia"}))
+            .expect("Got it: Maria Garcia. Is that right?"),
+    ]
+);
+
+dialogue!(
+    yes_repeating_the_value_confirms_it,
+    [
+        say("hi").expect(FIRST_QUESTION),
+        say("maria").reads(json!({"first_name": "maria"})).expect("Got it: Maria. Is that right?"),
+        say("Yes, Maria").reads(json!({"first_name": "Maria", "yes_or_no": "yes"})).expect("And your last name?"),
+    ]
+);
+
+dialogue!(
+    small_talk_while_confirming_asks_for_a_yes,
+    [
+        say("hi").expect(FIRST_QUESTION),
+        say("maria").reads(json!({"first_name": "maria"})).expect("Is that right?"),
+        say("Perfect").reads(json!({})).expect("Sorry, I need a yes or a no. Got it: Maria."),
+    ]
 );
 
 dialogue!(stop_at_the_end_of_a_burst_wins, [burst(&["Maria", "STOP"]).expect("You're unsubscribed")]);

@@ -8,6 +8,9 @@ mod model;
 mod offline;
 mod openai;
 
-pub use model::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, Speaker, Tool};
+pub use model::{
+    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, MAX_TOOL_CALL_TOKENS, Speaker,
+    Tool,
+};
 pub use offline::{OFFLINE_REPLY, OfflineModel};
 pub use openai::{OpenAiChat, OpenAiSettings};

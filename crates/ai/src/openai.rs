@@ -13,7 +13,9 @@ use async_openai::types::chat::{
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, Speaker};
+use crate::{
+    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, MAX_TOOL_CALL_TOKENS, Speaker,
+};
 
 /// Where and how to reach the model.
 #[derive(Debug, Clone)]
@@ -69,7 +71,7 @@ impl OpenAiChat {
         CreateChatCompletionRequest {
             model: request.model.clone().unwrap_or_else(|| self.default_model.clone()),
             messages: messages(&request.system_prompt, &request.history),
-            max_completion_tokens: Some(MAX_REPLY_TOKENS),
+            max_completion_tokens: Some(MAX_TOOL_CALL_TOKENS),
             tools: Some(vec![ChatCompletionTools::Function(ChatCompletionTool { function })]),
             tool_choice: Some(ChatCompletionToolChoiceOption::Function(ChatCompletionNamedToolChoice {
                 function: FunctionName { name: request.tool.name.clone() },
@@ -142,6 +144,8 @@ fn classify(error: OpenAIError) -> ChatError {
                 _ => ChatError::Failed(message),
             }
         }
+        // Its text would carry the whole response body: replies, names, addresses. Keep only the reason.
+        OpenAIError::JSONDeserialize(e, _) => ChatError::Failed(format!("unreadable response: {e}")),
         other => ChatError::Failed(other.to_string()),
     }
 }

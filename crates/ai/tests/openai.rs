@@ -158,7 +158,7 @@ async fn extraction_forces_the_tool_and_returns_its_arguments() {
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(sent["tool_choice"], json!({"type": "function", "function": {"name": "record_answers"}}));
     assert_eq!(sent["tools"][0]["function"]["parameters"]["properties"]["first_name"]["type"], "string");
-    assert_eq!(sent["max_completion_tokens"], 100);
+    assert_eq!(sent["max_completion_tokens"], 400, "tool arguments are not sent to contacts");
 }
 
 #[tokio::test]

@@ -95,6 +95,42 @@ const END_EN: &[&str] =
     &["bye", "goodbye", "good bye", "bye bye", "exit", "thats all", "thats all thanks", "ok bye", "thanks bye"];
 const END_ES: &[&str] = &["adios", "hasta luego", "chao", "chau", "eso es todo", "gracias adios"];
 
+/// How a short opt-out is said in a language: words that ask to stop on their own ("stop", "baja"), or a
+/// negation with a word about sending ("don't text me", "no me envíen mensajes"); and the filler that may
+/// surround them ("please stop texting me") without changing what it means.
+struct StopPhrasing {
+    stop: &'static str,
+    negation: &'static str,
+    sending: &'static str,
+    filler: &'static str,
+}
+
+const ENGLISH_STOP: StopPhrasing = StopPhrasing {
+    stop: "stop stopall unsubscribe optout cancel quit end revoke remove",
+    negation: "dont not no",
+    sending: "text texts texting txt message messages messaging send sending more",
+    filler: "please pls plz now me texting text texts txt txting messaging messages message msgs sending send these
+        the this all thanks thank you thx just ok okay no more them it do not dont from your my number list remove
+        take off out opt right away immediately asap already again any",
+};
+
+const SPANISH_STOP: StopPhrasing = StopPhrasing {
+    stop: "baja parar para detener alto basta cancelar",
+    negation: "no",
+    sending: "envien envie manden mande escriban escriba mensajes textos mas",
+    filler: "por favor ya me mas mensajes mensaje textos texto gracias de la lista quiero deseo darme dar envien
+        envie enviar manden mande escriban escriba no ahora",
+};
+
+/// A short text that only asks to stop: an opt-out "by any reasonable means".
+fn asks_to_stop(folded: &str, phrasing: &StopPhrasing) -> bool {
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let among = |list: &str, word: &str| list.split_whitespace().any(|w| w == word);
+    let any = |list: &str| words.iter().any(|w| among(list, w));
+    let intent = any(phrasing.stop) || (any(phrasing.negation) && any(phrasing.sending));
+    words.len() <= 8 && intent && words.iter().all(|w| among(phrasing.stop, w) || among(phrasing.filler, w))
+}
+
 /// The keyword `text` is, if it is one. `opted_out` says whether the contact is opted out now, which makes
 /// a plain "yes" an opt-in.
 pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
@@ -102,10 +138,10 @@ pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
     let is = |list: &[&str]| list.contains(&folded.as_str());
     let found = |keyword, language| Some(KeywordMatch { keyword, language });
 
-    if is(OPT_OUT_EN) {
+    if is(OPT_OUT_EN) || asks_to_stop(&folded, &ENGLISH_STOP) {
         return found(Keyword::OptOut, None);
     }
-    if is(OPT_OUT_ES) {
+    if is(OPT_OUT_ES) || asks_to_stop(&folded, &SPANISH_STOP) {
         return found(Keyword::OptOut, Some(Language::Es));
     }
     if is(OPT_IN_EN) || (opted_out && is(OPT_IN_WHILE_OUT_EN)) {
@@ -183,6 +219,22 @@ mod tests {
     }
 
     #[test]
+    fn opt_outs_said_in_a_few_ordinary_words() {
+        for text in [
+            "please stop texting me",
+            "stop texting me please",
+            "unsubscribe please",
+            "STOP!!!",
+            "stop now",
+            "please remove me from your list",
+            "ya no me envien mensajes por favor",
+            "Stop sending me these messages",
+        ] {
+            assert_eq!(keyword(text), Some(OptOut), "{text:?}");
+        }
+    }
+
+    #[test]
     fn words_that_are_both_goodbyes_and_opt_outs_opt_out() {
         for text in ["end", "quit", "cancel", "stop"] {
             assert_eq!(keyword(text), Some(OptOut), "{text:?}");
@@ -202,6 +254,9 @@ mod tests {
             "don't stop now, what's next?",
             "yes",
             "goodbye to my old flat, hello new one",
+            "can you stop by tomorrow",
+            "no stop signs near the building?",
+            "I want to cancel my viewing",
         ] {
             assert_eq!(keyword(text), None, "{text:?}");
         }

@@ -18,7 +18,7 @@ mod status;
 pub mod text;
 
 pub use direction::Direction;
-pub use language::{Language, detect as detect_language};
+pub use language::{Language, after as language_after, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use provider::{Provider, UnknownProvider};
 pub use purpose::Purpose;

@@ -2,7 +2,8 @@
 //!
 //! One curly quote turns a whole message into UCS-2, which halves the room per segment, so look-alikes of
 //! GSM-7 characters are swapped first. A reply over its budget is shortened at the last sentence that fits,
-//! or failing that at a word boundary with "...", never in the middle of a word.
+//! or at a word boundary with "..." when that keeps much more, never in the middle of a word. A reply that
+//! ends with a question keeps the question whole: what comes before it is shortened instead.
 
 use crate::segments::{self, Encoding};
 
@@ -37,45 +38,82 @@ pub fn gsm_friendly(text: &str) -> String {
 
 /// `text` made GSM-friendly and fitted into `budget` segments.
 pub fn shape(text: &str, budget: usize) -> Shaped {
-    let text = fit(gsm_friendly(text.trim()).trim(), budget.max(1));
-    let count = segments::count(&text);
-    Shaped { text, encoding: count.encoding, segments: count.segments }
+    let budget = budget.max(1);
+    let text = gsm_friendly(text.trim());
+    let text = text.trim();
+    let fitted = if fits(text, budget) {
+        text.to_owned()
+    } else {
+        match final_question(text) {
+            Some((before, question)) if fits(question, budget) => {
+                let kept = fit_by(before, |candidate| fits(&format!("{candidate} {question}"), budget));
+                if kept.is_empty() { question.to_owned() } else { format!("{kept} {question}") }
+            }
+            _ => fit_by(text, |candidate| fits(candidate, budget)),
+        }
+    };
+    let count = segments::count(&fitted);
+    Shaped { text: fitted, encoding: count.encoding, segments: count.segments }
 }
 
 fn fits(text: &str, budget: usize) -> bool {
     segments::count(text).segments <= budget
 }
 
-/// The longest start of `text` that fits `budget` segments, cut at a sentence end if one fits, else at a
-/// word boundary followed by "...".
-fn fit(text: &str, budget: usize) -> String {
-    if fits(text, budget) {
+/// The text split before its last sentence, when that sentence is a question.
+fn final_question(text: &str) -> Option<(&str, &str)> {
+    if !text.ends_with('?') {
+        return None;
+    }
+    let body = &text[..text.len() - 1];
+    let start = body
+        .char_indices()
+        .filter(|&(i, c)| matches!(c, '.' | '!' | '?') && body[i + 1..].starts_with(char::is_whitespace))
+        .map(|(i, _)| i + 1)
+        .next_back()?;
+    Some((text[..start].trim_end(), text[start..].trim_start()))
+}
+
+/// The longest start of `text` that `fits`: at a sentence end, or at a word boundary followed by "..."
+/// when that keeps much more. Empty when nothing fits.
+fn fit_by(text: &str, fits: impl Fn(&str) -> bool) -> String {
+    if fits(text) {
         return text.to_owned();
     }
-    let sentence_ends = text
+    let sentence = text
         .char_indices()
         .filter(|&(i, c)| matches!(c, '.' | '!' | '?') && text[i + 1..].starts_with(char::is_whitespace))
-        .map(|(i, _)| i + 1);
-    // Longest first: the first that fits is the one to keep.
-    if let Some(end) = sentence_ends.rev().find(|&end| fits(&text[..end], budget)) {
-        return text[..end].to_owned();
-    }
-    let word_ends = text.char_indices().filter(|&(_, c)| c.is_whitespace()).map(|(i, _)| i);
+        .map(|(i, _)| &text[..i + 1])
+        .rev()
+        .find(|candidate| fits(candidate));
     let cut =
         |end: usize| format!("{}...", text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c)));
-    if let Some(end) = word_ends.rev().find(|&end| end > 0 && fits(&cut(end), budget)) {
-        return cut(end);
-    }
-    // One enormous word: nothing to cut at but characters.
-    let mut out = String::new();
-    for c in text.chars() {
-        out.push(c);
-        if !fits(&format!("{out}..."), budget) {
-            out.pop();
-            break;
+    let words = text
+        .char_indices()
+        .filter(|&(_, c)| c.is_whitespace())
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0)
+        .rev()
+        .map(cut)
+        .find(|candidate| fits(candidate));
+    match (sentence, words) {
+        // A whole sentence reads better, unless a word cut keeps much more.
+        (Some(sentence), Some(words)) if sentence.len() * 3 < words.len() * 2 => words,
+        (Some(sentence), _) => sentence.to_owned(),
+        (None, Some(words)) => words,
+        (None, None) => {
+            // One enormous word: nothing to cut at but characters.
+            let mut out = String::new();
+            for c in text.chars() {
+                out.push(c);
+                if !fits(&format!("{out}...")) {
+                    out.pop();
+                    break;
+                }
+            }
+            if out.is_empty() { out } else { format!("{out}...") }
         }
     }
-    format!("{out}...")
 }
 
 #[cfg(test)]
@@ -115,6 +153,25 @@ mod tests {
     }
 
     #[test]
+    fn a_final_question_survives_and_what_comes_before_it_is_shortened() {
+        let address = "Calle de la Princesa número 123, piso 4, puerta B, Barrio de Argüelles, junto a la Plaza de España, Madrid, Comunidad de Madrid, España, código postal 28008";
+        let text = format!("Entendido: {address}. ¿Es correcto?");
+        let shaped = shape(&text, 2);
+        assert_eq!(shaped.encoding, Encoding::Ucs2);
+        assert!(shaped.segments <= 2);
+        assert!(shaped.text.ends_with("... ¿Es correcto?"), "{}", shaped.text);
+        assert!(shaped.text.starts_with("Entendido: Calle de la Princesa"), "{}", shaped.text);
+    }
+
+    #[test]
+    fn a_summary_is_cut_between_words_rather_than_to_its_first_sentence() {
+        let text = "¡Gracias, María! Nos pondremos en contacto pronto. Esto es lo que tengo: María García, teléfono +1 555-123-4567, dirección Calle Mayor 5, Madrid, ingreso anual $85,000.";
+        let shaped = shape(text, 2);
+        assert!(shaped.segments <= 2);
+        assert!(shaped.text.contains("Esto es lo que tengo: María García"), "{}", shaped.text);
+    }
+
+    #[test]
     fn without_a_sentence_end_it_is_cut_between_words() {
         let text = "word ".repeat(80);
         let shaped = shape(&text, 1);
@@ -124,14 +181,23 @@ mod tests {
 
     proptest! {
         #[test]
-        fn shaped_replies_keep_their_budget_and_their_words(words in proptest::collection::vec("[a-zA-Z’éñ]{1,12}[.,!?]?", 1..120), budget in 1usize..4) {
+        fn a_final_question_is_kept_whole(words in proptest::collection::vec("[a-zA-Záñ]{1,10}", 1..150), budget in 1usize..4) {
+            let text = format!("{}. Is that right?", words.join(" "));
+            let shaped = shape(&text, budget);
+            prop_assert!(shaped.segments <= budget);
+            prop_assert!(shaped.text.ends_with("Is that right?"), "{}", shaped.text);
+        }
+
+        #[test]
+        fn shaped_replies_keep_their_budget_and_their_words(words in proptest::collection::vec("[a-zA-Z’éñáíóú¿]{1,12}[.,!]?", 1..120), budget in 1usize..4) {
             let text = words.join(" ");
             let shaped = shape(&text, budget);
             prop_assert!(shaped.segments <= budget, "{} segments", shaped.segments);
             let body = shaped.text.trim_end_matches("...");
             let original = gsm_friendly(&text);
             prop_assert!(original.starts_with(body), "the reply is a start of the text");
-            // Never mid-word: what follows the kept part in the original is a boundary.
+            // Never mid-word: what follows the kept part in the original is a boundary. (No text here ends with
+            // a question, so the kept part is a start of the original.)
             let rest = &original[body.len()..];
             prop_assert!(rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || ",;:-".contains(c)), "cut inside a word: {rest:?}");
         }

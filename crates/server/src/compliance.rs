@@ -39,40 +39,45 @@ pub async fn handle(
     keyword: KeywordMatch,
 ) -> Result<Handled, StoreError> {
     let language = keyword.language.or(conversation.language).or_else(|| detect_language(text)).unwrap_or_default();
-    let (purpose, detail) = match keyword.keyword {
-        Keyword::OptOut if conversation.opted_out => {
-            // "At most one confirmation": a second STOP changes nothing and says nothing.
-            conversations::mark_answered(&mut *db, conversation.id).await?;
-            return Ok(Handled::Answered);
-        }
+    let purpose = match keyword.keyword {
         Keyword::OptOut => {
-            opt_outs::record(&mut *db, business, contact, OptOutSource::Keyword, Some(text.trim())).await?;
-            (Purpose::OptOutConfirmation, "opted out")
+            // The opt-out ends the burst it closes: nothing queued before it is answered. Only the STOP that
+            // actually opted them out is confirmed ("at most one confirmation").
+            conversations::mark_answered(&mut *db, conversation.id).await?;
+            if !opt_outs::record(&mut *db, business, contact, OptOutSource::Keyword, Some(text.trim())).await? {
+                return Ok(Handled::Answered);
+            }
+            Purpose::OptOutConfirmation
         }
-        Keyword::OptIn if conversation.opted_out => {
+        Keyword::OptIn => {
             opt_outs::remove(&mut *db, business, contact).await?;
-            (Purpose::OptInConfirmation, "opted back in")
+            Purpose::OptInConfirmation
         }
-        Keyword::Help => (Purpose::Help, "asked for help"),
-        Keyword::End => (Purpose::Goodbye, "said goodbye"),
-        Keyword::OptIn | Keyword::StartOver => return Ok(Handled::NotHandled),
+        // Nothing but the confirmation of an opt-out ever goes to an opted-out contact.
+        Keyword::Help | Keyword::End if conversation.opted_out => return Ok(Handled::Answered),
+        // HELP is answered on its own; texts before it are still answered by the reply that waits for them.
+        Keyword::Help => Purpose::Help,
+        // A person has taken over: the bot does not say goodbye for them.
+        Keyword::End if conversation.paused => return Ok(Handled::NotHandled),
+        Keyword::End => {
+            conversations::mark_answered(&mut *db, conversation.id).await?;
+            Purpose::Goodbye
+        }
+        Keyword::StartOver => return Ok(Handled::NotHandled),
     };
-    conversations::mark_answered(&mut *db, conversation.id).await?;
-    info!(conversation_id = %conversation.id, from = contact.masked(), detail, "keyword");
+    info!(conversation_id = %conversation.id, from = contact.masked(), %purpose, "keyword");
 
-    // Nothing but the opt-out confirmation ever goes to an opted-out contact.
-    if conversation.opted_out && purpose != Purpose::OptInConfirmation {
-        return Ok(Handled::Answered);
-    }
     let Some(number) = phone_numbers::find(&mut *db, business).await? else {
         return Ok(Handled::Answered);
     };
-    let assistant = match conversation.assistant_id {
-        Some(id) => assistants::find(&mut *db, id).await?,
+    let program = match conversation.assistant_id {
+        Some(id) => assistants::program(&mut *db, id).await?,
         None => None,
     };
-    let program = assistant.as_ref().map_or(UNNAMED_PROGRAM, |a| a.name.as_str());
-    let help_text = assistant.as_ref().and_then(|a| a.help_text.as_deref());
+    let (program, help_text) = match &program {
+        Some((name, help)) => (name.as_str(), help.as_deref()),
+        None => (UNNAMED_PROGRAM, None),
+    };
     let body = match purpose {
         Purpose::OptOutConfirmation => wording::opted_out(program, language),
         Purpose::OptInConfirmation => wording::opted_in(program, language),

@@ -90,6 +90,13 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Assistant>
     .transpose()
 }
 
+/// What an assistant's compliance texts need: the program name and the support contact. Read apart from
+/// the rest, so a form that no longer parses can never stand in the way of an opt-out.
+pub async fn program(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String, Option<String>)>, StoreError> {
+    let row = sqlx::query!("SELECT name, help_text FROM assistant WHERE id = $1", id).fetch_optional(db).await?;
+    Ok(row.map(|r| (r.name, r.help_text)))
+}
+
 /// Where completed forms go, and how to sign them (for tests and the operators' API).
 pub async fn set_completion(
     db: impl PgExecutor<'_>,

@@ -66,14 +66,16 @@ pub async fn record_for_message(
 }
 
 /// Records an opt-out. An existing one is kept as it was: the first reason is the one that counts.
+/// Returns whether this call opted them out (false: they already were), decided under the row's lock, so
+/// of two STOPs arriving at once exactly one is the opt-out.
 pub async fn record(
     db: impl PgExecutor<'_>,
     business: &PhoneNumber,
     contact: &PhoneNumber,
     source: OptOutSource,
     detail: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query!(
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query!(
         r#"
         INSERT INTO opt_out (business_number, contact_number, source, detail) VALUES ($1, $2, $3, $4)
         ON CONFLICT (business_number, contact_number) DO NOTHING
@@ -85,7 +87,7 @@ pub async fn record(
     )
     .execute(db)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// Lets texts through again (the contact texted START). Returns whether they had opted out.

@@ -92,7 +92,7 @@ fn a_no_asks_again_and_keeps_nothing() {
 fn a_different_value_while_confirming_replaces_the_proposal() {
     let mut chat = Chat::new();
     chat.say("Mario");
-    assert_eq!(chat.say("Maria"), "Got it: Maria. Is that right?");
+    assert_eq!(chat.say("no, Maria"), "Got it: Maria. Is that right?");
     chat.say("yes");
     assert_eq!(chat.confirmed("first_name"), text("Maria"));
 }
@@ -235,4 +235,120 @@ fn dependent_confirmations_run_again_after_a_correction() {
     assert!(chat.say("yes").contains("Your details are updated"));
     assert_eq!(chat.submissions.len(), 2);
     assert_eq!(chat.submissions[1]["lease_start"], SlotValue::Text("2027-02-01".into()));
+}
+
+// --- what real contacts send (review findings) -------------------------------------------------------
+
+#[test]
+fn a_yes_that_repeats_the_value_confirms_it() {
+    let mut chat = Chat::new();
+    chat.say("maria");
+    assert_eq!(chat.say("Yes, Maria"), "And your last name?");
+    assert_eq!(chat.confirmed("first_name"), text("Maria"));
+}
+
+#[test]
+fn an_ordinary_word_while_confirming_is_not_a_new_value() {
+    for reply in ["Perfect", "Perfecto", "cool", "hold on"] {
+        let mut chat = Chat::new();
+        chat.say("maria");
+        let answer = chat.say(reply);
+        assert!(answer.starts_with("Sorry, I need a yes or a no."), "{reply}: {answer}");
+        assert!(answer.contains("Got it: Maria."), "{reply}: {answer}");
+    }
+}
+
+#[test]
+fn fillers_are_not_names() {
+    for reply in ["Hold on", "One sec", "start", "no idea"] {
+        let mut chat = Chat::new();
+        let answer = chat.say(reply);
+        assert_eq!(answer, "Sorry, I didn't catch your first name. What's your first name?", "{reply}");
+    }
+}
+
+#[test]
+fn a_burst_of_first_and_last_name_fills_both() {
+    let mut chat = Chat::new();
+    assert_eq!(chat.say("Maria\nGarcia"), "Got it: Maria Garcia. Is that right?");
+}
+
+#[test]
+fn a_correction_of_a_name_pair_fills_both_names() {
+    let mut chat = Chat::new();
+    chat.say("I'm Maria Garcia");
+    assert_eq!(chat.say("no, Marie Garcia Lopez"), "Got it: Marie Garcia Lopez. Is that right?");
+    chat.say("yes");
+    assert_eq!(chat.confirmed("first_name"), text("Marie"));
+    assert_eq!(chat.confirmed("last_name"), text("Garcia Lopez"));
+}
+
+#[test]
+fn small_talk_never_changes_a_confirmed_name() {
+    let mut chat = Chat::new();
+    for text in ["Maria Garcia", "yes", "yes", "9 Elm Street, Austin TX", "yes"] {
+        chat.say(text);
+    }
+    let answer = chat.say("I'm retired");
+    assert!(!answer.contains("Retired"), "{answer}");
+    assert_eq!(chat.confirmed("first_name"), text("Maria"));
+}
+
+#[test]
+fn a_finished_form_is_not_submitted_again_without_a_change() {
+    let mut chat = Chat::new();
+    for text in ["Maria Garcia", "yes", "yes", "9 Elm Street, Austin TX", "yes", "85k", "yes"] {
+        chat.say(text);
+    }
+    assert_eq!(chat.say("I'm moving next week"), "");
+    chat.say("my income is 90k");
+    chat.say("no");
+    assert_eq!(chat.submissions.len(), 1, "a rejected correction changes nothing");
+    assert_eq!(chat.confirmed("annual_income"), Some(SlotValue::Cents(8_500_000)));
+}
+
+#[test]
+fn no_to_a_reconfirmation_asks_again() {
+    let json = serde_json::json!({"slots": [
+        {"key": "move_in", "label": "move-in date", "question": "When do you want to move in?", "kind": {"type": "date"}},
+        {"key": "lease_start", "label": "lease start", "question": "When should the lease start?", "kind": {"type": "date"}, "depends_on": ["move_in"]}
+    ]});
+    let mut chat = Chat::new();
+    chat.form = Form::from_json(&json).unwrap();
+    chat.state = start(&chat.form, &chat.sender, Language::En).state;
+    for text in ["2027-01-01", "yes", "2027-01-01", "yes", "my move-in date is 2027-02-01", "yes"] {
+        chat.say(text);
+    }
+    assert_eq!(chat.say("no"), "Sorry about that. When should the lease start?");
+    assert_eq!(chat.confirmed("lease_start"), None);
+}
+
+#[test]
+fn yes_with_more_words_confirms_and_keeps_the_value() {
+    let mut chat = Chat::new();
+    for text in ["Maria Garcia", "yes", "yes", "9 Elm Street, Austin TX"] {
+        chat.say(text);
+    }
+    assert_eq!(chat.say("yes, apt 4B"), "What's your annual income?");
+    assert_eq!(chat.confirmed("address"), text("9 Elm Street, Austin TX"));
+}
+
+#[test]
+fn a_no_that_corrects_another_slot_leaves_the_pending_question() {
+    let mut chat = Chat::new().spanish();
+    chat.say("Me llamo María García");
+    chat.say("sí");
+    assert_eq!(chat.say("no, mi apellido es Pérez"), "Actualicé su apellido a Pérez. ¿Es correcto?");
+    assert!(chat.say("sí").starts_with("¿Es +1 415-555-2671 el mejor número"), "the phone offer comes back");
+}
+
+#[test]
+fn a_label_without_a_value_is_not_an_answer() {
+    let mut chat = Chat::new();
+    chat.say("Maria Garcia");
+    chat.say("yes");
+    assert_eq!(
+        chat.say("I'll text you from my cell later"),
+        "Sorry, I need a yes or a no. Is +1 415-555-2671 the best number to reach you? Reply YES, or send another number."
+    );
 }

@@ -35,6 +35,9 @@ pub struct FormState {
     /// How many times the form was submitted (more than once after corrections).
     #[serde(default)]
     pub submissions: u32,
+    /// The values last submitted: completing again without a change submits nothing.
+    #[serde(default)]
+    pub submitted: BTreeMap<String, SlotValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +111,8 @@ pub enum Say {
         values: Vec<(String, String)>,
         updated: bool,
     },
+    /// A correction of a finished form was taken back: nothing changed.
+    Unchanged,
 }
 
 /// The result of a turn.
@@ -139,6 +144,10 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
     let mut refused: Vec<(String, Invalid, Source)> = Vec::new();
     for proposal in &turn.extraction.values {
         let Some(slot) = form.slot(&proposal.slot) else { continue };
+        // A guess ("I'm retired" looks like "I'm Maria") never replaces a value already given.
+        if proposal.source == Source::Guess && state.slots.contains_key(&slot.key) {
+            continue;
+        }
         match value::read(&slot.kind, &proposal.raw, &reading) {
             Ok(value) => accepted.push((slot.key.clone(), value)),
             Err(why) => refused.push((slot.key.clone(), why, proposal.source)),
@@ -147,15 +156,22 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
 
     let mut next = state.clone();
     let mut says = Vec::new();
+    let understood = !accepted.is_empty() || turn.extraction.answer.is_some();
+    if let Awaiting::Confirmation(keys) = &state.awaiting {
+        // Repeating the value being confirmed ("Yes, Maria") agrees with it; it corrects nothing.
+        accepted.retain(|(k, v)| {
+            !(keys.contains(k) && matches!(state.slots.get(k), Some(SlotState::Proposed { value, .. }) if value == v))
+        });
+    }
     // Values read this turn are confirmed before older ones still waiting.
     let fresh: Vec<String> = accepted.iter().map(|(k, _)| k.clone()).collect();
-    let understood = !accepted.is_empty() || turn.extraction.answer.is_some();
     match &state.awaiting {
         Awaiting::Confirmation(keys) => {
             let corrects_pending = accepted.iter().any(|(k, _)| keys.contains(k));
             match turn.extraction.answer {
                 Some(true) if !corrects_pending => confirm(&mut next, keys),
-                Some(false) if !corrects_pending => {
+                // A "no" that goes on to correct something else is about that, not about what was asked.
+                Some(false) if accepted.is_empty() => {
                     reject(&mut next, keys);
                     says.push(Say::Sorry);
                 }
@@ -184,7 +200,8 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
         }
         Awaiting::Nothing => apply(form, &mut next, &accepted),
     }
-    // Values the contact stated outright but that do not check out are worth a word.
+    // Values the contact stated outright but that do not check out are worth a word; guesses and mentions
+    // that do not check out were never meant.
     for (key, why, source) in &refused {
         let said = says.iter().any(|s| matches!(s, Say::Invalid { slot, .. } if slot == key));
         if *source == Source::Stated && !said {
@@ -222,14 +239,15 @@ fn confirm(state: &mut FormState, keys: &[String]) {
     }
 }
 
-/// A "no": each proposed value gives way to the confirmed one it would have replaced, if any.
+/// A "no": each proposed value gives way to the confirmed one it would have replaced; a value that was
+/// only being re-checked (it still stood after an earlier change) is cleared and asked again.
 fn reject(state: &mut FormState, keys: &[String]) {
     for key in keys {
         match state.slots.get(key).cloned() {
-            Some(SlotState::Proposed { previous: Some(value), .. }) => {
-                state.slots.insert(key.clone(), SlotState::Confirmed { value });
+            Some(SlotState::Proposed { value, previous: Some(previous) }) if value != previous => {
+                state.slots.insert(key.clone(), SlotState::Confirmed { value: previous });
             }
-            Some(SlotState::Proposed { previous: None, .. }) => {
+            Some(SlotState::Proposed { .. }) => {
                 state.slots.remove(key);
             }
             _ => {}
@@ -330,10 +348,15 @@ fn next_action(
     }
     let values: BTreeMap<String, SlotValue> =
         state.slots.iter().filter_map(|(k, s)| s.confirmed().map(|v| (k.clone(), v.clone()))).collect();
+    state.completed = true;
+    if state.submissions > 0 && values == state.submitted {
+        says.push(Say::Unchanged);
+        return None;
+    }
     let shown =
         form.slots.iter().filter_map(|s| values.get(&s.key).map(|v| (s.key.clone(), display(&s.key, v)))).collect();
     says.push(Say::Complete { values: shown, updated: state.submissions > 0 });
-    state.completed = true;
     state.submissions += 1;
+    state.submitted = values.clone();
     Some(values)
 }

@@ -38,7 +38,11 @@ pub enum Source {
     Stated,
     /// The text answers the question that was asked.
     Answer,
-    /// A guess ("I'm …" could start many sentences): dropped quietly if it does not check out.
+    /// A label without a connector ("my cell …" could go on "… later"): taken if it checks out, dropped
+    /// quietly if not.
+    Mention,
+    /// A guess ("I'm …" could start many sentences): dropped quietly if it does not check out, and never
+    /// replaces a value already given.
     Guess,
 }
 
@@ -50,15 +54,14 @@ impl Extraction {
 
 /// Reads `text` for `form`, knowing what the engine is waiting for and which slots hold values.
 pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
-    let awaiting = &state.awaiting;
     let (answer, rest) = leading_answer(text);
     let mut values = Vec::new();
 
-    for (slot, raw, generic_name) in labelled(form, rest) {
+    for (slot, raw, generic_name, source) in labelled(form, rest) {
         // "My name is Maria Garcia" names both; "my first name is Maria José" names one.
         let parts = if generic_name { split_name(form, &raw) } else { vec![(slot, raw)] };
         for (slot, raw) in parts {
-            take(&mut values, Proposal { slot, raw, source: Source::Stated });
+            take(&mut values, Proposal { slot, raw, source });
         }
     }
     if let Some(name) = introduced_name(rest) {
@@ -71,32 +74,12 @@ pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
         take(&mut values, Proposal { slot: slot.key.clone(), raw: email.as_str().to_owned(), source: Source::Stated });
     }
 
-    // Otherwise the text answers what was asked (or corrects what is being confirmed), unless it was
-    // plainly about something else.
-    let target = match awaiting {
-        Awaiting::Answer(key) => form.slot(key),
-        Awaiting::Confirmation(keys) => keys.first().and_then(|k| form.slot(k)),
-        Awaiting::Nothing => None,
-    };
-    let question = text.contains('?');
-    if let Some(slot) = target.filter(|_| values.is_empty() && !question) {
+    // Otherwise the text answers what was asked, or corrects what is being confirmed, unless it was plainly
+    // about something else or is a question.
+    if values.is_empty() && !text.contains('?') {
         let bare = strip_fillers(rest);
-        let is_yes_no_question = matches!(awaiting, Awaiting::Answer(_)) && slot.kind == SlotKind::YesNo;
-        if is_yes_no_question {
-            if let Some(yes) = answer.or_else(|| yes_no(&bare)) {
-                take(
-                    &mut values,
-                    Proposal {
-                        slot: slot.key.clone(),
-                        raw: if yes { "yes" } else { "no" }.into(),
-                        source: Source::Answer,
-                    },
-                );
-            }
-        } else if !bare.is_empty() {
-            for (key, raw) in answer_for(form, state, slot, &bare) {
-                take(&mut values, Proposal { slot: key, raw, source: Source::Answer });
-            }
+        for (slot, raw) in bare_answer(form, state, answer, &bare) {
+            take(&mut values, Proposal { slot, raw, source: Source::Answer });
         }
     }
     Extraction { answer, values }
@@ -117,63 +100,63 @@ fn leading_answer(text: &str) -> (Option<bool>, &str) {
     let trimmed = text.trim_start();
     let first_word_end = trimmed.find(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').unwrap_or(trimmed.len());
     let (word, rest) = trimmed.split_at(first_word_end);
-    let followed_by_break = rest.starts_with([',', '.', '!', ';', ':', '-']);
+    let followed_by_break = rest.starts_with([',', '.', '!', ';', ':', '-', '\n']);
     match (yes_no(word), followed_by_break) {
         (Some(yes), true) => (Some(yes), rest.trim_start_matches(|c: char| c.is_whitespace() || ",.!;:-".contains(c))),
         _ => (None, text),
     }
 }
 
-/// The words a contact uses for each kind of slot, besides the slot's own label.
-fn labels(slot: &Slot) -> Vec<String> {
-    let builtin: &[&str] = match &slot.kind {
+/// The words a contact uses for each kind of slot besides the slot's own label: nouns ("last name"),
+/// which need "my" or a connector ("is", ":") before the value, and phrases that say it all ("I make").
+fn labels(slot: &Slot) -> (Vec<String>, Vec<String>) {
+    let (nouns, phrases): (&[&str], &[&str]) = match &slot.kind {
         SlotKind::PersonName { part: NamePart::Given } => {
-            &["first name", "given name", "name", "primer nombre", "nombre"]
+            (&["first name", "given name", "name", "primer nombre", "nombre"], &[])
         }
         SlotKind::PersonName { part: NamePart::Family } => {
-            &["last name", "surname", "family name", "apellidos", "apellido"]
+            (&["last name", "surname", "family name", "apellidos", "apellido"], &[])
         }
-        SlotKind::PersonName { part: NamePart::Full } => &["full name", "name", "nombre completo", "nombre"],
-        SlotKind::Phone { .. } => &[
-            "phone number",
-            "cell number",
-            "mobile number",
-            "phone",
-            "cell",
-            "mobile",
-            "numero de telefono",
-            "telefono",
-            "celular",
-        ],
-        SlotKind::PostalAddress => {
-            &["home address", "current address", "address", "i live at", "direccion actual", "direccion", "vivo en"]
-        }
-        SlotKind::Money { .. } => &[
-            "annual income",
-            "yearly income",
-            "income",
-            "salary",
-            "i make",
-            "i earn",
-            "ingreso anual",
-            "ingresos",
-            "ingreso",
-            "salario",
-            "gano",
-        ],
-        SlotKind::Email => &["email address", "email", "e-mail", "correo electronico", "correo"],
-        _ => &[],
+        SlotKind::PersonName { part: NamePart::Full } => (&["full name", "name", "nombre completo", "nombre"], &[]),
+        SlotKind::Phone { .. } => (
+            &[
+                "phone number",
+                "cell number",
+                "mobile number",
+                "phone",
+                "cell",
+                "mobile",
+                "numero de telefono",
+                "telefono",
+                "celular",
+            ],
+            &[],
+        ),
+        SlotKind::PostalAddress => (
+            &["home address", "current address", "address", "direccion actual", "direccion"],
+            &["i live at", "vivo en"],
+        ),
+        SlotKind::Money { .. } => (
+            &["annual income", "yearly income", "income", "salary", "ingreso anual", "ingresos", "ingreso", "salario"],
+            &["i make", "i earn", "gano"],
+        ),
+        SlotKind::Email => (&["email address", "email", "e-mail", "correo electronico", "correo"], &[]),
+        _ => (&[], &[]),
     };
-    let mut all: Vec<String> = [slot.label.en.as_str(), slot.label.es.as_deref().unwrap_or_default()]
-        .into_iter()
-        .map(fold)
-        .chain(builtin.iter().map(|l| fold(l)))
-        .filter(|l| !l.is_empty())
-        .collect();
-    all.sort_by_key(|l| std::cmp::Reverse(l.len()));
-    all.dedup();
-    all
+    let prepare = |list: Vec<String>| {
+        let mut list: Vec<String> = list.into_iter().filter(|l| !l.is_empty()).collect();
+        list.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        list.dedup();
+        list
+    };
+    let own = [slot.label.en.as_str(), slot.label.es.as_deref().unwrap_or_default()].into_iter().map(fold);
+    let nouns = prepare(own.chain(nouns.iter().map(|l| fold(l))).collect());
+    let phrases = prepare(phrases.iter().map(|l| fold(l)).collect());
+    (nouns, phrases)
 }
+
+/// What may stand between a label and its value.
+const CONNECTOR: &str = r"(?:is|was|would be|will be|es|son|sera|será|:|=|-)";
 
 /// A label as a pattern that ignores case, accents and the spacing between its words.
 fn label_pattern(label: &str) -> String {
@@ -197,60 +180,70 @@ fn label_pattern(label: &str) -> String {
 
 /// Values the text names explicitly: "my last name is Smith", "income: 85k", "vivo en Calle 5 #10".
 /// Each comes with whether its label was a bare "name", which may cover a whole name.
-fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool)> {
+fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool, Source)> {
     struct Found {
         slot: String,
         label_start: usize,
-        label_end: usize,
         value_start: usize,
         free: bool,
         generic_name: bool,
+        source: Source,
     }
     let mut found: Vec<Found> = Vec::new();
     for slot in &form.slots {
-        let labels = labels(slot);
-        if labels.is_empty() {
-            continue;
+        let (nouns, phrases) = labels(slot);
+        let alternation = |list: &[String]| list.iter().map(|l| label_pattern(l)).collect::<Vec<_>>().join("|");
+        let mut patterns = Vec::new();
+        if !nouns.is_empty() {
+            let nouns = alternation(&nouns);
+            patterns
+                .push((format!(r"(?i)\b(?:(?:my|mi|su)\s+)?(?P<label>{nouns})\b\s*{CONNECTOR}\s*"), Source::Stated));
+            patterns.push((format!(r"(?i)\b(?:my|mi|su)\s+(?P<label>{nouns})\b\s*"), Source::Mention));
         }
-        let alternatives = labels.iter().map(|l| label_pattern(l)).collect::<Vec<_>>().join("|");
-        let pattern = format!(r"(?i)\b(?:{alternatives})\b\s*(?:is|was|would be|will be|es|son|sera|será|:|=|-)?\s*");
-        let Ok(regex) = Regex::new(&pattern) else { continue };
-        for m in regex.find_iter(text) {
-            let free = matches!(slot.kind, SlotKind::PostalAddress | SlotKind::FreeText);
-            let label = fold(m.as_str());
-            let generic_name = matches!(slot.kind, SlotKind::PersonName { part: NamePart::Given })
-                && ["name", "nombre"].iter().any(|g| label == *g || label.starts_with(&format!("{g} ")));
-            found.push(Found {
-                slot: slot.key.clone(),
-                label_start: m.start(),
-                label_end: m.end(),
-                value_start: m.end(),
-                free,
-                generic_name,
-            });
+        if !phrases.is_empty() {
+            patterns.push((format!(r"(?i)\b(?P<label>{})\b\s*", alternation(&phrases)), Source::Stated));
+        }
+        for (pattern, source) in patterns {
+            let Ok(regex) = Regex::new(&pattern) else { continue };
+            for captures in regex.captures_iter(text) {
+                let (Some(whole), Some(label)) = (captures.get(0), captures.name("label")) else { continue };
+                let folded = fold(label.as_str());
+                found.push(Found {
+                    slot: slot.key.clone(),
+                    label_start: whole.start(),
+                    value_start: whole.end(),
+                    free: matches!(slot.kind, SlotKind::PostalAddress | SlotKind::FreeText),
+                    generic_name: matches!(slot.kind, SlotKind::PersonName { part: NamePart::Given })
+                        && (folded == "name" || folded == "nombre"),
+                    source,
+                });
+            }
         }
     }
-    // "last name is Smith" also contains "name is Smith": keep the longer label where they overlap.
+    // "last name is Smith" also contains "name is Smith": keep the longer label where matches overlap.
     let kept: Vec<&Found> = found
         .iter()
         .filter(|f| {
             !found.iter().any(|g| {
                 !std::ptr::eq(*f, g)
                     && g.label_start <= f.label_start
-                    && g.label_end >= f.label_end
-                    && (g.label_end - g.label_start) > (f.label_end - f.label_start)
+                    && g.value_start >= f.value_start
+                    && (g.value_start - g.label_start) > (f.value_start - f.label_start)
             })
         })
         .collect();
-    let mut values = Vec::new();
+    let mut values: Vec<(String, String, bool, Source)> = Vec::new();
     for f in &kept {
+        if values.iter().any(|(slot, _, _, _)| slot == &f.slot) {
+            continue;
+        }
         // A value runs to the next label, or to the end of its clause.
         let next_label = kept.iter().map(|g| g.label_start).filter(|&s| s > f.value_start).min().unwrap_or(text.len());
         let value = clause(&text[f.value_start..next_label], f.free);
         let value = value.trim_end_matches(|c: char| c.is_whitespace() || ",;".contains(c)).trim();
         let value = strip_trailing_joiner(value);
         if !value.is_empty() {
-            values.push((f.slot.clone(), value.to_owned(), f.generic_name));
+            values.push((f.slot.clone(), value.to_owned(), f.generic_name, f.source));
         }
     }
     values
@@ -267,12 +260,8 @@ fn clause(text: &str, free: bool) -> &str {
     if let Some(stop) = text.match_indices(". ").map(|(i, _)| i).next() {
         end = end.min(stop);
     }
-    if !free {
-        for joiner in [" and ", " y ", " but ", " pero "] {
-            if let Some(at) = text.to_lowercase().find(joiner) {
-                end = end.min(at);
-            }
-        }
+    if !free && let Some(joiner) = JOINER.find(text) {
+        end = end.min(joiner.start());
     }
     text[..end].trim_end_matches('.')
 }
@@ -286,6 +275,9 @@ fn strip_trailing_joiner(value: &str) -> &str {
     value
 }
 
+static JOINER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\s(?:and|y|but|pero)\s").expect("the joiner pattern compiles"));
+
 static INTRODUCTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[\s,.!¡])(?:i'?m|i’m|i am|this is|my name is|me llamo|mi nombre es|soy)\s+(?P<name>[^\s,.!?;0-9]+(?:\s+[^\s,.!?;0-9]+){0,2})")
         .expect("the introduction pattern compiles")
@@ -296,12 +288,15 @@ static EMAIL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the email pattern compiles")
 });
 
-/// "I'm Maria Garcia", "me llamo María": the name, trimmed of words that plainly are not part of it.
+/// "I'm Maria Garcia", "me llamo María": the first introduction in the text ("I'm looking for a flat" is
+/// none), trimmed of words that plainly are not part of the name.
 fn introduced_name(text: &str) -> Option<String> {
-    let captured = INTRODUCTION.captures(text)?.name("name")?.as_str();
     let stop = ["and", "y", "from", "de", "here", "aqui", "looking", "interested", "calling", "texting", "with", "con"];
-    let words: Vec<&str> = captured.split_whitespace().take_while(|w| !stop.contains(&fold(w).as_str())).collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    INTRODUCTION.captures_iter(text).find_map(|captures| {
+        let captured = captures.name("name")?.as_str();
+        let words: Vec<&str> = captured.split_whitespace().take_while(|w| !stop.contains(&fold(w).as_str())).collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    })
 }
 
 /// A full name spread over the form's name slots: given name first, the rest the family name.
@@ -317,6 +312,46 @@ fn split_name(form: &Form, name: &str) -> Vec<(String, String)> {
         (_, _, Some(full), _) => vec![(full.key.clone(), name.to_owned())],
         (Some(g), None, None, Some(_)) => vec![(g.key.clone(), name.to_owned())],
         _ => Vec::new(),
+    }
+}
+
+/// What a text with no labelled value says for the slot the engine waits on.
+///
+/// An answer to a question is taken as written. While values are being confirmed, a bare text is a
+/// correction only after an explicit "no", or when it could be nothing but such a value (a phone number,
+/// an amount, an email, a date): "Perfect" in reply to "Is that right?" is not a new name.
+fn bare_answer(form: &Form, state: &FormState, answer: Option<bool>, bare: &str) -> Vec<(String, String)> {
+    if bare.is_empty() {
+        return Vec::new();
+    }
+    match &state.awaiting {
+        Awaiting::Answer(key) => {
+            let Some(slot) = form.slot(key) else { return Vec::new() };
+            if slot.kind == SlotKind::YesNo {
+                return answer
+                    .or_else(|| yes_no(bare))
+                    .map(|yes| vec![(key.clone(), if yes { "yes" } else { "no" }.into())])
+                    .unwrap_or_default();
+            }
+            answer_for(form, state, slot, bare)
+        }
+        Awaiting::Confirmation(keys) => {
+            let Some(slot) = keys.first().and_then(|k| form.slot(k)) else { return Vec::new() };
+            let structured =
+                matches!(slot.kind, SlotKind::Phone { .. } | SlotKind::Money { .. } | SlotKind::Email | SlotKind::Date);
+            if answer != Some(false) && !(answer.is_none() && structured) {
+                return Vec::new();
+            }
+            let pair = [NamePart::Given, NamePart::Family]
+                .map(|part| form.name_slot(part).is_some_and(|s| keys.contains(&s.key)));
+            match (pair, bare.split_whitespace().count()) {
+                // Both names were read back: a correction names both, or it is unclear which it means.
+                ([true, true], 1) => Vec::new(),
+                ([true, true], _) => split_name(form, bare),
+                _ => vec![(slot.key.clone(), bare.to_owned())],
+            }
+        }
+        Awaiting::Nothing => Vec::new(),
     }
 }
 
@@ -449,6 +484,8 @@ mod tests {
 
         let e = extract(&tenant(), &confirming("first_name"), "Noah");
         assert_eq!(e.answer, None, "a name that starts with 'no' is not a no");
+        assert!(e.values.is_empty(), "nor a correction without one");
+        let e = extract(&tenant(), &confirming("first_name"), "no, Noah");
         assert_eq!(values(&e), [("first_name", "Noah")]);
     }
 

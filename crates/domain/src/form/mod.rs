@@ -182,6 +182,9 @@ impl Form {
                     "slot key {key:?} must be 1-40 lower-case letters, digits or underscores, starting with a letter"
                 ));
             }
+            if key == "yes_or_no" {
+                return fail("slot key \"yes_or_no\" is reserved for the answer to a confirmation".into());
+            }
             if self.slots[..index].iter().any(|earlier| &earlier.key == key) {
                 return fail(format!("slot key {key:?} is used twice"));
             }

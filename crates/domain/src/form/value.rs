@@ -120,111 +120,25 @@ fn dollars(cents: i64) -> String {
 
 // --- names ------------------------------------------------------------------------------------------
 
-/// Words that are answers, fillers or questions rather than names.
-const NOT_NAMES: &[&str] = &[
-    "yes",
-    "no",
-    "ok",
-    "okay",
-    "sure",
-    "hi",
-    "hello",
-    "hey",
-    "i",
-    "im",
-    "me",
-    "my",
-    "mine",
-    "the",
-    "a",
-    "an",
-    "is",
-    "it",
-    "its",
-    "what",
-    "why",
-    "how",
-    "who",
-    "dont",
-    "know",
-    "idk",
-    "not",
-    "none",
-    "na",
-    "skip",
-    "thanks",
-    "thank",
-    "you",
-    "please",
-    "name",
-    "first",
-    "last",
-    "wrong",
-    "correct",
-    "right",
-    "hola",
-    "si",
-    "gracias",
-    "que",
-    "mi",
-    "es",
-    "el",
-    "la",
-    "nombre",
-    "apellido",
-    "se",
-    "soy",
-    "llamo",
-    "and",
-    "y",
-    "or",
-    "to",
-    "for",
-    "of",
-    "good",
-    "fine",
-    "great",
-    "well",
-    "here",
-    "new",
-    "sorry",
-    "just",
-    "so",
-    "very",
-    "really",
-    "happy",
-    "glad",
-    "interested",
-    "looking",
-    "bien",
-    "aqui",
-    "buscando",
-    "interesado",
-    "interesada",
-    "bueno",
-    "buena",
-    "whats",
-    "wheres",
-    "hows",
-    "hmm",
-    "hm",
-    "hmmm",
-    "um",
-    "umm",
-    "uh",
-    "huh",
-    "lol",
-    "haha",
-    "wait",
-    "rent",
-    "price",
-    "available",
-    "apartment",
-    "flat",
-    "house",
-    "room",
-    "test",
-];
+/// Words that are answers, fillers, small talk or questions rather than names: a text with any of them
+/// is not taken for a name. (Folded: lower case, no accents, no apostrophes.)
+const NOT_NAMES: &str = "
+    yes no ok okay sure hi hello hey i im me my mine the a an is it its what why how who dont know idk not none
+    na skip thanks thank you please name first last wrong correct right hola si gracias que mi es el la nombre
+    apellido se soy llamo and y or to for of good fine great well here new sorry just so very really happy glad
+    interested looking bien aqui buscando interesado interesada bueno buena whats wheres hows hmm hm hmmm um umm uh
+    huh lol haha wait rent price available apartment flat house room test start stop hold on one sec second minute
+    moment idea perfect perfecto cool nice awesome sounds thats retired moving working currently between jobs
+    unemployed student busy back later now soon today tomorrow yesterday week next again also too still maybe
+    probably oops help info can could would will do does did have has had be been am are was were all any some
+    this these those there where when which about with without from by at in out up down ya momento espera un una
+    uno claro vale listo aun todavia despues
+";
+
+fn not_a_name(word: &str) -> bool {
+    let folded = fold(word);
+    NOT_NAMES.split_whitespace().any(|w| w == folded)
+}
 
 fn person_name(raw: &str) -> Result<String, Invalid> {
     let trimmed = raw.trim_matches(|c: char| !c.is_alphanumeric());
@@ -237,7 +151,7 @@ fn person_name(raw: &str) -> Result<String, Invalid> {
     if words.len() > 4 || trimmed.chars().count() > 60 || !words.iter().all(name_like) {
         return Err(Invalid::Name);
     }
-    if words.iter().any(|w| NOT_NAMES.contains(&fold(w).as_str())) {
+    if words.iter().any(|w| not_a_name(w)) {
         return Err(Invalid::Name);
     }
     Ok(words.iter().map(|w| capitalise(w)).collect::<Vec<_>>().join(" "))

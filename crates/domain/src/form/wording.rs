@@ -19,6 +19,9 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
         Say::Invalid { slot, why } => invalid(form, slot, *why, language),
         Say::NeedYesNo => if es { "Disculpe, necesito un sí o un no." } else { "Sorry, I need a yes or a no." }.into(),
         Say::Sorry => if es { "Disculpe." } else { "Sorry about that." }.into(),
+        Say::Unchanged => {
+            if es { "De acuerdo, sus datos quedan como estaban." } else { "OK, your details stay as they were." }.into()
+        }
         Say::OffTopic => if es {
             "No puedo responder eso por aquí, pero alguien de nuestro equipo le dará seguimiento."
         } else {
@@ -74,8 +77,8 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
             };
             let listed = list(form, values, language);
             match (updated, es) {
-                (false, false) => format!("{thanks} Here's what I have: {listed}. We'll be in touch soon."),
-                (false, true) => format!("{thanks} Esto es lo que tengo: {listed}. Nos pondremos en contacto pronto."),
+                (false, false) => format!("{thanks} We'll be in touch soon. Here's what I have: {listed}."),
+                (false, true) => format!("{thanks} Nos pondremos en contacto pronto. Esto es lo que tengo: {listed}."),
                 (true, false) => format!("{thanks} Your details are updated: {listed}."),
                 (true, true) => format!("{thanks} Sus datos están actualizados: {listed}."),
             }
@@ -211,4 +214,18 @@ pub fn goodbye(language: Language) -> &'static str {
         Language::Es => "Gracias por escribirnos. ¡Hasta pronto! Escríbanos cuando quiera.",
         Language::En => "Thanks for chatting with us. Goodbye! Text us anytime.",
     }
+}
+
+/// The values a reply shows the contact: a model rewording it must keep each of them as written, or the
+/// contact could say yes to something other than what is stored.
+pub fn shown_values(says: &[Say]) -> Vec<String> {
+    says.iter()
+        .flat_map(|say| match say {
+            Say::Confirm { values, .. } | Say::Reconfirm { values } | Say::Complete { values, .. } => {
+                values.iter().map(|(_, v)| v.clone()).collect()
+            }
+            Say::OfferSender { number } => vec![number.clone()],
+            _ => Vec::new(),
+        })
+        .collect()
 }

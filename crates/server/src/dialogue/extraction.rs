@@ -2,11 +2,12 @@
 //! only reads; its arguments are merged with the rules' reading and checked by the engine like any input.
 
 use serde_json::{Map, Value, json};
-use smsagent_ai::{ChatTurn, ExtractionRequest, Tool};
+use smsagent_ai::{ChatTurn, ExtractionRequest, Speaker, Tool};
 use smsagent_domain::Language;
 use smsagent_domain::form::extract::{Proposal, Source};
 use smsagent_domain::form::{Awaiting, Extraction, Form, FormState, SlotKind, extract};
 use smsagent_store::assistants::Assistant;
+use tokio::time::Instant;
 use tracing::warn;
 
 use crate::worker::WorkerDeps;
@@ -16,19 +17,25 @@ const TOOL: &str = "record_form_answers";
 const YES_OR_NO: &str = "yes_or_no";
 
 /// What `text` says for the form: the model's reading where it gives one, the rules' otherwise.
+#[allow(clippy::too_many_arguments)]
 pub async fn read(
     deps: &WorkerDeps,
     assistant: &Assistant,
     form: &Form,
     state: &FormState,
     text: &str,
-    context: Vec<ChatTurn>,
+    mut context: Vec<ChatTurn>,
     language: Language,
+    deadline: Instant,
 ) -> Extraction {
     let rules = extract(form, state, text);
-    if deps.model.is_offline() {
+    if deps.model.is_offline() || Instant::now() >= deadline {
         return rules;
     }
+    // The text being read comes last, as one message even when it was a burst.
+    let earlier = context.len().saturating_sub(6);
+    context.drain(..earlier);
+    context.push(ChatTurn { speaker: Speaker::Contact, text: text.to_owned() });
     let request = ExtractionRequest {
         system_prompt: instructions(form, state, language),
         history: context,
@@ -39,7 +46,7 @@ pub async fn read(
         },
         model: assistant.model.clone(),
     };
-    match tokio::time::timeout(deps.model_deadline, deps.model.extract(&request)).await {
+    match tokio::time::timeout_at(deadline, deps.model.extract(&request)).await {
         Ok(Ok(arguments)) => merge(from_arguments(form, &arguments), rules),
         Ok(Err(e)) => {
             warn!(error = %e, "the model could not read the text; using the rules");
@@ -119,10 +126,11 @@ fn from_arguments(form: &Form, arguments: &Map<String, Value>) -> Extraction {
     Extraction { answer, values }
 }
 
-/// The model's values first; the rules fill in what it left out.
+/// The model's values first; the rules add only what the contact labelled outright ("my email is …"),
+/// never their readings of bare text or their guesses, and a yes or no the model missed.
 fn merge(model: Extraction, rules: Extraction) -> Extraction {
     let mut values = model.values;
-    for proposal in rules.values {
+    for proposal in rules.values.into_iter().filter(|p| matches!(p.source, Source::Stated | Source::Mention)) {
         if !values.iter().any(|v| v.slot == proposal.slot) {
             values.push(proposal);
         }
@@ -160,6 +168,12 @@ mod tests {
         };
         let merged = merge(model, rules);
         let by_slot: Vec<(&str, &str)> = merged.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect();
-        assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000"), ("last_name", "Garcia")]);
+        assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000")], "the rules' guesses stay out");
+        let labelled = Extraction {
+            answer: Some(true),
+            values: vec![Proposal { slot: "address".into(), raw: "9 Elm St".into(), source: Source::Stated }],
+        };
+        let merged = merge(Extraction::default(), labelled);
+        assert_eq!((merged.answer, merged.values.len()), (Some(true), 1), "labelled values and a yes come through");
     }
 }

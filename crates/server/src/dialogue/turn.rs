@@ -14,12 +14,13 @@ use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
 use smsagent_domain::keywords::{self, Keyword};
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
-use smsagent_domain::{Direction, Language, Purpose, detect_language};
+use smsagent_domain::{Direction, Language, Purpose, language_after};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
 use smsagent_store::forms;
 use smsagent_store::jobs::ClaimedJob;
 use smsagent_store::messages::HistoryEntry;
+use tokio::time::Instant;
 use tracing::warn;
 use uuid::Uuid;
 
@@ -60,8 +61,16 @@ pub async fn compose(
         history.iter().filter(|m| m.direction == Direction::Inbound).rev().take(waiting).collect();
     texts.reverse();
     let Some(newest) = texts.last() else { return Ok(None) };
-    let joined = texts.iter().map(|m| m.body.as_str()).collect::<Vec<_>>().join(" ");
-    let language = detect_language(&joined).or(context.language).unwrap_or_default();
+    // Keywords were answered when they arrived; the rest of a burst is read as one turn, as the contact
+    // meant it: "Maria", "Garcia" is a full name, not a name and then a correction.
+    let said: Vec<&str> = texts.iter().map(|m| m.body.as_str()).filter(|body| !answered_on_arrival(body)).collect();
+    if said.is_empty() {
+        return Ok(None);
+    }
+    let joined = said.join("\n");
+    let language = language_after(context.language, &joined).unwrap_or_default();
+    // One deadline for every model call of this reply, well inside the job's lease.
+    let deadline = tokio::time::Instant::now() + deps.model_deadline;
     let turns: Vec<Turn> = history
         .iter()
         .map(|m| Turn { direction: m.direction, at: m.created_at, closes_session: m.purpose == Some(Purpose::Goodbye) })
@@ -69,16 +78,16 @@ pub async fn compose(
     let new_session = session::awaits_greeting(&turns, assistant.session_window);
     let greeting = Some(assistant.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
+    let turn = Reading { deps, job, context, assistant, history, language, new_session, deadline };
     let (shaped, form) = match &assistant.form {
         Some(form) => {
-            let (preamble, body, update) =
-                form_turn(deps, job, context, assistant, form, history, &texts, language, new_session).await?;
+            let (preamble, body, update) = form_turn(&turn, form, &joined).await?;
             (fit(preamble.as_deref(), &body, assistant.segment_budget), Some(update))
         }
         None => {
             let body = match greeting {
                 Some(greeting) => greeting.to_owned(),
-                None => general(deps, job, assistant, history).await?,
+                None => general(&turn).await?,
             };
             (shaping::shape(&body, assistant.segment_budget), None)
         }
@@ -86,32 +95,48 @@ pub async fn compose(
     Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
 }
 
-/// The form's turn over `texts`: the opening words (greeting, recap, or "starting over"), the body, and the
-/// form's new state.
-#[allow(clippy::too_many_arguments)]
-async fn form_turn(
-    deps: &WorkerDeps,
-    job: &ClaimedJob,
-    context: &ReplyContext,
-    assistant: &Assistant,
-    form: &Form,
-    history: &[HistoryEntry],
-    texts: &[&HistoryEntry],
+/// What a reply is worked out from.
+struct Reading<'a> {
+    deps: &'a WorkerDeps,
+    job: &'a ClaimedJob,
+    context: &'a ReplyContext,
+    assistant: &'a Assistant,
+    history: &'a [HistoryEntry],
     language: Language,
     new_session: bool,
+    deadline: Instant,
+}
+
+/// Texts the ingest step answered itself (STOP, START, HELP, goodbyes): not for the form or the model.
+fn answered_on_arrival(text: &str) -> bool {
+    keywords::classify(text, false)
+        .is_some_and(|k| matches!(k.keyword, Keyword::OptOut | Keyword::OptIn | Keyword::Help | Keyword::End))
+}
+
+fn starts_over(text: &str) -> bool {
+    keywords::classify(text, false).is_some_and(|k| k.keyword == Keyword::StartOver)
+}
+
+/// The form's turn over what the contact said: the opening words (greeting, recap or "starting over"), the
+/// body, and the form's new state.
+async fn form_turn(
+    turn: &Reading<'_>,
+    form: &Form,
+    said: &str,
 ) -> Result<(Option<String>, String, FormUpdate), JobError> {
-    let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && new_session);
-    let starts_over =
-        |m: &HistoryEntry| keywords::classify(&m.body, false).is_some_and(|k| k.keyword == Keyword::StartOver);
-    let start_over = texts.iter().any(|m| starts_over(m));
-    let current = forms::current(&deps.pool, context.conversation_id).await?;
+    let (assistant, context, language) = (turn.assistant, turn.context, turn.language);
+    let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && turn.new_session);
+    let lines: Vec<&str> = said.lines().filter(|line| !starts_over(line)).collect();
+    let start_over = lines.len() < said.lines().count();
+    let said = lines.join("\n");
+    let current = forms::current(&turn.deps.pool, context.conversation_id).await?;
     let stale = current
         .as_ref()
-        .is_some_and(|s| !s.completed && new_session && Utc::now() - s.updated_at > assistant.form_stale_after);
+        .is_some_and(|s| !s.completed && turn.new_session && Utc::now() - s.updated_at > assistant.form_stale_after);
 
-    let (mut state, session_id, preamble) = match current {
+    let (state, session_id, preamble) = match current {
         Some(session) if !start_over && !stale => {
-            let resumed = new_session && !session.completed;
+            let resumed = turn.new_session && !session.completed;
             let preamble =
                 if resumed { templates::recap(form, &session.state, language).or(greeting) } else { greeting };
             (session.state, Some(session.id), preamble)
@@ -120,62 +145,49 @@ async fn form_turn(
         _ => (FormState::default(), None, greeting),
     };
 
-    let mut says = Vec::new();
-    let mut submission = None;
-    for message in texts.iter().filter(|m| !starts_over(m)) {
-        let reading =
-            extraction::read(deps, assistant, form, &state, &message.body, turns_up_to(history, message.id), language)
-                .await;
-        let turn = FormTurn { text: &message.body, extraction: &reading, sender: &context.contact, language };
-        let outcome = step(form, &state, &turn);
-        state = outcome.state;
-        if !outcome.says.is_empty() {
-            says = outcome.says;
-        }
-        submission = outcome.submission.or(submission);
-    }
-    if says.is_empty() && state == FormState::default() {
-        // Only "start over" was said: ask the first question.
+    let (state, says, submission) = if said.trim().is_empty() {
+        // Only "start over" (or a keyword) was said: ask the first question.
         let opening = start(form, &context.contact, language);
-        state = opening.state;
-        says = opening.says;
-    }
+        (opening.state, opening.says, None)
+    } else {
+        let context_turns = chat_turns(turn.history);
+        let reading =
+            extraction::read(turn.deps, assistant, form, &state, &said, context_turns, language, turn.deadline).await;
+        let outcome =
+            step(form, &state, &FormTurn { text: &said, extraction: &reading, sender: &context.contact, language });
+        (outcome.state, outcome.says, outcome.submission)
+    };
 
     let body = if !says.is_empty() {
         let draft = templates::render(form, &says, language);
-        wording::word(deps, assistant, chat_turns(history), &draft, language).await
+        wording::word(turn.deps, assistant, &draft, &templates::shown_values(&says), language, turn.deadline).await
     } else if let Some(greeting) = &preamble {
         // A finished form and a new session: the greeting is the whole reply.
         return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission }));
     } else {
         // A finished form and a text that is not about it: answered as a general assistant.
-        general(deps, job, assistant, history).await?
+        general(turn).await?
     };
     Ok((preamble, body, FormUpdate { session_id, state, submission }))
 }
 
 /// A reply from the model with the assistant's prompt and the conversation so far; the offline reply when
 /// the model keeps failing.
-async fn general(
-    deps: &WorkerDeps,
-    job: &ClaimedJob,
-    assistant: &Assistant,
-    history: &[HistoryEntry],
-) -> Result<String, JobError> {
+async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
+    let assistant = turn.assistant;
     let request = ChatRequest {
         system_prompt: assistant.sms_prompt.clone(),
-        history: chat_turns(history),
+        history: chat_turns(turn.history),
         max_tokens: assistant.max_reply_tokens,
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
-    // The deadline keeps the whole job well inside its lease, whatever the client's own retries do.
-    let answer = tokio::time::timeout(deps.model_deadline, deps.model.reply(&request))
+    let answer = tokio::time::timeout_at(turn.deadline, turn.deps.model.reply(&request))
         .await
-        .unwrap_or_else(|_| Err(ChatError::Transient(format!("no answer within {:?}", deps.model_deadline))));
+        .unwrap_or_else(|_| Err(ChatError::Transient("the model did not answer in time".into())));
     match answer {
         Ok(text) => Ok(text),
-        Err(ChatError::Transient(reason)) if !job.is_last_attempt() => {
+        Err(ChatError::Transient(reason)) if !turn.job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after: None })
         }
         Err(e) => {
@@ -208,12 +220,6 @@ fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
             text: m.body.clone(),
         })
         .collect()
-}
-
-/// The last few messages up to and including `id`: the context for reading that text.
-fn turns_up_to(history: &[HistoryEntry], id: Uuid) -> Vec<ChatTurn> {
-    let end = history.iter().position(|m| m.id == id).map_or(history.len(), |i| i + 1);
-    chat_turns(&history[end.saturating_sub(6)..end])
 }
 
 #[cfg(test)]

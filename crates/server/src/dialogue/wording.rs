@@ -1,24 +1,28 @@
 //! Wording a reply with the model: it rewrites the engine's draft in the assistant's voice. The draft is
-//! what goes out whenever the model fails, runs over the budget, or drops the question the draft asks.
+//! what goes out whenever the model fails, runs over the budget, drops the question the draft asks, or
+//! changes a value it shows. The model sees the draft and the assistant's prompt, not the contact's texts,
+//! so nothing a contact writes can steer what the business says.
 
-use smsagent_ai::{ChatRequest, ChatTurn};
+use smsagent_ai::{ChatRequest, ChatTurn, Speaker};
 use smsagent_domain::Language;
 use smsagent_domain::segments;
 use smsagent_domain::shaping::gsm_friendly;
 use smsagent_store::assistants::Assistant;
+use tokio::time::Instant;
 use tracing::warn;
 
 use crate::worker::WorkerDeps;
 
-/// The draft as the model words it, or the draft itself.
+/// The draft as the model words it, or the draft itself. `values` are the values the draft shows.
 pub async fn word(
     deps: &WorkerDeps,
     assistant: &Assistant,
-    history: Vec<ChatTurn>,
     draft: &str,
+    values: &[String],
     language: Language,
+    deadline: Instant,
 ) -> String {
-    if deps.model.is_offline() {
+    if deps.model.is_offline() || Instant::now() >= deadline {
         return draft.to_owned();
     }
     let request = ChatRequest {
@@ -27,13 +31,13 @@ pub async fn word(
             assistant.sms_prompt,
             instructions(draft, language, assistant.segment_budget)
         ),
-        history,
+        history: vec![ChatTurn { speaker: Speaker::Contact, text: "(write the message now)".into() }],
         max_tokens: assistant.max_reply_tokens,
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
-    match tokio::time::timeout(deps.model_deadline, deps.model.reply(&request)).await {
-        Ok(Ok(reply)) if keeps_to(&reply, draft, assistant.segment_budget) => reply,
+    match tokio::time::timeout_at(deadline, deps.model.reply(&request)).await {
+        Ok(Ok(reply)) if keeps_to(&reply, draft, values, assistant.segment_budget) => reply,
         Ok(Ok(_)) => {
             warn!("the model's wording strayed from the draft; sending the draft");
             draft.to_owned()
@@ -62,10 +66,13 @@ fn instructions(draft: &str, language: Language, budget: usize) -> String {
     )
 }
 
-/// Whether the model's wording can replace the draft: within budget, and still asking what the draft asks.
-fn keeps_to(reply: &str, draft: &str, budget: usize) -> bool {
+/// Whether the model's wording can replace the draft: within budget, still asking what the draft asks,
+/// and showing every value exactly as the draft does.
+fn keeps_to(reply: &str, draft: &str, values: &[String], budget: usize) -> bool {
     let asks = |text: &str| text.contains('?');
-    segments::count(&gsm_friendly(reply)).segments <= budget && (!asks(draft) || asks(reply))
+    segments::count(&gsm_friendly(reply)).segments <= budget
+        && (!asks(draft) || asks(reply))
+        && values.iter().all(|value| reply.contains(value.as_str()))
 }
 
 #[cfg(test)]
@@ -73,10 +80,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wording_that_drops_the_question_or_runs_long_is_refused() {
-        let draft = "Got it: Maria. Is that right?";
-        assert!(keeps_to("Thanks! Just to check, your first name is Maria?", draft, 1));
-        assert!(!keeps_to("Thanks Maria.", draft, 1));
-        assert!(!keeps_to(&format!("{} ok?", "word ".repeat(70)), draft, 1));
+    fn wording_that_drops_the_question_changes_a_value_or_runs_long_is_refused() {
+        let draft = "Got it: $85,000. Is that right?";
+        let values = ["$85,000".to_owned()];
+        assert!(keeps_to("Thanks! Just to check, your income is $85,000?", draft, &values, 1));
+        assert!(!keeps_to("Thanks, noted.", draft, &values, 1), "the question is gone");
+        assert!(!keeps_to("Just to check, your income is $58,000?", draft, &values, 1), "the value changed");
+        assert!(!keeps_to(&format!("{} $85,000?", "word ".repeat(70)), draft, &values, 1), "too long");
     }
 }
