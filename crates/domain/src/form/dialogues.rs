@@ -63,7 +63,9 @@ fn the_whole_form_one_answer_at_a_time() {
     assert_eq!(chat.say("$85,000 a year"), "Got it: $85,000. Is that right?");
     let done = chat.say("yes");
     assert!(
-        done.starts_with("Thanks, Maria! Here's what I have: Maria Garcia, phone number +1 415-555-2671"),
+        done.starts_with(
+            "Thanks, Maria! We'll be in touch soon. Here's what I have: Maria Garcia, phone number +1 415-555-2671"
+        ),
         "{done}"
     );
     assert_eq!(chat.submissions.len(), 1);
