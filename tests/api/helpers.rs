@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::{PhoneNumber, Provider};
 use smsagent_providers::twilio::{FormParams, sign};
 use smsagent_server::worker::Worker;
 use smsagent_server::{Application, Settings};
@@ -37,11 +37,24 @@ pub struct Options {
     pub phone_number: bool,
     /// REPLY_BURST_WINDOW_MS: how long a reply waits for more texts.
     pub burst_window_ms: u64,
+    /// ACS configured (a connection string for the mock ACS), and BUSINESS carried by it.
+    pub acs: bool,
+    /// Azure OpenAI (deployment AZURE_DEPLOYMENT on the model mock) instead of OpenAI.
+    pub azure_openai: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { workers: 2, openai: true, twilio: true, lease_seconds: 30, phone_number: true, burst_window_ms: 0 }
+        Options {
+            workers: 2,
+            openai: true,
+            twilio: true,
+            lease_seconds: 30,
+            phone_number: true,
+            burst_window_ms: 0,
+            acs: false,
+            azure_openai: false,
+        }
     }
 }
 
@@ -51,6 +64,7 @@ pub struct TestApp {
     pub pool: PgPool,
     pub twilio: MockServer,
     pub openai: MockServer,
+    pub acs: MockServer,
     pub worker: Worker,
     options: Options,
     http: reqwest::Client,
@@ -62,23 +76,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
-        let twilio = MockServer::start().await;
-        let openai = MockServer::start().await;
-        let (address, worker) = start(settings(&twilio.uri(), &openai.uri(), &options), pool.clone()).await;
-        TestApp { address, pool, twilio, openai, worker, options, http: reqwest::Client::new() }
+        let (twilio, openai, acs) = (MockServer::start().await, MockServer::start().await, MockServer::start().await);
+        let mocks = Mocks { twilio: twilio.uri(), openai: openai.uri(), acs: acs.uri() };
+        let (address, worker) = start(settings(&mocks, &options), pool.clone()).await;
+        TestApp { address, pool, twilio, openai, acs, worker, options, http: reqwest::Client::new() }
     }
 
     /// Another instance of the service on the same database and mocks, as a second process would be.
     pub async fn spawn_sibling(&self, options: Options) -> (String, Worker) {
-        start(
-            settings(&self.twilio.uri(), &self.openai.uri(), &Options { twilio: self.options.twilio, ..options }),
-            self.pool.clone(),
-        )
-        .await
+        let mocks = Mocks { twilio: self.twilio.uri(), openai: self.openai.uri(), acs: self.acs.uri() };
+        start(settings(&mocks, &Options { twilio: self.options.twilio, ..options }), self.pool.clone()).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.address)).send().await.expect("request failed")
+    }
+
+    /// A request to `path_and_query` on the app, to finish and send.
+    pub fn request(&self, method: reqwest::Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path_and_query}", self.address))
     }
 
     /// Posts form `params` to `path_and_query` with the signature Twilio would compute for the public URL.
@@ -180,7 +196,25 @@ pub struct StoredMessage {
     pub reply_to_message_id: Option<Uuid>,
 }
 
-fn settings(twilio_uri: &str, openai_uri: &str, options: &Options) -> Settings {
+/// Where the mocks listen.
+struct Mocks {
+    twilio: String,
+    openai: String,
+    acs: String,
+}
+
+/// The shared secret Event Grid deliveries carry, the one being rotated out, and the header that may carry it.
+pub const EVENT_GRID_SECRET: &str = "eg-secret-now";
+pub const EVENT_GRID_SECRET_PREVIOUS: &str = "eg-secret-before";
+pub const EVENT_GRID_HEADER: &str = "X-Event-Grid-Secret";
+/// The ACS access key the mock ACS checks signatures with (base64, as in a connection string).
+pub const ACS_KEY: &str = "c2VjcmV0LWtleS1mb3ItdGVzdHM=";
+/// The Azure OpenAI deployment and key the model mock expects when Azure OpenAI is configured.
+pub const AZURE_DEPLOYMENT: &str = "sms-gpt";
+pub const AZURE_KEY: &str = "azure-openai-test-key";
+
+fn settings(mocks: &Mocks, options: &Options) -> Settings {
+    let (twilio_uri, openai_uri) = (mocks.twilio.as_str(), mocks.openai.as_str());
     Settings {
         // The pool is handed in; this is never dialled.
         database_url: SecretString::from("postgres://unused"),
@@ -192,11 +226,27 @@ fn settings(twilio_uri: &str, openai_uri: &str, options: &Options) -> Settings {
         twilio_account_sid: options.twilio.then(|| ACCOUNT_SID.into()),
         twilio_auth_token: options.twilio.then(|| SecretString::from(AUTH_TOKEN)),
         twilio_api_base: twilio_uri.into(),
-        openai_api_key: options.openai.then(|| SecretString::from("sk-test")),
+        twilio_conversations_api_base: twilio_uri.into(),
+        twilio_conversations_author: "assistant".into(),
+        acs_connection_string: options
+            .acs
+            .then(|| SecretString::from(format!("endpoint={}/;accesskey={ACS_KEY}", mocks.acs))),
+        acs_endpoint: None,
+        identity_endpoint: "http://127.0.0.1:9/unused".into(),
+        identity_header: None,
+        event_grid_secret: Some(SecretString::from(EVENT_GRID_SECRET)),
+        event_grid_secret_previous: Some(SecretString::from(EVENT_GRID_SECRET_PREVIOUS)),
+        event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
+        azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),
+        azure_openai_key: options.azure_openai.then(|| SecretString::from(AZURE_KEY)),
+        azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),
+        azure_openai_api_version: "2024-10-21".into(),
+        openai_api_key: (options.openai && !options.azure_openai).then(|| SecretString::from("sk-test")),
         openai_base_url: format!("{openai_uri}/v1"),
         openai_model: "gpt-4o-mini".into(),
         openai_timeout_seconds: 5,
         phone_number: options.phone_number.then(|| PhoneNumber::parse(BUSINESS).unwrap()),
+        phone_number_provider: options.acs.then_some(Provider::Acs),
         reply_burst_window_ms: options.burst_window_ms,
         worker_concurrency: options.workers,
         worker_poll_ms: 50,

@@ -3,12 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod azure_mocks;
 mod dialogue_support;
 mod helpers;
 
+mod acs_replies;
 mod bootstrap;
 mod conversation_engine;
+mod conversations;
 mod dialogues;
+mod event_grid;
 mod health;
 mod reply_loop;
 mod status_callbacks;

@@ -13,4 +13,4 @@ pub use model::{
     Tool,
 };
 pub use offline::{OFFLINE_REPLY, OfflineModel};
-pub use openai::{OpenAiChat, OpenAiSettings};
+pub use openai::{OpenAiChat, OpenAiSettings, Service};

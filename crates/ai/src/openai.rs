@@ -1,8 +1,11 @@
-//! OpenAI-compatible chat completions (`POST {base}/chat/completions`) through `async-openai`.
+//! OpenAI-compatible chat completions through `async-openai`: OpenAI's `POST {base}/chat/completions` with
+//! a bearer key, or Azure OpenAI's `POST {endpoint}/openai/deployments/{deployment}/chat/completions
+//! ?api-version=…` with the `api-key` header (its errors carry a string `code`, which the client reads).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_openai::config::OpenAIConfig;
+use async_openai::config::{AzureConfig, Config, OpenAIConfig};
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
@@ -17,30 +20,54 @@ use crate::{
     ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, MAX_TOOL_CALL_TOKENS, Speaker,
 };
 
+/// Which service answers.
+#[derive(Debug, Clone)]
+pub enum Service {
+    /// OpenAI or a compatible API; the base URL includes `/v1`, such as `https://api.openai.com/v1`.
+    OpenAi { base_url: String },
+    /// Azure OpenAI: the resource's endpoint, the deployment (which names the model), the API version.
+    Azure { endpoint: String, deployment: String, api_version: String },
+}
+
 /// Where and how to reach the model.
 #[derive(Debug, Clone)]
 pub struct OpenAiSettings {
     pub api_key: SecretString,
-    /// Including `/v1`, such as `https://api.openai.com/v1`.
-    pub base_url: String,
-    /// The model assistants use unless they name their own.
+    pub service: Service,
+    /// The model assistants use unless they name their own (Azure: the deployment decides).
     pub model: String,
     /// The longest wait for one HTTP answer. The client retries rate limits and server errors a few times
     /// on its own, so callers bound the whole call too.
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OpenAiChat {
-    client: async_openai::Client<OpenAIConfig>,
+    client: async_openai::Client<Arc<dyn Config>>,
     default_model: String,
+}
+
+impl std::fmt::Debug for OpenAiChat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiChat").field("default_model", &self.default_model).finish_non_exhaustive()
+    }
 }
 
 impl OpenAiChat {
     pub fn new(settings: OpenAiSettings) -> Self {
-        let config = OpenAIConfig::new()
-            .with_api_key(settings.api_key.expose_secret())
-            .with_api_base(settings.base_url.trim_end_matches('/'));
+        let key = settings.api_key.expose_secret();
+        let config: Arc<dyn Config> = match &settings.service {
+            Service::OpenAi { base_url } => {
+                Arc::new(OpenAIConfig::new().with_api_key(key).with_api_base(base_url.trim_end_matches('/')))
+            }
+            Service::Azure { endpoint, deployment, api_version } => Arc::new(
+                AzureConfig::new()
+                    .with_api_key(key)
+                    .with_api_base(endpoint.trim_end_matches('/'))
+                    .with_deployment_id(deployment)
+                    .with_api_version(api_version),
+            ),
+        };
         let http = reqwest::Client::builder()
             .user_agent(concat!("smsagent/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))

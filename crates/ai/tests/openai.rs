@@ -8,7 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use smsagent_ai::{
-    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Speaker, Tool,
+    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Service, Speaker, Tool,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -16,7 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn model(server: &MockServer) -> OpenAiChat {
     OpenAiChat::new(OpenAiSettings {
         api_key: SecretString::from("sk-test"),
-        base_url: format!("{}/v1", server.uri()),
+        service: Service::OpenAi { base_url: format!("{}/v1", server.uri()) },
         model: "gpt-4o-mini".into(),
         timeout: Duration::from_secs(10),
     })
@@ -169,4 +169,51 @@ async fn malformed_tool_arguments_are_a_failure() {
         .mount(&server)
         .await;
     assert!(matches!(model(&server).extract(&extraction()).await, Err(ChatError::Failed(_))));
+}
+
+fn azure(server: &MockServer) -> OpenAiChat {
+    OpenAiChat::new(OpenAiSettings {
+        api_key: SecretString::from("azure-key"),
+        service: Service::Azure {
+            endpoint: server.uri(),
+            deployment: "sms-gpt".into(),
+            api_version: "2024-10-21".into(),
+        },
+        model: "sms-gpt".into(),
+        timeout: Duration::from_secs(10),
+    })
+}
+
+#[tokio::test]
+async fn azure_openai_is_asked_at_the_deployment_with_its_api_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/openai/deployments/sms-gpt/chat/completions"))
+        .and(wiremock::matchers::query_param("api-version", "2024-10-21"))
+        .and(header("api-key", "azure-key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion("Hola!")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(azure(&server).reply(&request(100)).await.unwrap(), "Hola!");
+    let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
+    assert_eq!(sent["max_completion_tokens"], 100);
+}
+
+#[tokio::test]
+async fn azure_errors_with_string_codes_are_understood() {
+    let server = MockServer::start().await;
+    let throttled = json!({"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation have exceeded token rate limit. Please retry after 1 second."}});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(throttled))
+        .up_to_n_times(4)
+        .mount(&server)
+        .await;
+    let missing = json!({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}});
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(404).set_body_json(missing)).mount(&server).await;
+
+    assert!(matches!(azure(&server).reply(&request(100)).await, Err(ChatError::Transient(_))));
+    assert!(
+        matches!(azure(&server).reply(&request(100)).await, Err(ChatError::Failed(ref m)) if m.contains("deployment"))
+    );
 }

@@ -3,6 +3,7 @@
 //! Nothing here performs IO: no database, no HTTP, no clock reads. Every other crate parses its input into
 //! these types at the edge, and nothing downstream re-checks them.
 
+mod channel;
 mod direction;
 pub mod form;
 pub mod keywords;
@@ -17,6 +18,7 @@ pub mod shaping;
 mod status;
 pub mod text;
 
+pub use channel::Channel;
 pub use direction::Direction;
 pub use language::{Language, after as language_after, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};

@@ -3,6 +3,7 @@
 //! Each provider parses and authenticates what it sends us (webhooks) and implements [`SmsSender`] for
 //! what we send it. Everything crosses this boundary as `smsagent_domain` types.
 
+pub mod acs;
 mod http;
 mod sender;
 pub mod simulator;

@@ -4,15 +4,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use smsagent_domain::{PhoneNumber, SendReceipt};
+use uuid::Uuid;
 
 /// A text to hand to a provider.
 #[derive(Debug, Clone)]
 pub struct OutboundSms {
+    /// Our id for the message: the same on every attempt to send it.
+    pub id: Uuid,
+    /// When the message was first to be sent (providers that dedupe retries want it).
+    pub first_attempt_at: DateTime<Utc>,
     pub from: PhoneNumber,
     pub to: PhoneNumber,
     pub body: String,
     /// Where the provider should report delivery, when it reports by callback.
     pub status_callback: Option<String>,
+    /// The provider's conversation to post into, for channels that have them (Twilio Conversations CH…).
+    pub conversation: Option<String>,
 }
 
 /// Why a provider did not take a message.

@@ -22,10 +22,13 @@ fn sender(server: &MockServer) -> TwilioSender {
 
 fn sms() -> OutboundSms {
     OutboundSms {
+        id: uuid::Uuid::now_v7(),
+        first_attempt_at: chrono::Utc::now(),
         from: PhoneNumber::parse("+15557654321").unwrap(),
         to: PhoneNumber::parse("+15551234567").unwrap(),
         body: "Hello & welcome".into(),
         status_callback: Some("https://sms.example.com/api/v1/sms/status-callback?message_id=1".into()),
+        conversation: None,
     }
 }
 

@@ -17,9 +17,10 @@ manager. Reply in plain text, in one or two short sentences: no emoji, no markdo
 the language the person writes in. If you do not know something, say so and offer to have a person follow up.";
 
 /// Registers `number` and, when nobody answers it yet, a default assistant. The number is carried by
-/// `provider` (the one whose credentials are configured), or by the simulator when there is none. A number
-/// a real provider carries is never moved to the simulator: its replies would be stored as sent and never
-/// leave, so it stays put (and sends fail visibly until the credentials come back).
+/// `configured` (PHONE_NUMBER_PROVIDER, or the provider whose credentials are set), else by the simulator.
+/// A number a real provider carries is never quietly moved to the simulator: its replies would be stored
+/// as sent and never leave, so without a word from the settings it stays put (and sends fail visibly
+/// until the credentials come back).
 pub async fn ensure_phone_number(
     pool: &PgPool,
     number: &PhoneNumber,

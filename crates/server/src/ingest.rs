@@ -36,7 +36,7 @@ pub async fn ingest(
     text: &NewInbound<'_>,
 ) -> Result<Ingested, StoreError> {
     let mut tx = pool.begin().await?;
-    let conversation = conversations::touch_for_inbound(&mut *tx, text.to, text.from).await?;
+    let conversation = conversations::touch_for_inbound(&mut *tx, text).await?;
     let Some(message_id) = messages::insert_inbound(&mut *tx, conversation.id, text).await? else {
         tx.rollback().await?;
         info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");

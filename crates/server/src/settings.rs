@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_providers::acs::AcsCredentials;
 use url::Url;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -47,7 +48,44 @@ pub struct Settings {
     #[arg(long, env = "TWILIO_API_BASE", default_value = "https://api.twilio.com")]
     pub twilio_api_base: String,
 
-    /// OpenAI (or compatible) API key. Without it, an offline assistant answers.
+    /// Twilio's Conversations API address; change it only to point at a mock.
+    #[arg(long, env = "TWILIO_CONVERSATIONS_API_BASE", default_value = "https://conversations.twilio.com")]
+    pub twilio_conversations_api_base: String,
+
+    /// The identity replies are posted under in Twilio Conversations; messages by it are never answered.
+    #[arg(long, env = "TWILIO_CONVERSATIONS_AUTHOR", default_value = "assistant")]
+    pub twilio_conversations_author: String,
+
+    /// Azure Communication Services connection string (endpoint=…;accesskey=…): ACS numbers send with it.
+    #[arg(long, env = "AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING", value_parser = secret, hide_env_values = true)]
+    pub acs_connection_string: Option<SecretString>,
+
+    /// ACS endpoint alone: ACS numbers send with a managed identity's token instead of a key.
+    #[arg(long, env = "AZURE_COMMUNICATION_SERVICE_ENDPOINT")]
+    pub acs_endpoint: Option<String>,
+
+    /// Where the managed identity's tokens come from (App Service sets this; else the metadata service).
+    #[arg(long, env = "IDENTITY_ENDPOINT", default_value = "http://169.254.169.254/metadata/identity/oauth2/token")]
+    pub identity_endpoint: String,
+
+    /// App Service's identity secret (X-IDENTITY-HEADER), when tokens come from App Service.
+    #[arg(long, env = "IDENTITY_HEADER", value_parser = secret, hide_env_values = true)]
+    pub identity_header: Option<SecretString>,
+
+    /// The secret Event Grid deliveries must carry (as ?code=… on the subscription's URL, or in the header
+    /// EVENT_GRID_SECRET_HEADER names). Without it, Event Grid deliveries are refused.
+    #[arg(long, env = "EVENT_GRID_SECRET", value_parser = secret, hide_env_values = true)]
+    pub event_grid_secret: Option<SecretString>,
+
+    /// The secret being rotated out, accepted alongside EVENT_GRID_SECRET until it is removed.
+    #[arg(long, env = "EVENT_GRID_SECRET_PREVIOUS", value_parser = secret, hide_env_values = true)]
+    pub event_grid_secret_previous: Option<SecretString>,
+
+    /// A header that may carry the Event Grid secret (a delivery property set on the subscription).
+    #[arg(long, env = "EVENT_GRID_SECRET_HEADER")]
+    pub event_grid_secret_header: Option<String>,
+
+    /// OpenAI (or compatible) API key. Without it (or Azure OpenAI), an offline assistant answers.
     #[arg(long, env = "OPENAI_API_KEY", value_parser = secret, hide_env_values = true)]
     pub openai_api_key: Option<SecretString>,
 
@@ -59,6 +97,22 @@ pub struct Settings {
     #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
     pub openai_model: String,
 
+    /// Azure OpenAI resource endpoint, such as https://my-resource.openai.azure.com (instead of OpenAI).
+    #[arg(long, env = "AZURE_OPENAI_ENDPOINT")]
+    pub azure_openai_endpoint: Option<String>,
+
+    /// Azure OpenAI key, sent as the api-key header.
+    #[arg(long, env = "AZURE_OPENAI_KEY", value_parser = secret, hide_env_values = true)]
+    pub azure_openai_key: Option<SecretString>,
+
+    /// The Azure OpenAI deployment to ask (it decides the model).
+    #[arg(long, env = "AZURE_OPENAI_MODEL")]
+    pub azure_openai_model: Option<String>,
+
+    /// The Azure OpenAI API version.
+    #[arg(long, env = "AZURE_OPENAI_API_VERSION", default_value = "2024-10-21")]
+    pub azure_openai_api_version: String,
+
     /// Longest wait for the model's answer, in seconds.
     #[arg(long, env = "OPENAI_TIMEOUT_SECONDS", default_value_t = 20)]
     pub openai_timeout_seconds: u64,
@@ -66,6 +120,10 @@ pub struct Settings {
     /// The business's number (E.164). At start-up it is registered, answered by a default assistant.
     #[arg(long, env = "PHONE_NUMBER", value_parser = phone_number)]
     pub phone_number: Option<PhoneNumber>,
+
+    /// Who carries PHONE_NUMBER: twilio, acs or simulator (default: whichever has credentials, Twilio first).
+    #[arg(long, env = "PHONE_NUMBER_PROVIDER", value_parser = provider)]
+    pub phone_number_provider: Option<Provider>,
 
     /// How long a reply waits for more texts, in milliseconds: texts arriving together get one reply.
     #[arg(long, env = "REPLY_BURST_WINDOW_MS", default_value_t = 2000)]
@@ -112,6 +170,14 @@ pub enum SettingsError {
     NoAttempts,
     #[error("JOB_LEASE_SECONDS must be at least 1")]
     NoLease,
+    #[error("AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_KEY and AZURE_OPENAI_MODEL must be set together")]
+    PartialAzureOpenAi,
+    #[error("both OPENAI_API_KEY and Azure OpenAI are configured; set only the one to use")]
+    TwoModels,
+    #[error("AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING is invalid: {0}")]
+    AcsConnectionString(String),
+    #[error("PHONE_NUMBER_PROVIDER is {0}, but its credentials are not configured")]
+    ProviderWithoutCredentials(Provider),
 }
 
 impl Settings {
@@ -129,7 +195,39 @@ impl Settings {
         if self.job_lease_seconds < 1 {
             return Err(SettingsError::NoLease);
         }
-        Ok(())
+        let azure =
+            [self.azure_openai_endpoint.is_some(), self.azure_openai_key.is_some(), self.azure_openai_model.is_some()];
+        if azure.iter().any(|set| *set) && !azure.iter().all(|set| *set) {
+            return Err(SettingsError::PartialAzureOpenAi);
+        }
+        if azure[0] && self.openai_api_key.is_some() {
+            return Err(SettingsError::TwoModels);
+        }
+        if let Some(connection) = &self.acs_connection_string {
+            AcsCredentials::from_connection_string(connection)
+                .map_err(|e| SettingsError::AcsConnectionString(e.to_string()))?;
+        }
+        match self.phone_number_provider {
+            Some(Provider::Twilio) if !self.twilio_configured() => {
+                Err(SettingsError::ProviderWithoutCredentials(Provider::Twilio))
+            }
+            Some(Provider::Acs) if !self.acs_configured() => {
+                Err(SettingsError::ProviderWithoutCredentials(Provider::Acs))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn acs_configured(&self) -> bool {
+        self.acs_connection_string.is_some() || self.acs_endpoint.is_some()
+    }
+
+    /// Who carries PHONE_NUMBER: as configured, else the first provider with credentials; `None` when
+    /// nothing says (the simulator stands in, unless a real provider already carries the number).
+    pub fn phone_number_carrier(&self) -> Option<Provider> {
+        self.phone_number_provider
+            .or_else(|| self.twilio_configured().then_some(Provider::Twilio))
+            .or_else(|| self.acs_configured().then_some(Provider::Acs))
     }
 
     pub fn twilio_configured(&self) -> bool {
@@ -147,6 +245,10 @@ impl Settings {
 
 fn secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value))
+}
+
+fn provider(value: &str) -> Result<Provider, String> {
+    Provider::parse(value).map_err(|e| e.to_string())
 }
 
 fn phone_number(value: &str) -> Result<PhoneNumber, String> {

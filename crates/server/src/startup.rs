@@ -8,9 +8,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use secrecy::ExposeSecret;
-use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings};
-use smsagent_domain::Provider;
-use smsagent_providers::twilio::{SignatureValidator, TwilioCredentials, TwilioSender};
+use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings, Service};
+use smsagent_providers::acs::{AcsAuth, AcsCredentials, AcsSender, ManagedIdentity};
+use smsagent_providers::simulator::SimulatorSender;
+use smsagent_providers::twilio::{ConversationsSender, SignatureValidator, TwilioCredentials, TwilioSender};
 use smsagent_store::PgPool;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPoolOptions, Postgres};
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::jobs::Queue;
 use crate::routes::{self, STATUS_CALLBACK_PATH};
 use crate::settings::Settings;
-use crate::state::{AppState, TwilioWebhooks};
+use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioWebhooks};
 use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use crate::{bootstrap, shutdown};
 
@@ -65,8 +66,7 @@ impl Application {
         settings.validate()?;
         let queue = Queue::new(settings.job_max_attempts);
         if let Some(number) = &settings.phone_number {
-            let provider = settings.twilio_configured().then_some(Provider::Twilio);
-            bootstrap::ensure_phone_number(&pool, number, provider).await?;
+            bootstrap::ensure_phone_number(&pool, number, settings.phone_number_carrier()).await?;
         }
         let worker = build_worker(&settings, pool.clone(), queue.clone());
 
@@ -74,7 +74,25 @@ impl Application {
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
                 TwilioWebhooks { validator: SignatureValidator::new(token), public_base_url }
             });
-        let state = web::Data::new(AppState { pool, queue, burst_window: settings.burst_window(), twilio });
+        let event_grid = EventGridAuth {
+            secrets: [settings.event_grid_secret.clone(), settings.event_grid_secret_previous.clone()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            header: settings.event_grid_secret_header.clone(),
+        };
+        let conversations = ConversationsWebhook {
+            author: settings.twilio_conversations_author.clone(),
+            default_business: settings.phone_number.clone(),
+        };
+        let state = web::Data::new(AppState {
+            pool,
+            queue,
+            burst_window: settings.burst_window(),
+            twilio,
+            event_grid,
+            conversations,
+        });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -119,6 +137,63 @@ impl Application {
     }
 }
 
+/// A sender for each provider and channel with credentials configured.
+fn senders(settings: &Settings) -> Senders {
+    let credentials = settings
+        .twilio_account_sid
+        .clone()
+        .zip(settings.twilio_auth_token.clone())
+        .map(|(account_sid, auth_token)| TwilioCredentials { account_sid, auth_token });
+    let acs = match (&settings.acs_connection_string, &settings.acs_endpoint) {
+        // Checked when the settings were validated.
+        (Some(connection), _) => AcsCredentials::from_connection_string(connection).ok().map(AcsAuth::Key),
+        (None, Some(endpoint)) => Some(AcsAuth::Identity {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            identity: ManagedIdentity::new(&settings.identity_endpoint, settings.identity_header.clone()),
+        }),
+        (None, None) => None,
+    };
+    Senders {
+        twilio: credentials.clone().map(|c| TwilioSender::new(c, &settings.twilio_api_base)),
+        conversations: credentials.map(|c| {
+            ConversationsSender::new(c, &settings.twilio_conversations_api_base, &settings.twilio_conversations_author)
+        }),
+        acs: acs.map(AcsSender::new),
+        simulator: SimulatorSender,
+    }
+}
+
+/// Azure OpenAI or OpenAI, whichever is configured; the offline model without either.
+fn model(settings: &Settings) -> Arc<dyn ChatModel> {
+    let timeout = Duration::from_secs(settings.openai_timeout_seconds);
+    let azure = match (&settings.azure_openai_endpoint, &settings.azure_openai_key, &settings.azure_openai_model) {
+        (Some(endpoint), Some(key), Some(deployment)) => Some((endpoint, key, deployment)),
+        _ => None,
+    };
+    match (azure, &settings.openai_api_key) {
+        (Some((endpoint, key, deployment)), _) => Arc::new(OpenAiChat::new(OpenAiSettings {
+            api_key: key.clone(),
+            service: Service::Azure {
+                endpoint: endpoint.clone(),
+                deployment: deployment.clone(),
+                api_version: settings.azure_openai_api_version.clone(),
+            },
+            model: deployment.clone(),
+            timeout,
+        })),
+        (None, Some(api_key)) => Arc::new(OpenAiChat::new(OpenAiSettings {
+            api_key: api_key.clone(),
+            service: Service::OpenAi { base_url: settings.openai_base_url.clone() },
+            model: settings.openai_model.clone(),
+            timeout,
+        })),
+        (None, None) => {
+            tracing::warn!("neither OPENAI_API_KEY nor Azure OpenAI is configured: the offline assistant answers");
+            Arc::new(OfflineModel)
+        }
+    }
+}
+
 /// Runs only the worker (`smsagent worker`) until SIGINT or SIGTERM.
 pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
     settings.validate()?;
@@ -138,27 +213,11 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
 }
 
 fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
-    let twilio =
-        settings.twilio_account_sid.clone().zip(settings.twilio_auth_token.clone()).map(|(account_sid, auth_token)| {
-            TwilioSender::new(TwilioCredentials { account_sid, auth_token }, &settings.twilio_api_base)
-        });
-    let model: Arc<dyn ChatModel> = match &settings.openai_api_key {
-        Some(api_key) => Arc::new(OpenAiChat::new(OpenAiSettings {
-            api_key: api_key.clone(),
-            base_url: settings.openai_base_url.clone(),
-            model: settings.openai_model.clone(),
-            timeout: Duration::from_secs(settings.openai_timeout_seconds),
-        })),
-        None => {
-            tracing::warn!("OPENAI_API_KEY is not set: the offline assistant answers");
-            Arc::new(OfflineModel)
-        }
-    };
     Worker::new(WorkerDeps {
         pool,
         queue,
-        senders: Senders { twilio, ..Senders::default() },
-        model,
+        senders: senders(settings),
+        model: model(settings),
         model_deadline: Duration::from_secs(settings.openai_timeout_seconds).min(settings.job_lease() / 2),
         status_callback_url: settings.public_base_url.as_ref().map(|base| format!("{base}{STATUS_CALLBACK_PATH}")),
         lease: settings.job_lease(),

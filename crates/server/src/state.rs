@@ -1,3 +1,5 @@
+use secrecy::SecretString;
+use smsagent_domain::PhoneNumber;
 use smsagent_providers::twilio::SignatureValidator;
 use smsagent_store::PgPool;
 
@@ -12,6 +14,25 @@ pub struct AppState {
     pub burst_window: std::time::Duration,
     /// `None` when Twilio is not configured: its webhooks cannot be verified and are refused.
     pub twilio: Option<TwilioWebhooks>,
+    pub event_grid: EventGridAuth,
+    pub conversations: ConversationsWebhook,
+}
+
+/// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two
+/// secrets are accepted while one is rotated out; with none configured, every delivery is refused.
+#[derive(Debug, Clone, Default)]
+pub struct EventGridAuth {
+    pub secrets: Vec<SecretString>,
+    pub header: Option<String>,
+}
+
+/// What Twilio Conversations' webhook needs to know.
+#[derive(Debug, Clone)]
+pub struct ConversationsWebhook {
+    /// The assistant's own identity: its messages are never answered.
+    pub author: String,
+    /// Our number for conversations whose webhook does not name the participant's proxy address.
+    pub default_business: Option<PhoneNumber>,
 }
 
 /// How Twilio's webhooks are authenticated.

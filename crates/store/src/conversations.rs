@@ -1,6 +1,8 @@
 //! Conversations: one thread per (business number, contact number).
 
 use smsagent_domain::{Language, PhoneNumber, Provider};
+
+use crate::messages::NewInbound;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -33,20 +35,21 @@ impl ReplyProgress {
     }
 }
 
-/// Creates the conversation for a text from `contact` to `business`, or marks the existing one as just
-/// active, and takes the answering assistant from the business number. One statement; call it inside the
-/// transaction that stores the text.
+/// Creates the conversation for a text that arrived, or marks the existing one as just active, takes the
+/// answering assistant from the business number and the channel from how the text came. One statement;
+/// call it inside the transaction that stores the text.
 pub async fn touch_for_inbound(
     db: impl PgExecutor<'_>,
-    business: &PhoneNumber,
-    contact: &PhoneNumber,
+    text: &NewInbound<'_>,
 ) -> Result<InboundConversation, StoreError> {
+    let (business, contact) = (text.to, text.from);
     let row = sqlx::query!(
         r#"
-        INSERT INTO conversation (id, business_number, contact_number, assistant_id, inbound_count)
-        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2), 1)
+        INSERT INTO conversation (id, business_number, contact_number, assistant_id, inbound_count, channel, external_id)
+        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2), 1, $4, $5)
         ON CONFLICT (business_number, contact_number) DO UPDATE
         SET assistant_id = EXCLUDED.assistant_id, inbound_count = conversation.inbound_count + 1,
+            channel = EXCLUDED.channel, external_id = COALESCE(EXCLUDED.external_id, conversation.external_id),
             last_message_at = now(), updated_at = now()
         RETURNING id, assistant_id, status, language,
                   EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $2 AND o.contact_number = $3) AS "opted_out!"
@@ -55,6 +58,8 @@ pub async fn touch_for_inbound(
         Uuid::now_v7(),
         business.as_str(),
         contact.as_str(),
+        text.channel.as_str(),
+        text.external_id,
     )
     .fetch_one(db)
     .await?;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use smsagent_domain::segments::Encoding;
-use smsagent_domain::{Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
+use smsagent_domain::{Channel, Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -17,6 +17,10 @@ pub struct NewInbound<'a> {
     pub to: &'a PhoneNumber,
     pub body: &'a str,
     pub num_segments: Option<i32>,
+    /// How it came, and so how the reply goes.
+    pub channel: Channel,
+    /// The provider's id for the conversation, where the channel has one.
+    pub external_id: Option<&'a str>,
 }
 
 /// Stores a text that arrived. Returns `None` when the provider's id is already stored: the webhook was
@@ -153,13 +157,19 @@ pub struct OutboundMessage {
     /// Set once the provider accepted the message.
     pub message_sid: Option<String>,
     pub purpose: Option<Purpose>,
+    pub created_at: DateTime<Utc>,
+    /// The conversation's channel and the provider's id for it: where the text goes.
+    pub channel: Channel,
+    pub external_id: Option<String>,
 }
 
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
     let row = sqlx::query!(
         r#"
-        SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose
-        FROM sms_messages WHERE id = $1 AND direction = 'outbound'
+        SELECT m.id, m.conversation_id, m.provider, m.from_number, m.to_number, m.body, m.status, m.message_sid,
+               m.purpose, m.created_at, c.channel, c.external_id
+        FROM sms_messages m JOIN conversation c ON c.id = m.conversation_id
+        WHERE m.id = $1 AND m.direction = 'outbound'
         "#,
         id,
     )
@@ -176,6 +186,10 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             status: MessageStatus::parse(&r.status).map_err(StoreError::corrupt)?,
             message_sid: r.message_sid,
             purpose: r.purpose.as_deref().and_then(Purpose::parse),
+            created_at: r.created_at,
+            channel: Channel::parse(&r.channel)
+                .ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
+            external_id: r.external_id,
         })
     })
     .transpose()
@@ -250,6 +264,10 @@ pub struct StatusReport<'a> {
     pub status: MessageStatus,
     pub error_code: Option<&'a str>,
     pub error_message: Option<&'a str>,
+    /// The delivering service's id for the report, when it has one: a redelivery is recorded once.
+    pub event_id: Option<&'a str>,
+    /// The provider's account of its delivery attempts, kept as reported (ACS's `deliveryAttempts`).
+    pub attempts: Option<&'a serde_json::Value>,
 }
 
 /// What became of a delivery report.
@@ -259,6 +277,8 @@ pub struct ReportOutcome {
     pub message_id: Option<Uuid>,
     /// Whether the report moved the message's status; a late or repeated report does not.
     pub applied: bool,
+    /// The same report (by event id) was received before.
+    pub duplicate: bool,
 }
 
 /// Applies a delivery report, never moving a status backwards, and logs it in `sms_status_event`.
@@ -272,6 +292,8 @@ pub async fn apply_status_report(
         WITH target AS (
             SELECT id FROM sms_messages
             WHERE provider = $1 AND direction = 'outbound' AND (id = $3 OR message_sid = $2)
+              -- A redelivered report changes nothing; the insert below then records nothing either.
+              AND NOT EXISTS (SELECT 1 FROM sms_status_event e WHERE e.provider = $1 AND e.event_id = $8)
             ORDER BY id = $3 DESC NULLS LAST
             LIMIT 1
             FOR UPDATE
@@ -289,8 +311,9 @@ pub async fn apply_status_report(
             WHERE m.id = target.id AND m.status = ANY($4)
             RETURNING m.id
         )
-        INSERT INTO sms_status_event (sms_message_id, provider, message_sid, status, error_code, error_message, applied)
-        SELECT (SELECT id FROM target), $1, $2, $5, $6, $7, EXISTS (SELECT 1 FROM moved)
+        INSERT INTO sms_status_event (sms_message_id, provider, message_sid, status, error_code, error_message, applied, event_id, attempts)
+        SELECT (SELECT id FROM target), $1, $2, $5, $6, $7, EXISTS (SELECT 1 FROM moved), $8, $9
+        ON CONFLICT (provider, event_id) WHERE event_id IS NOT NULL DO NOTHING
         RETURNING sms_message_id, applied
         "#,
         report.provider.as_str(),
@@ -300,10 +323,15 @@ pub async fn apply_status_report(
         report.status.as_str(),
         report.error_code,
         report.error_message,
+        report.event_id,
+        report.attempts,
     )
-    .fetch_one(db)
+    .fetch_optional(db)
     .await?;
-    Ok(ReportOutcome { message_id: row.sms_message_id, applied: row.applied })
+    Ok(match row {
+        Some(row) => ReportOutcome { message_id: row.sms_message_id, applied: row.applied, duplicate: false },
+        None => ReportOutcome { message_id: None, applied: false, duplicate: true },
+    })
 }
 
 fn predecessor_names(status: MessageStatus) -> Vec<&'static str> {

@@ -1,8 +1,10 @@
 //! The HTTP surface.
 
+mod event_grid;
 mod health;
 mod twilio;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
@@ -25,6 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
     for path in [STATUS_CALLBACK_PATH, "/api/v1/twilio/sms/status-callback"] {
         cfg.route(path, web::post().to(twilio::status_callback));
+    }
+    cfg.route("/webhook/message-added", web::post().to(twilio::conversation_message));
+    // Azure Event Grid (ACS): the first path is the seed system's.
+    for path in ["/api/sms/webhook", "/api/v1/sms/webhook/acs"] {
+        cfg.route(path, web::post().to(event_grid::deliveries))
+            .route(path, web::method(Method::OPTIONS).to(event_grid::handshake));
     }
 }
 

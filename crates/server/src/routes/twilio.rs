@@ -7,10 +7,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use smsagent_domain::Provider;
-use smsagent_providers::twilio::{FormParams, InboundMessage, StatusCallback};
+use smsagent_domain::{Channel, Provider};
+use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
 use smsagent_store::messages::{self, NewInbound, StatusReport};
 use smsagent_store::opt_outs::{self, OptOutSource};
+use tracing::warn;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -29,6 +30,8 @@ pub async fn inbound(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
         to: &message.to,
         body: &message.body,
         num_segments: message.num_segments,
+        channel: Channel::Sms,
+        external_id: None,
     };
     ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
     Ok(empty_twiml())
@@ -50,6 +53,8 @@ pub async fn status_callback(
         status: callback.status,
         error_code: callback.error_code.as_deref(),
         error_message: callback.error_message.as_deref(),
+        event_id: None,
+        attempts: None,
     };
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
@@ -68,6 +73,44 @@ pub async fn status_callback(
         "delivery report"
     );
     Ok(empty_twiml())
+}
+
+/// A message added to a Twilio Conversations conversation (`onMessageAdded`): answered by posting into
+/// the conversation. The assistant's own messages are never answered, so it never talks to itself.
+#[tracing::instrument(name = "twilio_conversations", skip_all)]
+pub async fn conversation_message(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = verified_params(&req, &body, state.twilio.as_ref())?;
+    let Some(message) =
+        MessageAdded::from_params(&params).map_err(|e| ApiError::bad_request("invalid_parameters", e.to_string()))?
+    else {
+        return Ok(HttpResponse::Ok().finish());
+    };
+    if message.author == state.conversations.author {
+        return Ok(HttpResponse::Ok().finish());
+    }
+    let (Some(contact), Some(business)) =
+        (&message.contact, message.business.as_ref().or(state.conversations.default_business.as_ref()))
+    else {
+        // Chat participants (no phone number), or no number of ours to answer from: not ours to answer.
+        warn!(conversation = %message.conversation_sid, "Conversations message without a phone participant or a number of ours; not answered");
+        return Ok(HttpResponse::Ok().finish());
+    };
+    let text = NewInbound {
+        provider: Provider::Twilio,
+        message_sid: &message.message_sid,
+        from: contact,
+        to: business,
+        body: &message.body,
+        num_segments: None,
+        channel: Channel::TwilioConversations,
+        external_id: Some(&message.conversation_sid),
+    };
+    ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// Twilio's acknowledgement without a reply: replies go out through the API, from the worker.

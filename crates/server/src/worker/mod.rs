@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smsagent_ai::ChatModel;
-use smsagent_domain::Provider;
+use smsagent_domain::{Channel, Provider};
+use smsagent_providers::acs::AcsSender;
 use smsagent_providers::simulator::SimulatorSender;
-use smsagent_providers::twilio::TwilioSender;
+use smsagent_providers::twilio::{ConversationsSender, TwilioSender};
 use smsagent_providers::{SendError, SmsSender};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::{PgPool, StoreError};
@@ -50,17 +51,27 @@ pub struct WorkerDeps {
 #[derive(Debug, Default)]
 pub struct Senders {
     pub twilio: Option<TwilioSender>,
+    pub conversations: Option<ConversationsSender>,
+    pub acs: Option<AcsSender>,
     pub simulator: SimulatorSender,
 }
 
 impl Senders {
-    fn get(&self, provider: Provider) -> Result<&dyn SmsSender, SendError> {
-        match provider {
-            Provider::Twilio => self.twilio.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| {
-                SendError::Misconfigured("the number is a Twilio number but Twilio is not configured".into())
-            }),
-            Provider::Simulator => Ok(&self.simulator),
-            Provider::Acs => Err(SendError::Misconfigured("Azure Communication Services is not supported yet".into())),
+    /// The sender for a text from a number `provider` carries, in a conversation on `channel`.
+    fn get(&self, provider: Provider, channel: Channel) -> Result<&dyn SmsSender, SendError> {
+        let missing = |what: &str| SendError::Misconfigured(format!("{what} is not configured"));
+        // A conversation lives in Twilio Conversations whoever carries the number: replies go there.
+        match (provider, channel) {
+            (_, Channel::TwilioConversations) => {
+                self.conversations.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Twilio"))
+            }
+            (Provider::Twilio, Channel::Sms) => {
+                self.twilio.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Twilio"))
+            }
+            (Provider::Acs, _) => {
+                self.acs.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Azure Communication Services"))
+            }
+            (Provider::Simulator, _) => Ok(&self.simulator),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use smsagent_domain::{MessageStatus, Provider, Purpose, SendReceipt};
+use smsagent_domain::{Channel, MessageStatus, Provider, Purpose, SendReceipt};
 use smsagent_providers::{OutboundSms, SendError};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage};
@@ -32,12 +32,15 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
     }
 
     let sms = OutboundSms {
+        id: message.id,
+        first_attempt_at: message.created_at,
         from: message.from.clone(),
         to: message.to.clone(),
         body: message.body.clone(),
         status_callback: callback_url(deps, &message),
+        conversation: message.external_id.clone(),
     };
-    let sent = match deps.senders.get(message.provider) {
+    let sent = match deps.senders.get(message.provider, message.channel) {
         Ok(sender) => sender.send(&sms).await,
         Err(e) => Err(e),
     };
@@ -119,8 +122,10 @@ async fn give_up(deps: &WorkerDeps, job: &ClaimedJob, message: &OutboundMessage,
 
 /// Twilio reports delivery to the URL given with each message; ours carries the message's id.
 fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> {
-    match message.provider {
-        Provider::Twilio => deps.status_callback_url.as_ref().map(|base| format!("{base}?message_id={}", message.id)),
-        Provider::Acs | Provider::Simulator => None,
+    match (message.provider, message.channel) {
+        (Provider::Twilio, Channel::Sms) => {
+            deps.status_callback_url.as_ref().map(|base| format!("{base}?message_id={}", message.id))
+        }
+        _ => None,
     }
 }

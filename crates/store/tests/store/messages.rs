@@ -1,5 +1,5 @@
 use smsagent_domain::segments::Encoding;
-use smsagent_domain::{MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
+use smsagent_domain::{Channel, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use smsagent_store::conversations::ReplyProgress;
 use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
 use smsagent_store::{PgPool, conversations};
@@ -14,7 +14,8 @@ fn contact() -> PhoneNumber {
 }
 
 async fn outbound(pool: &PgPool) -> Uuid {
-    let conversation = conversations::touch_for_inbound(pool, &business(), &contact()).await.unwrap();
+    let conversation =
+        conversations::touch_for_inbound(pool, &arrival(&business(), &contact(), "SM-arrival")).await.unwrap();
     messages::insert_outbound(
         pool,
         &NewOutbound {
@@ -33,6 +34,19 @@ async fn outbound(pool: &PgPool) -> Uuid {
     .unwrap()
 }
 
+fn arrival<'a>(business: &'a PhoneNumber, contact: &'a PhoneNumber, sid: &'a str) -> NewInbound<'a> {
+    NewInbound {
+        provider: Provider::Twilio,
+        message_sid: sid,
+        from: contact,
+        to: business,
+        body: "Hi",
+        num_segments: Some(1),
+        channel: Channel::Sms,
+        external_id: None,
+    }
+}
+
 fn report(message_id: Option<Uuid>, status: MessageStatus) -> StatusReport<'static> {
     StatusReport {
         provider: Provider::Twilio,
@@ -41,6 +55,8 @@ fn report(message_id: Option<Uuid>, status: MessageStatus) -> StatusReport<'stat
         status,
         error_code: None,
         error_message: None,
+        event_id: None,
+        attempts: None,
     }
 }
 
@@ -50,15 +66,10 @@ async fn status_of(pool: &PgPool, id: Uuid) -> String {
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn an_inbound_text_is_stored_once_however_often_it_arrives(pool: PgPool) {
-    let conversation = conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
-    let text = NewInbound {
-        provider: Provider::Twilio,
-        message_sid: "SM11111111111111111111111111111111",
-        from: &contact(),
-        to: &business(),
-        body: "Hi",
-        num_segments: Some(1),
-    };
+    let conversation =
+        conversations::touch_for_inbound(&pool, &arrival(&business(), &contact(), "SM-arrival")).await.unwrap();
+    let (business, contact) = (business(), contact());
+    let text = arrival(&business, &contact, "SM11111111111111111111111111111111");
     assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_some());
     assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_none());
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_messages").fetch_one(&pool).await.unwrap();
@@ -141,12 +152,13 @@ async fn a_failed_message_keeps_its_error_and_ignores_later_delivery(pool: PgPoo
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_reply_written_while_a_text_arrived_is_refused(pool: PgPool) {
-    let conversation = conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
+    let conversation =
+        conversations::touch_for_inbound(&pool, &arrival(&business(), &contact(), "SM-arrival")).await.unwrap();
     let read = conversations::reply_context(&pool, conversation.id).await.unwrap().unwrap().progress;
     assert_eq!(read, ReplyProgress { inbound_count: 1, answered_count: 0 });
 
     // Another text lands while the reply is being written.
-    conversations::touch_for_inbound(&pool, &business(), &contact()).await.unwrap();
+    conversations::touch_for_inbound(&pool, &arrival(&business(), &contact(), "SM-arrival")).await.unwrap();
     assert!(!conversations::record_reply(&pool, conversation.id, read.inbound_count).await.unwrap());
 
     let reread = conversations::reply_context(&pool, conversation.id).await.unwrap().unwrap().progress;

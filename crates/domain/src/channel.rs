@@ -1,0 +1,34 @@
+use std::fmt;
+
+/// How a contact reaches the business, and so how they are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Channel {
+    /// Plain SMS: answered through the number's provider (Twilio's Messages API, ACS, the simulator).
+    #[default]
+    Sms,
+    /// A Twilio Conversations conversation: answered by posting to it.
+    TwilioConversations,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::TwilioConversations => "twilio_conversations",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "sms" => Some(Channel::Sms),
+            "twilio_conversations" => Some(Channel::TwilioConversations),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,15 @@
+//! Azure Communication Services: Event Grid deliveries in, the SMS REST API out.
+
+mod connection;
+mod events;
+mod identity;
+mod signing;
+mod sms_api;
+
+pub use connection::{AcsCredentials, ConnectionStringError};
+pub use events::{
+    DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, VALIDATION_EVENT, parse_events,
+};
+pub use identity::ManagedIdentity;
+pub use signing::{SignedHeaders, sign};
+pub use sms_api::{AcsAuth, AcsSender};

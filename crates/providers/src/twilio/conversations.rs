@@ -1,0 +1,160 @@
+//! Twilio Conversations: the `onMessageAdded` webhook in, `POST /v1/Conversations/{sid}/Messages` out.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use smsagent_domain::{MessageStatus, PhoneNumber, SendReceipt};
+
+use super::{FormParams, ParamError, TwilioCredentials};
+use crate::{OutboundSms, SendError, SmsSender, http};
+
+/// A message added to a conversation (`onMessageAdded`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAdded {
+    /// The Conversations message id (IM…).
+    pub message_sid: String,
+    /// The conversation (CH…).
+    pub conversation_sid: String,
+    /// Who wrote it: a phone number for SMS participants, an identity for chat ones.
+    pub author: String,
+    pub body: String,
+    /// The participant's number, when they text in (the author, or their binding's address).
+    pub contact: Option<PhoneNumber>,
+    /// Our number the participant texts, when they text in.
+    pub business: Option<PhoneNumber>,
+}
+
+impl MessageAdded {
+    /// The message, or `None` for another event (the webhook may be configured for several).
+    pub fn from_params(params: &FormParams) -> Result<Option<Self>, ParamError> {
+        if params.get("EventType").is_some_and(|e| e != "onMessageAdded") {
+            return Ok(None);
+        }
+        let required = |name: &'static str| {
+            params
+                .get(name)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .ok_or(ParamError::Missing(name))
+        };
+        let phone = |name: &str| params.get(name).and_then(|v| PhoneNumber::parse(v).ok());
+        let author = required("Author")?;
+        Ok(Some(MessageAdded {
+            message_sid: required("MessageSid")?,
+            conversation_sid: required("ConversationSid")?,
+            contact: PhoneNumber::parse(&author).ok().or_else(|| phone("MessagingBinding.Address")),
+            business: phone("MessagingBinding.ProxyAddress"),
+            author,
+            body: params.get("Body").unwrap_or_default().to_owned(),
+        }))
+    }
+}
+
+/// Posts replies into conversations, as the assistant's author identity.
+#[derive(Debug, Clone)]
+pub struct ConversationsSender {
+    http: reqwest::Client,
+    api_base: String,
+    credentials: TwilioCredentials,
+    author: String,
+}
+
+impl ConversationsSender {
+    /// `api_base` is `https://conversations.twilio.com` in production.
+    pub fn new(credentials: TwilioCredentials, api_base: &str, author: &str) -> Self {
+        ConversationsSender {
+            http: http::client(Duration::from_secs(15)),
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            credentials,
+            author: author.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ConversationMessage {
+    sid: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TwilioError {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+#[async_trait]
+impl SmsSender for ConversationsSender {
+    async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError> {
+        let conversation = sms
+            .conversation
+            .as_deref()
+            .ok_or_else(|| SendError::Misconfigured("the conversation has no Twilio Conversations id".into()))?;
+        let response = self
+            .http
+            .post(format!("{}/v1/Conversations/{conversation}/Messages", self.api_base))
+            .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
+            // Our own message must not come back to us as a webhook.
+            .header("X-Twilio-Webhook-Enabled", "false")
+            .form(&[("Author", self.author.as_str()), ("Body", sms.body.as_str())])
+            .send()
+            .await
+            .map_err(|e| SendError::from_transport(&e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await;
+        if status.is_success() {
+            let sid = body.ok().and_then(|b| serde_json::from_slice::<ConversationMessage>(&b).ok()).map(|m| m.sid);
+            return Ok(SendReceipt {
+                message_sid: sid,
+                status: MessageStatus::Sent,
+                num_segments: None,
+                price: None,
+                price_unit: None,
+                date_created: Some(Utc::now()),
+                date_sent: Some(Utc::now()),
+                date_updated: None,
+            });
+        }
+        let body = body.map_err(|e| SendError::from_transport(&e))?;
+        let error: TwilioError = serde_json::from_slice(&body).unwrap_or_default();
+        let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
+        Err(SendError::from_status(status, &headers, error.code.map(|c| c.to_string()), message, false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_captured_message_added_payload_parses() {
+        let params = FormParams::parse(b"EventType=onMessageAdded&Attributes=%7B%7D&DateCreated=2021-08-10T18%3A00%3A58.111Z&Index=35&MessageSid=IM8d613ccb9016450fa29faecfaa7bb6f4&AccountSid=AC1&Source=SMS&RetryCount=0&Author=%2B15551234567&ParticipantSid=MBc58b06998c564765bbff41cfd3a03219&Body=two&ConversationSid=CH6c25138e952448e3b27ef8164097a1c7&MessagingBinding.Address=%2B15551234567&MessagingBinding.ProxyAddress=%2B15557654321");
+        let message = MessageAdded::from_params(&params).unwrap().unwrap();
+        assert_eq!(message.message_sid, "IM8d613ccb9016450fa29faecfaa7bb6f4");
+        assert_eq!(message.conversation_sid, "CH6c25138e952448e3b27ef8164097a1c7");
+        assert_eq!(message.contact.unwrap().as_str(), "+15551234567");
+        assert_eq!(message.business.unwrap().as_str(), "+15557654321");
+        assert_eq!(message.body, "two");
+    }
+
+    #[test]
+    fn other_events_and_chat_authors() {
+        let other = FormParams::from_pairs([("EventType", "onConversationAdded"), ("ConversationSid", "CH1")]);
+        assert_eq!(MessageAdded::from_params(&other), Ok(None));
+        let chat = FormParams::from_pairs([
+            ("EventType", "onMessageAdded"),
+            ("MessageSid", "IM1"),
+            ("ConversationSid", "CH1"),
+            ("Author", "dave"),
+            ("Body", "hi"),
+        ]);
+        let message = MessageAdded::from_params(&chat).unwrap().unwrap();
+        assert_eq!((message.author.as_str(), message.contact), ("dave", None));
+        let missing = FormParams::from_pairs([("EventType", "onMessageAdded"), ("Author", "dave")]);
+        assert_eq!(MessageAdded::from_params(&missing), Err(ParamError::Missing("MessageSid")));
+    }
+}

@@ -1,0 +1,148 @@
+//! Azure Event Grid's deliveries of ACS SMS events: texts arriving and delivery reports.
+//!
+//! Both schemas are read (Event Grid's array, CloudEvents' object or array), batches may mix event types,
+//! and unknown types are acknowledged. A delivery must carry the shared secret, compared in constant time
+//! (two secrets are accepted while one is rotated out); without it the answer is 401, which Event Grid does
+//! not retry. Texts go through the same ingest as Twilio's, deduplicated on their message id; reports are
+//! deduplicated on their event id and never move a status backwards. Each event is its own transaction:
+//! Event Grid retries a whole batch on a 5xx, and what already went through is then skipped.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use smsagent_domain::{Channel, Provider};
+use smsagent_providers::acs::{
+    DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_events,
+};
+use smsagent_store::messages::{self, NewInbound, StatusReport};
+use smsagent_store::opt_outs::{self, OptOutSource};
+use subtle::ConstantTimeEq;
+use tracing::{info, warn};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::ingest::ingest;
+use crate::state::{AppState, EventGridAuth};
+
+/// The query parameter that carries the secret (`…/webhook?code=SECRET`).
+const SECRET_PARAMETER: &str = "code";
+
+pub async fn deliveries(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authenticate(&req, &state.event_grid)?;
+    let events = parse_events(&body).map_err(|e| match e {
+        EventsError::NotJson => ApiError::bad_request("invalid_json", "the body is not JSON"),
+        EventsError::Invalid(reason) => ApiError::bad_request("invalid_events", reason),
+    })?;
+    if let Some(code) = events.iter().find_map(GridEvent::validation_code) {
+        info!("Event Grid subscription validated");
+        return Ok(HttpResponse::Ok().json(json!({"validationResponse": code})));
+    }
+    for event in &events {
+        match event.event_type.as_str() {
+            SMS_RECEIVED => received(&state, event).await?,
+            DELIVERY_REPORT => delivery_report(&state, event).await?,
+            other => info!(event_type = other, event_id = %event.id, "event acknowledged and ignored"),
+        }
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// The CloudEvents abuse-protection handshake: allow Event Grid to deliver here.
+pub async fn handshake(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    authenticate(&req, &state.event_grid)?;
+    let origin = req.headers().get("WebHook-Request-Origin").and_then(|v| v.to_str().ok()).unwrap_or("*").to_owned();
+    Ok(HttpResponse::Ok()
+        .insert_header(("WebHook-Allowed-Origin", origin))
+        .insert_header(("WebHook-Allowed-Rate", "*"))
+        .insert_header(("Allow", "POST, OPTIONS"))
+        .finish())
+}
+
+async fn received(state: &AppState, event: &GridEvent) -> Result<(), ApiError> {
+    let sms = match ReceivedSms::from_event(event) {
+        Ok(sms) => sms,
+        Err(e) => {
+            // Refusing the batch would have Event Grid drop every event in it; this one is unusable.
+            warn!(event_id = %event.id, error = %e, "unusable SMSReceived event skipped");
+            return Ok(());
+        }
+    };
+    let text = NewInbound {
+        provider: Provider::Acs,
+        message_sid: &sms.message_id,
+        from: &sms.from,
+        to: &sms.to,
+        body: &sms.message,
+        num_segments: sms.segment_count,
+        channel: Channel::Sms,
+        external_id: None,
+    };
+    ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
+    Ok(())
+}
+
+async fn delivery_report(state: &AppState, event: &GridEvent) -> Result<(), ApiError> {
+    let report = match DeliveryReport::from_event(event) {
+        Ok(report) => report,
+        Err(e) => {
+            warn!(event_id = %event.id, error = %e, "unusable delivery report skipped");
+            return Ok(());
+        }
+    };
+    let status = StatusReport {
+        provider: Provider::Acs,
+        message_sid: &report.message_id,
+        // We tag every text with our id, so a report that beats our bookkeeping still finds it.
+        message_id: report.tag.as_deref().and_then(|t| Uuid::parse_str(t).ok()),
+        status: report.status,
+        error_code: None,
+        error_message: report.details.as_deref().filter(|_| report.status != smsagent_domain::MessageStatus::Delivered),
+        event_id: Some(&event.id),
+        attempts: report.attempts.as_ref(),
+    };
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let outcome = messages::apply_status_report(&mut *tx, &status).await?;
+    if let (true, Some(message_id)) = (report.opted_out, outcome.message_id) {
+        opt_outs::record_for_message(&mut *tx, message_id, OptOutSource::Provider, report.details.as_deref()).await?;
+    }
+    tx.commit().await.map_err(ApiError::internal)?;
+    info!(event_id = %event.id, status = %report.status, message_id = ?outcome.message_id, applied = outcome.applied, duplicate = outcome.duplicate, "ACS delivery report");
+    Ok(())
+}
+
+/// The delivery carries one of the configured secrets, in the query or the configured header.
+fn authenticate(req: &HttpRequest, auth: &EventGridAuth) -> Result<(), ApiError> {
+    let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    if auth.secrets.is_empty() {
+        return Err(unauthorized("Event Grid deliveries are refused: EVENT_GRID_SECRET is not configured"));
+    }
+    let from_query = form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(name, _)| name == SECRET_PARAMETER)
+        .map(|(_, value)| value.into_owned());
+    let from_header = auth
+        .header
+        .as_deref()
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_owned());
+    let presented: Vec<String> = from_query.chain(from_header).collect();
+    // Every secret is compared with every value presented, so timing tells nothing about which matched.
+    let mut matched = subtle::Choice::from(0);
+    for value in &presented {
+        for secret in &auth.secrets {
+            matched |= value.as_bytes().ct_eq(secret.expose_secret().as_bytes());
+        }
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else if presented.is_empty() {
+        Err(unauthorized("the Event Grid secret is missing"))
+    } else {
+        Err(unauthorized("the Event Grid secret is wrong"))
+    }
+}
