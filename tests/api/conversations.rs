@@ -8,7 +8,7 @@ use uuid::Uuid;
 use wiremock::matchers::{basic_auth, header, method, path};
 use wiremock::{Mock, Request, ResponseTemplate};
 
-use crate::helpers::{ACCOUNT_SID, AUTH_TOKEN, BUSINESS, CONTACT, FIRST_SMS, Options, TestApp, twilio_error};
+use crate::helpers::{ACCOUNT_SID, AUTH_TOKEN, BUSINESS, CONTACT, FIRST_SMS, Options, TestApp, sid, twilio_error};
 
 const MESSAGE_ADDED: &str = "/webhook/message-added";
 const CONVERSATION: &str = "CH6c25138e952448e3b27ef8164097a1c7";
@@ -59,7 +59,7 @@ async fn conversations_api(app: &TestApp) {
         .await;
     Mock::given(method("POST"))
         .respond_with(twilio_error(401, 20003, "Authentication Error - invalid username"))
-        .with_priority(2)
+        .with_priority(5)
         .mount(&app.twilio)
         .await;
 }
@@ -116,6 +116,26 @@ async fn the_next_message_is_answered_by_the_model_in_the_same_conversation(pool
 
     let bodies: Vec<String> = posted(&app).await.into_iter().map(|(_, body)| body).collect();
     assert_eq!(bodies, [FIRST_SMS, "Yes, it is. Would you like a viewing?"]);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_reply_goes_out_on_the_channel_it_was_written_for(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.general_assistant().await;
+    conversations_api(&app).await;
+    app.twilio_accepts().await;
+    app.model_replies("Yes, it is.").await;
+
+    // A text by SMS is answered (the greeting waits to be sent)...
+    app.text(&sid(), CONTACT, "Hi").await;
+    assert!(app.worker.run_once().await.unwrap());
+    // ...when the same contact writes in a Twilio conversation with the same number.
+    app.post_signed(MESSAGE_ADDED, &message_added(&im_sid(), CONTACT, "Is the flat available?")).await;
+    app.worker.drain().await.unwrap();
+
+    let by_sms: Vec<String> = app.twilio_sends().await.iter().map(|p| p.get("Body").unwrap().to_owned()).collect();
+    assert_eq!(by_sms, [FIRST_SMS]);
+    assert_eq!(posted(&app).await, [("assistant".to_owned(), "Yes, it is.".to_owned())]);
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -325,3 +325,53 @@ async fn a_report_for_a_text_we_never_sent_is_kept_unmatched(pool: PgPool) {
         .await;
     assert_eq!(kept, 1);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_cloud_event_report_in_pascal_case_is_applied(pool: PgPool) {
+    let (app, acs) = acs_app(pool).await;
+    let reply = sent_reply(&app, &acs).await;
+    let acs_message = reply.message_sid.clone().unwrap();
+    let report = json!({
+        "specversion": "1.0", "type": "Microsoft.Communication.SMSDeliveryReportReceived",
+        "source": "/subscriptions/sub/acs", "id": acs_message, "time": "2026-11-21T10:00:20Z",
+        "subject": "/phonenumber/15557654321", "datacontenttype": "application/json",
+        "data": {"MessageId": acs_message, "From": "15557654321", "To": CONTACT, "DeliveryStatus": "Delivered",
+                 "DeliveryStatusDetails": "No error.", "ReceivedTimestamp": "2026-11-21T10:00:20Z",
+                 "DeliveryAttempts": [{"Timestamp": "2026-11-21T10:00:14Z", "SegmentsSucceeded": 1, "SegmentsFailed": 0}],
+                 "Tag": reply.id.to_string()}
+    });
+
+    assert_eq!(deliver(&app, EVENT_GRID_WEBHOOK, &report).await.status(), 200);
+
+    assert_eq!(status_of(&app, reply.id).await, ("delivered".into(), None));
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn one_unusable_event_does_not_cost_the_rest_of_the_batch(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    let batch = json!([
+        {"eventType": SMS_RECEIVED, "data": {"message": "an event without an id"}},
+        sms_received(&acs_id("Incoming"), CONTACT, "Hi"),
+        {"id": "broken", "eventType": SMS_RECEIVED, "data": {"from": "not a number", "to": BUSINESS}},
+    ]);
+
+    assert_eq!(deliver(&app, EVENT_GRID_WEBHOOK, &batch).await.status(), 200, "a 400 would drop the good one too");
+
+    let stored: Vec<String> = inbound(&app).await.into_iter().map(|m| m.body).collect();
+    assert_eq!(stored, ["Hi"]);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_batch_larger_than_a_twilio_webhook_is_taken_whole(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    // 100 texts of 1,000 characters: about 130 KB, within Event Grid's 1 MB batches.
+    let long_text = "Is the flat still available? ".repeat(35);
+    let batch: Vec<Value> =
+        (0..100).map(|n| sms_received(&acs_id("Incoming"), &format!("+1555000{n:04}"), &long_text)).collect();
+    let batch = Value::Array(batch);
+    assert!(batch.to_string().len() > 100 * 1024);
+
+    assert_eq!(deliver(&app, EVENT_GRID_WEBHOOK, &batch).await.status(), 200);
+
+    assert_eq!(inbound(&app).await.len(), 100);
+}

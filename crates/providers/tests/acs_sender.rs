@@ -156,36 +156,61 @@ async fn throttling_is_retried_after_the_time_asked() {
     assert!(matches!(err, SendError::Transient { retry_after: Some(d), .. } if d.as_secs() == 7), "{err:?}");
 }
 
-#[tokio::test]
-async fn with_only_an_endpoint_a_managed_identity_token_is_used_and_reused() {
-    let server = MockServer::start().await;
-    let token_requests = Arc::new(AtomicUsize::new(0));
-    let counter = token_requests.clone();
+/// An identity endpoint (the metadata service's shape) issuing token-1, token-2… each valid for `lifetime`
+/// seconds, and an SMS API taking any bearer token; returns a sender using them.
+async fn identity_and_acs(server: &MockServer, lifetime: i64) -> AcsSender {
+    let issued = Arc::new(AtomicUsize::new(0));
     Mock::given(method("GET"))
         .and(path("/metadata/identity/oauth2/token"))
         .respond_with(move |request: &Request| {
-            counter.fetch_add(1, Ordering::SeqCst);
+            let n = issued.fetch_add(1, Ordering::SeqCst) + 1;
             assert_eq!(request.headers.get("Metadata").unwrap(), "true");
-            assert!(request.url.query().unwrap().contains("resource=https%3A%2F%2Fcommunication.azure.com"));
-            let expires = (Utc::now().timestamp() + 3600).to_string();
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "token-1", "expires_on": expires, "token_type": "Bearer"}))
+            assert_eq!(
+                request.url.query(),
+                Some("api-version=2018-02-01&resource=https%3A%2F%2Fcommunication.azure.com%2F")
+            );
+            let expires = (Utc::now().timestamp() + lifetime).to_string();
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token": format!("token-{n}"), "expires_on": expires, "token_type": "Bearer"}),
+            )
         })
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/sms"))
-        .and(wiremock::matchers::header("authorization", "Bearer token-1"))
         .respond_with(ResponseTemplate::new(202).set_body_json(json!({"value": [
             {"to": "+15555550123", "messageId": "Outgoing_1", "httpStatusCode": 202, "successful": true}
         ]})))
-        .expect(2)
-        .mount(&server)
+        .mount(server)
         .await;
-
     let identity = ManagedIdentity::new(&format!("{}/metadata/identity/oauth2/token", server.uri()), None);
-    let sender = AcsSender::new(AcsAuth::Identity { endpoint: server.uri(), identity });
+    AcsSender::new(AcsAuth::Identity { endpoint: server.uri(), identity })
+}
+
+async fn bearer_tokens_shown(server: &MockServer) -> Vec<String> {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == "/sms")
+        .map(|r| r.headers.get("authorization").unwrap().to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_only_an_endpoint_a_managed_identity_token_is_used_and_reused() {
+    let server = MockServer::start().await;
+    let sender = identity_and_acs(&server, 3600).await;
     sender.send(&sms()).await.unwrap();
     sender.send(&sms()).await.unwrap();
-    assert_eq!(token_requests.load(Ordering::SeqCst), 1, "the token is cached until near its expiry");
+    assert_eq!(bearer_tokens_shown(&server).await, ["Bearer token-1", "Bearer token-1"], "cached while valid");
+}
+
+#[tokio::test]
+async fn a_token_close_to_expiry_is_renewed_before_use() {
+    let server = MockServer::start().await;
+    // Two minutes left is inside the renewal margin: each send fetches a fresh token.
+    let sender = identity_and_acs(&server, 120).await;
+    sender.send(&sms()).await.unwrap();
+    sender.send(&sms()).await.unwrap();
+    assert_eq!(bearer_tokens_shown(&server).await, ["Bearer token-1", "Bearer token-2"]);
 }

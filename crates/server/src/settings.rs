@@ -172,8 +172,6 @@ pub enum SettingsError {
     NoLease,
     #[error("AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_KEY and AZURE_OPENAI_MODEL must be set together")]
     PartialAzureOpenAi,
-    #[error("both OPENAI_API_KEY and Azure OpenAI are configured; set only the one to use")]
-    TwoModels,
     #[error("AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING is invalid: {0}")]
     AcsConnectionString(String),
     #[error("PHONE_NUMBER_PROVIDER is {0}, but its credentials are not configured")]
@@ -199,9 +197,6 @@ impl Settings {
             [self.azure_openai_endpoint.is_some(), self.azure_openai_key.is_some(), self.azure_openai_model.is_some()];
         if azure.iter().any(|set| *set) && !azure.iter().all(|set| *set) {
             return Err(SettingsError::PartialAzureOpenAi);
-        }
-        if azure[0] && self.openai_api_key.is_some() {
-            return Err(SettingsError::TwoModels);
         }
         if let Some(connection) = &self.acs_connection_string {
             AcsCredentials::from_connection_string(connection)

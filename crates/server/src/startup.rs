@@ -171,16 +171,21 @@ fn model(settings: &Settings) -> Arc<dyn ChatModel> {
         _ => None,
     };
     match (azure, &settings.openai_api_key) {
-        (Some((endpoint, key, deployment)), _) => Arc::new(OpenAiChat::new(OpenAiSettings {
-            api_key: key.clone(),
-            service: Service::Azure {
-                endpoint: endpoint.clone(),
-                deployment: deployment.clone(),
-                api_version: settings.azure_openai_api_version.clone(),
-            },
-            model: deployment.clone(),
-            timeout,
-        })),
+        (Some((endpoint, key, deployment)), openai_key) => {
+            if openai_key.is_some() {
+                tracing::warn!("both Azure OpenAI and OPENAI_API_KEY are configured: Azure OpenAI is used");
+            }
+            Arc::new(OpenAiChat::new(OpenAiSettings {
+                api_key: key.clone(),
+                service: Service::Azure {
+                    endpoint: endpoint.clone(),
+                    deployment: deployment.clone(),
+                    api_version: settings.azure_openai_api_version.clone(),
+                },
+                model: deployment.clone(),
+                timeout,
+            }))
+        }
         (None, Some(api_key)) => Arc::new(OpenAiChat::new(OpenAiSettings {
             api_key: api_key.clone(),
             service: Service::OpenAi { base_url: settings.openai_base_url.clone() },

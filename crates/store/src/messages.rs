@@ -33,8 +33,8 @@ pub async fn insert_inbound(
     let id = sqlx::query_scalar!(
         r#"
         INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
-                                  body, status, num_segments, date_created)
-        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now())
+                                  body, status, num_segments, date_created, channel, external_conversation_id)
+        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now(), $9, $10)
         ON CONFLICT (provider, message_sid) DO NOTHING
         RETURNING id
         "#,
@@ -46,6 +46,8 @@ pub async fn insert_inbound(
         message.from.as_str(),
         message.body,
         message.num_segments,
+        message.channel.as_str(),
+        message.external_id,
     )
     .fetch_optional(db)
     .await?;
@@ -74,14 +76,16 @@ fn encoding_name(encoding: Encoding) -> &'static str {
 }
 
 /// Stores an outbound text as `queued`, before it is handed to the provider, so delivery reports always
-/// find it.
+/// find it. It goes out on the channel the conversation is on now: where the contact last wrote.
 pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
-    sqlx::query!(
+    let inserted = sqlx::query!(
         r#"
         INSERT INTO sms_messages (id, provider, conversation_id, reply_to_message_id, direction, to_number,
-                                  from_number, body, status, num_segments, encoding, purpose)
-        VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, 'queued', $8, $9, $10)
+                                  from_number, body, status, num_segments, encoding, purpose, channel,
+                                  external_conversation_id)
+        SELECT $1, $2, $3, $4, 'outbound', $5, $6, $7, 'queued', $8, $9, $10, c.channel, c.external_id
+        FROM conversation c WHERE c.id = $3
         "#,
         id,
         message.provider.as_str(),
@@ -96,6 +100,10 @@ pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>)
     )
     .execute(db)
     .await?;
+    if inserted.rows_affected() == 0 {
+        // As the foreign key would say, had the row been inserted.
+        return Err(sqlx::Error::RowNotFound.into());
+    }
     Ok(id)
 }
 
@@ -166,10 +174,10 @@ pub struct OutboundMessage {
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
     let row = sqlx::query!(
         r#"
-        SELECT m.id, m.conversation_id, m.provider, m.from_number, m.to_number, m.body, m.status, m.message_sid,
-               m.purpose, m.created_at, c.channel, c.external_id
-        FROM sms_messages m JOIN conversation c ON c.id = m.conversation_id
-        WHERE m.id = $1 AND m.direction = 'outbound'
+        SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose,
+               created_at, channel, external_conversation_id
+        FROM sms_messages
+        WHERE id = $1 AND direction = 'outbound'
         "#,
         id,
     )
@@ -189,7 +197,7 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             created_at: r.created_at,
             channel: Channel::parse(&r.channel)
                 .ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
-            external_id: r.external_id,
+            external_id: r.external_conversation_id,
         })
     })
     .transpose()

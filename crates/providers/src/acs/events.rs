@@ -24,27 +24,41 @@ pub enum EventsError {
     Invalid(String),
 }
 
-/// Reads a delivery's events.
-pub fn parse_events(body: &[u8]) -> Result<Vec<GridEvent>, EventsError> {
+/// One delivery: the events that could be read, and why the others could not.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Delivery {
+    pub events: Vec<GridEvent>,
+    pub unusable: Vec<EventsError>,
+}
+
+/// Reads a delivery. Only a body that is not JSON, or not an event or an array of them, is refused as a
+/// whole: Event Grid drops a batch it gets a 400 for, so one bad item must not cost the others.
+pub fn parse_delivery(body: &[u8]) -> Result<Delivery, EventsError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| EventsError::NotJson)?;
     let items = match value {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
         _ => return Err(EventsError::Invalid("expected an event or an array of events".into())),
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(n, item)| {
-            let text = |names: &[&str]| names.iter().find_map(|name| item.get(*name)?.as_str().map(str::to_owned));
-            Ok(GridEvent {
-                id: text(&["id"]).ok_or_else(|| EventsError::Invalid(format!("event {n} has no id")))?,
-                event_type: text(&["eventType", "type"])
-                    .ok_or_else(|| EventsError::Invalid(format!("event {n} has no eventType or type")))?,
-                data: item.get("data").cloned().unwrap_or(Value::Null),
-            })
-        })
-        .collect()
+    let mut delivery = Delivery::default();
+    for (n, item) in items.into_iter().enumerate() {
+        match envelope(n, item) {
+            Ok(event) => delivery.events.push(event),
+            Err(e) => delivery.unusable.push(e),
+        }
+    }
+    Ok(delivery)
+}
+
+/// The `n`th item's envelope, in either schema.
+fn envelope(n: usize, item: Value) -> Result<GridEvent, EventsError> {
+    let text = |names: &[&str]| names.iter().find_map(|name| item.get(*name)?.as_str().map(str::to_owned));
+    Ok(GridEvent {
+        id: text(&["id"]).ok_or_else(|| EventsError::Invalid(format!("event {n} has no id")))?,
+        event_type: text(&["eventType", "type"])
+            .ok_or_else(|| EventsError::Invalid(format!("event {n} has no eventType or type")))?,
+        data: item.get("data").cloned().unwrap_or(Value::Null),
+    })
 }
 
 impl GridEvent {
@@ -150,7 +164,7 @@ mod tests {
 
     #[test]
     fn an_event_grid_sms_parses_and_numbers_gain_their_plus() {
-        let events = parse_events(RECEIVED.as_bytes()).unwrap();
+        let events = parse_delivery(RECEIVED.as_bytes()).unwrap().events;
         assert_eq!(events[0].event_type, SMS_RECEIVED);
         let sms = ReceivedSms::from_event(&events[0]).unwrap();
         assert_eq!(sms.from.as_str(), "+15551234567");
@@ -164,7 +178,7 @@ mod tests {
         let body = r#"{"specVersion": "1.0", "type": "Microsoft.Communication.SMSReceived", "source": "/x", "id": "Incoming_1",
             "time": "2020-09-18T00:27:47Z", "datacontenttype": "application/json",
             "data": {"MessageId": "Incoming_1", "From": "+15551234567", "To": "+15557654321", "Message": "Hola", "ReceivedTimestamp": "2020-09-18T00:27:45Z"}}"#;
-        let events = parse_events(body.as_bytes()).unwrap();
+        let events = parse_delivery(body.as_bytes()).unwrap().events;
         let sms = ReceivedSms::from_event(&events[0]).unwrap();
         assert_eq!((sms.message_id.as_str(), sms.message.as_str()), ("Incoming_1", "Hola"));
     }
@@ -177,7 +191,7 @@ mod tests {
                 "deliveryStatus": "{status}", "deliveryStatusDetails": "{details}", "receivedTimestamp": "2020-09-18T00:22:20Z",
                 "deliveryAttempts": [{{"timestamp": "2020-09-18T00:22:14Z", "segmentsSucceeded": 1, "segmentsFailed": 0}}], "tag": "01a1"}}}}]"#
             );
-            DeliveryReport::from_event(&parse_events(body.as_bytes()).unwrap()[0]).unwrap()
+            DeliveryReport::from_event(&parse_delivery(body.as_bytes()).unwrap().events[0]).unwrap()
         };
         let delivered = report("Delivered", "No error.");
         assert_eq!(
@@ -195,17 +209,27 @@ mod tests {
             "data": {"validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6", "validationUrl": "https://rp-eastus2.eventgrid.azure.net:553/x"},
             "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent", "eventTime": "2022-10-28T04:23:35Z", "metadataVersion": "1", "dataVersion": "1"}]"#;
         assert_eq!(
-            parse_events(body.as_bytes()).unwrap()[0].validation_code(),
+            parse_delivery(body.as_bytes()).unwrap().events[0].validation_code(),
             Some("512d38b6-c7b8-40c8-89fe-f46f9e9622b6")
         );
     }
 
     #[test]
     fn what_is_not_events_is_refused_with_the_reason() {
-        assert_eq!(parse_events(b"not json"), Err(EventsError::NotJson));
-        assert!(matches!(parse_events(b"42"), Err(EventsError::Invalid(_))));
-        assert!(
-            matches!(parse_events(br#"[{"eventType": "x"}]"#), Err(EventsError::Invalid(m)) if m.contains("no id"))
+        assert_eq!(parse_delivery(b"not json"), Err(EventsError::NotJson));
+        assert!(matches!(parse_delivery(b"42"), Err(EventsError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_bad_item_is_set_aside_and_the_rest_of_the_batch_kept() {
+        let delivery = parse_delivery(br#"[{"eventType": "x"}, {"id": "2", "type": "y"}, {"id": "3"}]"#).unwrap();
+        assert_eq!(delivery.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["2"]);
+        assert_eq!(
+            delivery.unusable,
+            [
+                EventsError::Invalid("event 0 has no id".into()),
+                EventsError::Invalid("event 2 has no eventType or type".into())
+            ]
         );
     }
 }

@@ -13,8 +13,9 @@ use tokio::sync::Mutex;
 
 use crate::{SendError, http};
 
-/// The resource ACS tokens are for, as the SDKs ask for it.
-const RESOURCE: &str = "https://communication.azure.com";
+/// The resource ACS tokens are for: the SDKs' scope `https://communication.azure.com//.default` without
+/// its `/.default`, as Azure's identity libraries turn a scope into a resource.
+const RESOURCE: &str = "https://communication.azure.com/";
 /// A token is renewed this long before it expires.
 const MARGIN: TimeDelta = TimeDelta::minutes(5);
 

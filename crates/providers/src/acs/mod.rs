@@ -8,7 +8,8 @@ mod sms_api;
 
 pub use connection::{AcsCredentials, ConnectionStringError};
 pub use events::{
-    DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, VALIDATION_EVENT, parse_events,
+    DELIVERY_REPORT, Delivery, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, VALIDATION_EVENT,
+    parse_delivery,
 };
 pub use identity::ManagedIdentity;
 pub use signing::{SignedHeaders, sign};

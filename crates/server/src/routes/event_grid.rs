@@ -11,9 +11,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use smsagent_domain::{Channel, Provider};
 use smsagent_providers::acs::{
-    DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_events,
+    DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
 use smsagent_store::messages::{self, NewInbound, StatusReport};
 use smsagent_store::opt_outs::{self, OptOutSource};
@@ -28,21 +29,40 @@ use crate::state::{AppState, EventGridAuth};
 /// The query parameter that carries the secret (`…/webhook?code=SECRET`).
 const SECRET_PARAMETER: &str = "code";
 
+/// Largest delivery accepted: Event Grid batches up to 1 MB (its preferred batch size), and a 413 would
+/// drop the batch.
+const MAX_DELIVERY_BYTES: usize = 1024 * 1024 + 64 * 1024;
+
 pub async fn deliveries(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a stranger gets a 401 whatever they send.
     authenticate(&req, &state.event_grid)?;
-    let events = parse_events(&body).map_err(|e| match e {
+    let body = payload
+        .to_bytes_limited(MAX_DELIVERY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "a delivery is at most 1088 KiB")
+        })?
+        .map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+    let delivery = parse_delivery(&body).map_err(|e| match e {
         EventsError::NotJson => ApiError::bad_request("invalid_json", "the body is not JSON"),
         EventsError::Invalid(reason) => ApiError::bad_request("invalid_events", reason),
     })?;
-    if let Some(code) = events.iter().find_map(GridEvent::validation_code) {
+    for unusable in &delivery.unusable {
+        warn!(error = %unusable, "unusable Event Grid event skipped");
+    }
+    if let (true, Some(unusable)) = (delivery.events.is_empty(), delivery.unusable.first()) {
+        // Nothing in it is an event: not a delivery from Event Grid.
+        return Err(ApiError::bad_request("invalid_events", unusable.to_string()));
+    }
+    if let Some(code) = delivery.events.iter().find_map(GridEvent::validation_code) {
         info!("Event Grid subscription validated");
         return Ok(HttpResponse::Ok().json(json!({"validationResponse": code})));
     }
-    for event in &events {
+    for event in &delivery.events {
         match event.event_type.as_str() {
             SMS_RECEIVED => received(&state, event).await?,
             DELIVERY_REPORT => delivery_report(&state, event).await?,
@@ -131,11 +151,13 @@ fn authenticate(req: &HttpRequest, auth: &EventGridAuth) -> Result<(), ApiError>
         .and_then(|v| v.to_str().ok())
         .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_owned());
     let presented: Vec<String> = from_query.chain(from_header).collect();
-    // Every secret is compared with every value presented, so timing tells nothing about which matched.
+    // Digests are compared, every secret with every value presented: equal lengths, so timing tells nothing
+    // about a secret's length or content, or which one matched.
     let mut matched = subtle::Choice::from(0);
     for value in &presented {
+        let presented_digest = Sha256::digest(value.as_bytes());
         for secret in &auth.secrets {
-            matched |= value.as_bytes().ct_eq(secret.expose_secret().as_bytes());
+            matched |= presented_digest.as_slice().ct_eq(Sha256::digest(secret.expose_secret().as_bytes()).as_slice());
         }
     }
     if bool::from(matched) {
