@@ -50,23 +50,7 @@ pub async fn deliver_with_secret(app: &TestApp, path: &str, secret: Option<&str>
 
 /// An `SMSReceived` event in the Event Grid schema, with the numbers written as ACS's examples do (no `+`).
 pub fn sms_received(message_id: &str, from: &str, message: &str) -> Value {
-    json!({
-        "id": message_id,
-        "topic": "/subscriptions/sub/resourcegroups/rg/providers/microsoft.communication/communicationservices/acs",
-        "subject": format!("/phonenumber/{}", from.trim_start_matches('+')),
-        "data": {
-            "messageId": message_id,
-            "from": from.trim_start_matches('+'),
-            "to": crate::helpers::BUSINESS.trim_start_matches('+'),
-            "message": message,
-            "receivedTimestamp": "2026-11-21T10:00:00.32Z",
-            "segmentCount": 1
-        },
-        "eventType": SMS_RECEIVED,
-        "dataVersion": "1.0",
-        "metadataVersion": "1",
-        "eventTime": "2026-11-21T10:00:01Z"
-    })
+    smsagent_providers::acs::samples::sms_received_event(message_id, from, crate::helpers::BUSINESS, message)
 }
 
 /// A delivery report for ACS's `message_id`, tagged as we tag what we send (our message's id).

@@ -268,27 +268,7 @@ async fn start(settings: Settings, pool: PgPool) -> (String, Worker) {
 
 /// An inbound text as Twilio posts it, with the fields real payloads carry.
 pub fn inbound(sid: &str, from: &str, body: &str) -> FormParams {
-    FormParams::from_pairs([
-        ("ToCountry", "US"),
-        ("ToState", "CA"),
-        ("SmsMessageSid", sid),
-        ("NumMedia", "0"),
-        ("ToCity", ""),
-        ("FromZip", ""),
-        ("SmsSid", sid),
-        ("FromState", "CA"),
-        ("SmsStatus", "received"),
-        ("FromCity", ""),
-        ("Body", body),
-        ("FromCountry", "US"),
-        ("To", BUSINESS),
-        ("ToZip", ""),
-        ("NumSegments", "1"),
-        ("MessageSid", sid),
-        ("AccountSid", ACCOUNT_SID),
-        ("From", from),
-        ("ApiVersion", "2010-04-01"),
-    ])
+    smsagent_providers::twilio::samples::inbound_sms(ACCOUNT_SID, sid, from, BUSINESS, body)
 }
 
 /// A delivery report as Twilio posts it.

@@ -118,6 +118,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server, and with it the worker, as SIGTERM would: for embedding (benchmarks, tests).
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The worker, to drive by hand (tests) alongside or instead of the running one.
     pub fn worker(&self) -> Worker {
         self.worker.clone()

@@ -3,6 +3,7 @@
 mod connection;
 mod events;
 mod identity;
+pub mod samples;
 mod signing;
 mod sms_api;
 

@@ -3,6 +3,7 @@
 mod conversations;
 mod messages_api;
 mod params;
+pub mod samples;
 mod signature;
 
 pub use conversations::{ConversationsSender, MessageAdded};

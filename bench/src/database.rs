@@ -1,0 +1,180 @@
+//! The benchmark's database: made fresh, emptied between runs, seeded with history, and counted after each
+//! run to prove nothing was lost or duplicated.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::service::POOL_SIZE;
+
+#[derive(Debug, Clone)]
+pub struct BenchDatabase {
+    pub url: String,
+    /// For setting up, counting and sampling.
+    pub pool: PgPool,
+    /// For the database-limit runs: the size of the service's pool, so the two compare fairly.
+    pub work_pool: PgPool,
+}
+
+/// What the tables hold after a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub inbound: i64,
+    pub outbound: i64,
+    pub jobs: i64,
+    /// Inbound texts no outbound text replies to.
+    pub unanswered: i64,
+    /// Inbound texts more than one outbound text replies to.
+    pub answered_twice: i64,
+}
+
+impl BenchDatabase {
+    /// Drops and recreates `name` on the server `admin_url` points at, and applies the migrations.
+    pub async fn create(admin_url: &str, name: &str) -> anyhow::Result<BenchDatabase> {
+        anyhow::ensure!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "the database name must be lower-case letters, digits and underscores"
+        );
+        let mut admin = PgConnection::connect(admin_url).await.context("connecting to Postgres")?;
+        // Identifiers cannot be bound; the name was checked above.
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
+        let url = replace_database(admin_url, name)?;
+        let pool = PgPoolOptions::new().max_connections(4).connect(&url).await?;
+        let work_pool = PgPoolOptions::new().max_connections(POOL_SIZE).connect(&url).await?;
+        smsagent_store::MIGRATOR.run(&pool).await?;
+        Ok(BenchDatabase { url, pool, work_pool })
+    }
+
+    /// A migrated database someone else made (the smoke test's).
+    pub fn existing(pool: PgPool) -> BenchDatabase {
+        BenchDatabase { url: "postgres://in-process".into(), work_pool: pool.clone(), pool }
+    }
+
+    /// Empties everything a run writes; assistants and numbers stay.
+    pub async fn empty(&self) -> anyhow::Result<()> {
+        sqlx::query(
+            "TRUNCATE sms_status_event, sms_messages, form_submission, form_session, job, opt_out, conversation",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Makes every assistant a general one that answers each text with the model: no form, no greeting, so
+    /// every text costs exactly one model call.
+    pub async fn model_answers_everything(&self) -> anyhow::Result<()> {
+        sqlx::query("UPDATE assistant SET form = NULL, first_sms = ''").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Fresh statistics and a checkpoint, so a run does not pay for the one before.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        sqlx::query("VACUUM ANALYZE").execute(&self.pool).await?;
+        // Needs superuser or pg_checkpoint; without it the run just shares the disk with a checkpoint.
+        let _ = sqlx::query("CHECKPOINT").execute(&self.pool).await;
+        Ok(())
+    }
+
+    /// The database's clock, to count what a run wrote from.
+    pub async fn now(&self) -> anyhow::Result<String> {
+        Ok(sqlx::query_scalar("SELECT clock_timestamp()::text").fetch_one(&self.pool).await?)
+    }
+
+    /// What the messages written since `since` (a [`BenchDatabase::now`]) add up to, and the queue.
+    pub async fn counts(&self, since: &str) -> anyhow::Result<Counts> {
+        let (inbound, outbound, jobs, unanswered, answered_twice) = sqlx::query_as(
+            "WITH run AS (SELECT id, direction, reply_to_message_id FROM sms_messages WHERE created_at >= $1::timestamptz)
+             SELECT
+               (SELECT count(*) FROM run WHERE direction = 'inbound'),
+               (SELECT count(*) FROM run WHERE direction = 'outbound'),
+               (SELECT count(*) FROM job),
+               (SELECT count(*) FROM run i WHERE i.direction = 'inbound'
+                  AND NOT EXISTS (SELECT 1 FROM run o WHERE o.reply_to_message_id = i.id)),
+               (SELECT count(*) FROM (SELECT reply_to_message_id FROM run
+                  WHERE direction = 'outbound' AND reply_to_message_id IS NOT NULL
+                  GROUP BY reply_to_message_id HAVING count(*) > 1) twice)",
+        )
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts { inbound, outbound, jobs, unanswered, answered_twice })
+    }
+
+    /// Drops queued work a run left (acknowledgement runs queue replies nobody sends).
+    pub async fn clear_queue(&self) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM job").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Waits until the queue is empty (every reply sent and recorded), for `patience` at most.
+    pub async fn wait_for_empty_queue(&self, patience: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM job").fetch_one(&self.pool).await?;
+            if queued == 0 {
+                return Ok(());
+            }
+            anyhow::ensure!(tokio::time::Instant::now() < deadline, "{queued} jobs still queued");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `rows` messages of history, as a service in use for three months would hold: conversations of 50
+    /// texts, in and out alternately, with the statuses and sizes real ones have. Ids are time-ordered
+    /// (UUIDv7) as the service's own are.
+    pub async fn seed_history(&self, rows: u64, business: &str) -> anyhow::Result<()> {
+        let conversations = rows.div_ceil(50).max(1);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO conversation (id, business_number, contact_number, assistant_id, started_at,
+                                       last_message_at, inbound_count, answered_count)
+             SELECT gen_random_uuid(), $1, '+1444' || lpad(g::text, 11, '0'), (SELECT id FROM assistant LIMIT 1),
+                    now() - interval '90 days' + g * interval '1 second', now() - interval '1 day', 25, 25
+             FROM generate_series(1, $2::bigint) g",
+        )
+        .bind(business)
+        .bind(i64::try_from(conversations)?)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "WITH c AS (SELECT id, contact_number, started_at, row_number() OVER (ORDER BY started_at) AS n
+                        FROM conversation WHERE contact_number LIKE '+1444%'),
+                  m AS (SELECT c.id AS conversation_id, c.contact_number, k,
+                               c.started_at + k * interval '37 minutes' AS at
+                        FROM c CROSS JOIN generate_series(0, 49) k
+                        WHERE (c.n - 1) * 50 + k < $2)
+             INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number,
+                                       from_number, body, status, num_segments, encoding, purpose,
+                                       created_at, updated_at, date_created)
+             SELECT (lpad(to_hex((extract(epoch FROM at) * 1000)::bigint), 12, '0') || '7'
+                     || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid,
+                    'twilio', 'SM' || md5(conversation_id::text || k), conversation_id,
+                    CASE WHEN k % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
+                    CASE WHEN k % 2 = 0 THEN $1 ELSE contact_number END,
+                    CASE WHEN k % 2 = 0 THEN contact_number ELSE $1 END,
+                    CASE WHEN k % 2 = 0 THEN 'Hi, is the two-bedroom on Elm Street still available?'
+                         ELSE 'Yes, it is! Would you like to book a viewing this week?' END,
+                    CASE WHEN k % 2 = 0 THEN 'received' WHEN k % 23 = 1 THEN 'undelivered' ELSE 'delivered' END,
+                    1, 'gsm7', CASE WHEN k % 2 = 0 THEN NULL ELSE 'reply' END, at, at, at
+             FROM m",
+        )
+        .bind(business)
+        .bind(i64::try_from(rows)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `url` with its database name replaced.
+fn replace_database(url: &str, name: &str) -> anyhow::Result<String> {
+    let mut parsed = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    parsed.set_path(&format!("/{name}"));
+    Ok(parsed.to_string())
+}

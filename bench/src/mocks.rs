@@ -1,0 +1,136 @@
+//! Twilio's Messages API and OpenAI's chat completions as the service meets them, served from this process.
+//! The Messages API notes when each reply arrives, so end-to-end latency is measured where the text leaves.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::json;
+use smsagent_providers::twilio::FormParams;
+use tokio::sync::oneshot;
+
+pub const ACCOUNT_SID: &str = "AC0000000000000000000000000000bench";
+pub const AUTH_TOKEN: &str = "bench-auth-token";
+/// What the model says to everything.
+pub const MODEL_REPLY: &str = "Thanks for your message! A member of our team will follow up shortly.";
+
+/// The mocks' shared state; clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Mocks {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    model_delay_ms: AtomicU64,
+    sent: AtomicU64,
+    replies: Mutex<Replies>,
+}
+
+#[derive(Debug, Default)]
+struct Replies {
+    per_contact: HashMap<String, u64>,
+    waiting: HashMap<String, oneshot::Sender<Instant>>,
+}
+
+impl Mocks {
+    /// Serves both APIs on a loopback port; returns the base URL.
+    pub async fn serve(&self) -> anyhow::Result<String> {
+        let mocks = self.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(mocks.clone()))
+                .route("/2010-04-01/Accounts/{account}/Messages.json", web::post().to(messages_api))
+                .route("/v1/chat/completions", web::post().to(chat_completions))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))?;
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Ok(format!("http://127.0.0.1:{port}"))
+    }
+
+    pub fn set_model_delay(&self, delay: Duration) {
+        self.inner.model_delay_ms.store(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Resolves when the next text to `contact` reaches the Messages API.
+    pub fn expect_text_to(&self, contact: &str) -> oneshot::Receiver<Instant> {
+        let (tx, rx) = oneshot::channel();
+        self.replies().waiting.insert(contact.to_owned(), tx);
+        rx
+    }
+
+    /// Texts the Messages API took since the last reset.
+    pub fn texts_sent(&self) -> u64 {
+        self.inner.sent.load(Ordering::SeqCst)
+    }
+
+    /// Texts sent to each contact since the last reset.
+    pub fn texts_per_contact(&self) -> HashMap<String, u64> {
+        self.replies().per_contact.clone()
+    }
+
+    pub fn reset(&self) {
+        self.inner.sent.store(0, Ordering::SeqCst);
+        *self.replies() = Replies::default();
+    }
+
+    fn replies(&self) -> std::sync::MutexGuard<'_, Replies> {
+        // A panic while holding the lock cannot leave the counts half-updated.
+        self.inner.replies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`: 201 and the message resource, as Twilio answers.
+async fn messages_api(request: HttpRequest, body: web::Bytes, mocks: web::Data<Mocks>) -> HttpResponse {
+    let arrived = Instant::now();
+    if request.headers().get("authorization").is_none() {
+        return twilio_error(401, 20003, "Authentication Error - No credentials provided");
+    }
+    let params = FormParams::parse(&body);
+    let (Some(to), Some(from)) = (params.get("To"), params.get("From")) else {
+        return twilio_error(400, 21604, "A 'To' phone number is required.");
+    };
+    mocks.inner.sent.fetch_add(1, Ordering::SeqCst);
+    {
+        let mut replies = mocks.replies();
+        *replies.per_contact.entry(to.to_owned()).or_default() += 1;
+        if let Some(waiting) = replies.waiting.remove(to) {
+            let _ = waiting.send(arrived);
+        }
+    }
+    let sid = format!("SM{}", uuid::Uuid::now_v7().simple());
+    let now = "Thu, 24 Aug 2023 05:01:45 +0000";
+    HttpResponse::Created().json(json!({
+        "account_sid": ACCOUNT_SID, "api_version": "2010-04-01", "body": params.get("Body").unwrap_or_default(),
+        "date_created": now, "date_sent": null, "date_updated": now, "direction": "outbound-api",
+        "error_code": null, "error_message": null, "from": from, "num_media": "0", "num_segments": "1",
+        "price": null, "price_unit": "USD", "sid": sid, "status": "queued", "to": to,
+    }))
+}
+
+fn twilio_error(status: u16, code: u32, message: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(json!({
+        "code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status.as_u16(),
+    }))
+}
+
+/// `POST /v1/chat/completions`: the same short answer after the configured delay.
+async fn chat_completions(mocks: web::Data<Mocks>) -> HttpResponse {
+    let delay = mocks.inner.model_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    HttpResponse::Ok().json(json!({
+        "id": "chatcmpl-bench", "object": "chat.completion", "created": 1_700_000_000, "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": MODEL_REPLY, "refusal": null},
+                     "logprobs": null, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 60, "completion_tokens": 16, "total_tokens": 76},
+    }))
+}

@@ -1,0 +1,79 @@
+//! What a benchmark run measures, and for how long.
+
+use std::time::Duration;
+
+use crate::load::Stop;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// "full" or "smoke": printed with the results.
+    pub name: &'static str,
+    /// How long each timed run is measured, after a warm-up that is not.
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// Clients for the acknowledgement runs (webhooks, Event Grid, the database's limit).
+    pub concurrencies: Vec<usize>,
+    /// Events per Event Grid delivery.
+    pub batch_sizes: Vec<usize>,
+    /// End-to-end runs.
+    pub end_to_end: Vec<EndToEnd>,
+    pub scale: Scale,
+}
+
+/// An end-to-end run: `clients` contacts texting and waiting for their replies, the model answering after
+/// `model_delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndToEnd {
+    pub clients: usize,
+    pub model_delay: Duration,
+}
+
+/// How the cost grows: the same runs with many contacts, and with a long history.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    /// Distinct contacts, each texting once, in one end-to-end run.
+    pub contacts: u64,
+    /// Rows of `sms_messages` history written before the repeated runs.
+    pub history_rows: u64,
+    /// The acknowledgement concurrency repeated with history.
+    pub concurrency: usize,
+    /// The end-to-end run repeated with many contacts and with history.
+    pub end_to_end: EndToEnd,
+}
+
+impl Plan {
+    /// A timed run's end.
+    pub fn timed(&self) -> Stop {
+        Stop::After { warmup: self.warmup, measured: self.duration }
+    }
+
+    /// Everything the benchmark issue asks for: about eight minutes on two cores.
+    pub fn full(duration: Duration) -> Plan {
+        let e2e = |clients, delay_ms| EndToEnd { clients, model_delay: Duration::from_millis(delay_ms) };
+        Plan {
+            name: "full",
+            duration,
+            warmup: Duration::from_secs(2),
+            concurrencies: vec![1, 16, 64, 256],
+            batch_sizes: vec![1, 10],
+            // Four clients never wait for a worker (eight run, and a reply is two jobs); sixteen do.
+            end_to_end: vec![e2e(4, 0), e2e(16, 0), e2e(4, 300), e2e(16, 300)],
+            scale: Scale { contacts: 10_000, history_rows: 1_000_000, concurrency: 64, end_to_end: e2e(16, 0) },
+        }
+    }
+
+    /// A few seconds of everything, small: proves the harness works and the counts add up. No timing is
+    /// judged.
+    pub fn smoke() -> Plan {
+        let e2e = EndToEnd { clients: 2, model_delay: Duration::ZERO };
+        Plan {
+            name: "smoke",
+            duration: Duration::from_millis(400),
+            warmup: Duration::from_millis(100),
+            concurrencies: vec![1, 4],
+            batch_sizes: vec![3],
+            end_to_end: vec![e2e],
+            scale: Scale { contacts: 30, history_rows: 2_000, concurrency: 4, end_to_end: e2e },
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The benchmark harness in miniature, inside the test suite so it cannot rot: every scenario runs for a
+//! moment against the real service (in-process here) and real Postgres, and every run must account for
+//! every text. No timing is judged.
+
+use smsagent_bench::report::Scenario;
+use smsagent_bench::{BenchDatabase, Launch, Plan};
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn every_scenario_runs_and_accounts_for_every_text(pool: PgPool) {
+    let plan = Plan::smoke();
+    let report = smsagent_bench::run(&plan, Launch::InProcess(pool.clone()), BenchDatabase::existing(pool), |_| {})
+        .await
+        .expect("the benchmark runs");
+
+    for run in &report.runs {
+        assert!(run.check.valid, "{:?} at {} clients: {}", run.scenario, run.concurrency, run.check.detail);
+        assert!(run.requests > 0, "{:?} at {} clients sent nothing", run.scenario, run.concurrency);
+    }
+    for scenario in [Scenario::DatabaseLimit, Scenario::TwilioWebhook, Scenario::EventGrid, Scenario::EndToEnd] {
+        assert!(report.runs.iter().any(|r| r.scenario == scenario), "{scenario:?} did not run");
+    }
+    let many = report.runs.iter().find(|r| r.contacts == plan.scale.contacts).expect("the many-contacts run");
+    assert_eq!(many.requests, plan.scale.contacts, "one text from each contact");
+    assert!(report.runs.iter().any(|r| r.history_rows == plan.scale.history_rows), "the runs with history");
+    let markdown = report.markdown();
+    assert!(markdown.contains("### Targets") && markdown.contains("Twilio webhook acknowledgement"));
+}
