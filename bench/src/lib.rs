@@ -60,27 +60,31 @@ pub async fn run(plan: &Plan, launch: Launch, db: BenchDatabase, progress: impl 
 
     // The database's limit and the webhook at each concurrency, one after the other, so both meet the
     // machine in the same state.
-    for &clients in &plan.concurrencies {
+    let parts = plan.parts;
+    for &clients in plan.concurrencies.iter().filter(|_| parts.acknowledgement) {
         done(bench.database_limit(clients, plan.timed()).await?, &mut runs);
         done(bench.twilio_webhook(clients, plan.timed()).await?, &mut runs);
     }
-    for &batch in &plan.batch_sizes {
+    for &batch in plan.batch_sizes.iter().filter(|_| parts.event_grid) {
         for &clients in &plan.concurrencies {
             done(bench.event_grid(clients, batch, plan.timed()).await?, &mut runs);
         }
     }
-    for &e2e in &plan.end_to_end {
+    for &e2e in plan.end_to_end.iter().filter(|_| parts.end_to_end) {
         done(bench.end_to_end(e2e, plan.timed(), Contacts::PerClient).await?, &mut runs);
     }
 
     let scale = plan.scale;
-    done(bench.end_to_end(scale.end_to_end, Stop::Count(scale.contacts), Contacts::OnePerText).await?, &mut runs);
-    bench.db.empty().await?;
-    bench.db.seed_history(scale.history_rows, service::BUSINESS).await?;
-    bench.history_rows = scale.history_rows;
-    done(bench.database_limit(scale.concurrency, plan.timed()).await?, &mut runs);
-    done(bench.twilio_webhook(scale.concurrency, plan.timed()).await?, &mut runs);
-    done(bench.end_to_end(scale.end_to_end, plan.timed(), Contacts::PerClient).await?, &mut runs);
+    if parts.scale {
+        let many = Stop::Count(scale.contacts);
+        done(bench.end_to_end(scale.end_to_end, many, Contacts::OnePerText).await?, &mut runs);
+        bench.db.empty().await?;
+        bench.db.seed_history(scale.history_rows, service::BUSINESS).await?;
+        bench.history_rows = scale.history_rows;
+        done(bench.database_limit(scale.concurrency, plan.timed()).await?, &mut runs);
+        done(bench.twilio_webhook(scale.concurrency, plan.timed()).await?, &mut runs);
+        done(bench.end_to_end(scale.end_to_end, plan.timed(), Contacts::PerClient).await?, &mut runs);
+    }
 
     let mut report = Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new() };
     report.judge(&scale);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use smsagent_bench::plan::{EndToEnd, Parts};
 use smsagent_bench::{BenchDatabase, Launch, Plan};
 
 #[derive(Debug, Parser)]
@@ -33,6 +34,35 @@ struct Args {
     /// Where the results go: latest.md and latest.json.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
+    /// Only these parts, for a closer look: ack (the database's limit and the Twilio webhook), event-grid,
+    /// e2e, scale.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<Part>,
+    /// Clients for the acknowledgement runs, instead of the plan's.
+    #[arg(long, value_delimiter = ',')]
+    clients: Vec<usize>,
+    /// End-to-end runs as CLIENTS:MODEL_DELAY_MS, instead of the plan's.
+    #[arg(long, value_delimiter = ',', value_parser = end_to_end)]
+    e2e: Vec<EndToEnd>,
+    /// Keep the service's log here instead of discarding it.
+    #[arg(long)]
+    server_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    Ack,
+    EventGrid,
+    E2e,
+    Scale,
+}
+
+fn end_to_end(value: &str) -> Result<EndToEnd, String> {
+    let (clients, delay) = value.split_once(':').ok_or("expected CLIENTS:MODEL_DELAY_MS")?;
+    Ok(EndToEnd {
+        clients: clients.parse().map_err(|e| format!("clients: {e}"))?,
+        model_delay: Duration::from_millis(delay.parse().map_err(|e| format!("delay: {e}"))?),
+    })
 }
 
 #[tokio::main]
@@ -43,10 +73,29 @@ async fn main() -> anyhow::Result<()> {
         "{} does not exist: cargo build --release -p smsagent-server",
         args.binary.display()
     );
-    let plan = if args.smoke { Plan::smoke() } else { Plan::full(Duration::from_secs(args.seconds)) };
+    let mut plan = if args.smoke { Plan::smoke() } else { Plan::full(Duration::from_secs(args.seconds)) };
+    if !args.only.is_empty() {
+        plan.parts = Parts {
+            acknowledgement: args.only.contains(&Part::Ack),
+            event_grid: args.only.contains(&Part::EventGrid),
+            end_to_end: args.only.contains(&Part::E2e),
+            scale: args.only.contains(&Part::Scale),
+        };
+    }
+    if !args.clients.is_empty() {
+        plan.concurrencies = args.clients.clone();
+    }
+    if !args.e2e.is_empty() {
+        plan.end_to_end = args.e2e.clone();
+    }
     let db = BenchDatabase::create(&args.database_url, &args.database_name).await?;
-    let report =
-        smsagent_bench::run(&plan, Launch::Binary(args.binary.canonicalize()?), db, |line| eprintln!("{line}")).await?;
+    let report = smsagent_bench::run(
+        &plan,
+        Launch::Binary { binary: args.binary.canonicalize()?, log: args.server_log.clone() },
+        db,
+        |line| eprintln!("{line}"),
+    )
+    .await?;
 
     std::fs::create_dir_all(&args.out)?;
     let markdown = report.markdown();

@@ -18,6 +18,23 @@ pub struct Plan {
     /// End-to-end runs.
     pub end_to_end: Vec<EndToEnd>,
     pub scale: Scale,
+    /// Which parts run (all, unless narrowed for a closer look).
+    pub parts: Parts,
+}
+
+/// The parts of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The database's limit and the Twilio webhook.
+    pub acknowledgement: bool,
+    pub event_grid: bool,
+    pub end_to_end: bool,
+    /// Many contacts, and a million rows of history.
+    pub scale: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true };
 }
 
 /// An end-to-end run: `clients` contacts texting and waiting for their replies, the model answering after
@@ -59,6 +76,7 @@ impl Plan {
             // Four clients never wait for a worker (eight run, and a reply is two jobs); sixteen do.
             end_to_end: vec![e2e(4, 0), e2e(16, 0), e2e(4, 300), e2e(16, 300)],
             scale: Scale { contacts: 10_000, history_rows: 1_000_000, concurrency: 64, end_to_end: e2e(16, 0) },
+            parts: Parts::ALL,
         }
     }
 
@@ -74,6 +92,7 @@ impl Plan {
             batch_sizes: vec![3],
             end_to_end: vec![e2e],
             scale: Scale { contacts: 30, history_rows: 2_000, concurrency: 4, end_to_end: e2e },
+            parts: Parts::ALL,
         }
     }
 }

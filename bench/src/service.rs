@@ -23,8 +23,8 @@ pub const POOL_SIZE: u32 = 20;
 /// How to start the service.
 #[derive(Debug, Clone)]
 pub enum Launch {
-    /// `smsagent serve` from this binary, as deployed.
-    Binary(PathBuf),
+    /// `smsagent serve` from this binary, as deployed; its log kept in `log` (appended), or discarded.
+    Binary { binary: PathBuf, log: Option<PathBuf> },
     /// `Application` in this process, on this pool.
     InProcess(PgPool),
 }
@@ -56,7 +56,12 @@ impl Service {
         let port = free_port()?;
         let flags = flags(port, options);
         let running = match launch {
-            Launch::Binary(binary) => {
+            Launch::Binary { binary, log } => {
+                // Logs are written as in production, then dropped (or kept): their cost is in the figures.
+                let stdout = match log {
+                    Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+                    None => Stdio::null(),
+                };
                 let child = tokio::process::Command::new(binary)
                     .arg("serve")
                     .args(&flags)
@@ -64,8 +69,7 @@ impl Service {
                     .env_clear()
                     .env("RUST_LOG", "info,sqlx=warn")
                     .current_dir(std::env::temp_dir())
-                    // Logs are written as in production, then dropped: their cost is part of the figures.
-                    .stdout(Stdio::null())
+                    .stdout(stdout)
                     .stderr(Stdio::inherit())
                     .kill_on_drop(true)
                     .spawn()

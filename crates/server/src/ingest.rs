@@ -1,13 +1,15 @@
-//! Storing a text that arrived: the one transaction every channel's webhook goes through.
+//! Storing a text that arrived: what every channel's webhook goes through.
 //!
 //! The conversation is created or touched, the message stored, and the reply queued, all or nothing. The
 //! provider's message id is unique, so a webhook delivered twice stores nothing the second time and queues
-//! no second reply. Keywords (STOP, START, HELP, goodbyes) are acted on here, in the same transaction. No
-//! model or provider is called: the webhook answers at once.
+//! no second reply. Most texts are no keyword and go in one statement (`smsagent_store::inbound`); keywords
+//! (STOP, START, HELP, goodbyes) are acted on in one transaction with the text. No model or provider is
+//! called: the webhook answers at once.
 
 use std::time::Duration;
 
 use smsagent_domain::keywords;
+use smsagent_store::inbound::{self, TakenIn};
 use smsagent_store::messages::{self, NewInbound};
 use smsagent_store::{PgPool, StoreError, conversations};
 use tracing::{info, warn};
@@ -35,12 +37,76 @@ pub async fn ingest(
     burst_window: Duration,
     text: &NewInbound<'_>,
 ) -> Result<Ingested, StoreError> {
+    // Read as widely as possible (as if the contact had opted out, when a plain "yes" opts back in): most
+    // texts are no keyword, and one statement takes them in; keywords need the transaction below.
+    let stored = match keywords::classify(text.body, true) {
+        None => ordinary(pool, queue, burst_window, text).await?,
+        Some(_) => with_keywords(pool, queue, burst_window, text).await?,
+    };
+    let Some(stored) = stored else {
+        info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");
+        return Ok(Ingested::Duplicate);
+    };
+    if stored.wake {
+        queue.wake();
+    }
+    if !stored.answered {
+        warn!(to = text.to.masked(), message_id = %stored.message_id, "no assistant answers this number: text stored, no reply");
+    }
+    info!(
+        provider = %text.provider,
+        message_id = %stored.message_id,
+        conversation_id = %stored.conversation_id,
+        from = text.from.masked(),
+        reply_queued = stored.reply_queued,
+        "text received"
+    );
+    Ok(Ingested::Stored {
+        message_id: stored.message_id,
+        conversation_id: stored.conversation_id,
+        reply_queued: stored.reply_queued,
+    })
+}
+
+/// A text taken in, committed.
+struct Stored {
+    message_id: Uuid,
+    conversation_id: Uuid,
+    reply_queued: bool,
+    /// Something was queued that a worker should start on.
+    wake: bool,
+    /// Someone answers the number (or the text was a keyword, answered by the rules).
+    answered: bool,
+}
+
+/// A text that is no keyword: one statement. `None` when it was stored before.
+async fn ordinary(
+    pool: &PgPool,
+    queue: &Queue,
+    burst_window: Duration,
+    text: &NewInbound<'_>,
+) -> Result<Option<Stored>, StoreError> {
+    Ok(match inbound::take_in(pool, text, queue.max_attempts(), burst_window).await? {
+        TakenIn::Duplicate => None,
+        TakenIn::Stored { message_id, conversation_id, answered, reply_due } => {
+            Some(Stored { message_id, conversation_id, reply_queued: reply_due, wake: reply_due, answered })
+        }
+    })
+}
+
+/// A text that may be a keyword, whose meaning can depend on the conversation (opted out or not): read
+/// the conversation, then act, in one transaction. `None` when it was stored before.
+async fn with_keywords(
+    pool: &PgPool,
+    queue: &Queue,
+    burst_window: Duration,
+    text: &NewInbound<'_>,
+) -> Result<Option<Stored>, StoreError> {
     let mut tx = pool.begin().await?;
     let conversation = conversations::touch_for_inbound(&mut *tx, text).await?;
     let Some(message_id) = messages::insert_inbound(&mut *tx, conversation.id, text).await? else {
         tx.rollback().await?;
-        info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");
-        return Ok(Ingested::Duplicate);
+        return Ok(None);
     };
 
     let handled = match keywords::classify(text.body, conversation.opted_out) {
@@ -58,20 +124,11 @@ pub async fn ingest(
         queue.push_after(&mut *tx, &Job::GenerateReply { conversation_id: conversation.id }, burst_window).await?;
     }
     tx.commit().await?;
-
-    if reply_queued || handled == Handled::Answered {
-        queue.wake();
-    }
-    if handled == Handled::NotHandled && conversation.assistant_id.is_none() {
-        warn!(to = text.to.masked(), %message_id, "no assistant answers this number: text stored, no reply");
-    }
-    info!(
-        provider = %text.provider,
-        %message_id,
-        conversation_id = %conversation.id,
-        from = text.from.masked(),
+    Ok(Some(Stored {
+        message_id,
+        conversation_id: conversation.id,
         reply_queued,
-        "text received"
-    );
-    Ok(Ingested::Stored { message_id, conversation_id: conversation.id, reply_queued })
+        wake: reply_queued || handled == Handled::Answered,
+        answered: handled != Handled::NotHandled || conversation.assistant_id.is_some(),
+    }))
 }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smsagent_store::StoreError;
+use smsagent_store::inbound;
 use smsagent_store::jobs::{self, NewJob};
 use sqlx::PgExecutor;
 use tokio::sync::Notify;
@@ -29,7 +30,7 @@ pub enum Job {
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
-            Job::GenerateReply { .. } => "generate_reply",
+            Job::GenerateReply { .. } => inbound::REPLY_JOB_KIND,
             Job::SendMessage { .. } => "send_message",
             Job::DeliverSubmission { .. } => "deliver_submission",
         }
@@ -54,7 +55,10 @@ impl Job {
         NewJob {
             kind: self.kind(),
             payload: tagged["payload"].take(),
-            dedupe_key: matches!(self, Job::GenerateReply { .. }).then(|| format!("reply:{conversation}")),
+            dedupe_key: match self {
+                Job::GenerateReply { conversation_id } => Some(inbound::reply_dedupe_key(*conversation_id)),
+                _ => None,
+            },
             // Deliveries to a business's own endpoint need not wait for the conversation's texts.
             concurrency_key: (!matches!(self, Job::DeliverSubmission { .. })).then_some(conversation),
             max_attempts,
@@ -73,6 +77,11 @@ pub struct Queue {
 impl Queue {
     pub fn new(max_attempts: i32) -> Self {
         Queue { max_attempts, wake: Arc::new(Notify::new()) }
+    }
+
+    /// How many times each job is tried.
+    pub fn max_attempts(&self) -> i32 {
+        self.max_attempts
     }
 
     /// Queues a job; call it inside the transaction that makes the job necessary. Returns `None` when an
@@ -121,5 +130,17 @@ mod tests {
             assert_eq!(row.dedupe_key.is_some(), matches!(job, Job::GenerateReply { .. }), "only replies coalesce");
             assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);
         }
+    }
+
+    /// The ingest statement writes reply jobs itself (`smsagent_store::inbound`): they must read back as
+    /// the queue writes them.
+    #[test]
+    fn reply_jobs_look_the_same_whoever_writes_them() {
+        let conversation_id = Uuid::now_v7();
+        let row = Job::GenerateReply { conversation_id }.to_row(3, Duration::ZERO);
+        assert_eq!(row.kind, inbound::REPLY_JOB_KIND);
+        assert_eq!(row.payload, json!({"conversation_id": conversation_id}));
+        assert_eq!(row.concurrency_key, Some(conversation_id.to_string()));
+        assert_eq!(row.dedupe_key, Some(format!("reply:{conversation_id}")));
     }
 }

@@ -8,6 +8,7 @@ pub mod assistants;
 pub mod conversations;
 mod error;
 pub mod forms;
+pub mod inbound;
 pub mod jobs;
 pub mod messages;
 pub mod opt_outs;
