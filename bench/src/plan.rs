@@ -73,7 +73,6 @@ impl Plan {
             warmup: Duration::from_secs(2),
             concurrencies: vec![1, 16, 64, 256],
             batch_sizes: vec![1, 10],
-            // Four clients never wait for a worker (eight run, and a reply is two jobs); sixteen do.
             end_to_end: vec![e2e(4, 0), e2e(16, 0), e2e(4, 300), e2e(16, 300)],
             scale: Scale { contacts: 10_000, history_rows: 1_000_000, concurrency: 64, end_to_end: e2e(16, 0) },
             parts: Parts::ALL,

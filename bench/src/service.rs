@@ -67,7 +67,8 @@ impl Service {
                     .args(&flags)
                     // Nothing from this shell or a .env file: only what the flags say.
                     .env_clear()
-                    .env("RUST_LOG", "info,sqlx=warn")
+                    // The service's own default, unless SERVICE_RUST_LOG asks for more (to trace a run).
+                    .env("RUST_LOG", std::env::var("SERVICE_RUST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
                     .current_dir(std::env::temp_dir())
                     .stdout(stdout)
                     .stderr(Stdio::inherit())

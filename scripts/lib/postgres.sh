@@ -87,10 +87,12 @@ use_database() {
     export DATABASE_URL
     return
   fi
+  # On this machine TLS protects nothing and costs both sides CPU on every round trip (Postgres offers it,
+  # and sqlx takes it by default), so it is turned off; a DATABASE_URL you set is used as it is.
   if port_open 127.0.0.1 5432; then
-    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$name"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$name?sslmode=disable"
     return
   fi
   start_private_cluster "$root" || return 1
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$PRIVATE_PG_PORT/$name"
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$PRIVATE_PG_PORT/$name?sslmode=disable"
 }

@@ -11,7 +11,7 @@ use crate::plan::EndToEnd;
 use crate::report::{Check, Run, Scenario};
 
 /// Jobs the worker runs at once: the service's default (WORKER_CONCURRENCY).
-const WORKERS: usize = 8;
+const WORKERS: usize = 32;
 /// How long a reply may take before the text counts as unanswered.
 const PATIENCE: Duration = Duration::from_secs(30);
 

@@ -100,6 +100,16 @@ impl Queue {
         jobs::enqueue(db, &job.to_row(self.max_attempts, delay)).await
     }
 
+    /// Queues a job already claimed by the caller, who will run it as soon as `db`'s transaction commits.
+    pub async fn push_claimed(
+        &self,
+        db: impl PgExecutor<'_>,
+        job: &Job,
+        lease: Duration,
+    ) -> Result<jobs::ClaimedJob, StoreError> {
+        jobs::enqueue_claimed(db, &job.to_row(self.max_attempts, Duration::ZERO), lease).await
+    }
+
     /// Tells an idle worker that work is waiting. Call it after the queuing transaction commits; workers in
     /// other processes find the job when they next poll.
     pub fn wake(&self) {

@@ -129,8 +129,9 @@ pub struct Settings {
     #[arg(long, env = "REPLY_BURST_WINDOW_MS", default_value_t = 2000)]
     pub reply_burst_window_ms: u64,
 
-    /// Jobs the worker runs at once (0: no worker in this process).
-    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
+    /// Jobs the worker runs at once (0: no worker in this process). Replies spend most of their time
+    /// waiting for the model, holding no database connection, so many can run at once.
+    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 32)]
     pub worker_concurrency: usize,
 
     /// How often an idle worker looks for due jobs, in milliseconds (new work wakes it at once).

@@ -1,7 +1,10 @@
 //! The durable job queue.
 //!
 //! A worker claims a job with `FOR UPDATE SKIP LOCKED` and takes a lease on it; the claim commits at once,
-//! so no lock is held while the job calls the network. A job finishes in the same transaction that records
+//! so no lock is held while the job calls the network. The claim's commit does not wait for the disk: a
+//! claim lost in a crash loses nothing (the job is claimed again), and whatever the job commits next is
+//! flushed together with it. A job can also be queued already claimed, by a worker that will run it at
+//! once ([`enqueue_claimed`]). A job finishes in the same transaction that records
 //! its effects ([`complete`]), fenced by its attempt number: a worker whose lease ran out, and whose job
 //! was taken over, can no longer finish it. Jobs sharing a `concurrency_key` never run at the same time.
 
@@ -96,6 +99,7 @@ async fn try_claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<Cl
     let claimed = sqlx::query_as!(
         ClaimedJob,
         r#"
+        WITH no_flush AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
         UPDATE job
         SET status = 'running',
             attempts = attempts + 1,
@@ -115,12 +119,37 @@ async fn try_claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<Cl
             ORDER BY candidate.run_at, candidate.id
             LIMIT 1
             FOR UPDATE SKIP LOCKED
-        )
+        ) AND EXISTS (SELECT 1 FROM no_flush)
         RETURNING id, kind, payload, attempts AS attempt, max_attempts
         "#,
         lease.as_secs_f64(),
     )
     .fetch_optional(db)
+    .await?;
+    Ok(claimed)
+}
+
+/// Queues `job` as claimed by the caller (running, first attempt, leased for `lease`), in the transaction
+/// that makes it necessary, for the caller to run as soon as that commits. Should the caller die first, the
+/// lease runs out and another worker takes the job, as with any claim.
+pub async fn enqueue_claimed(db: impl PgExecutor<'_>, job: &NewJob, lease: Duration) -> Result<ClaimedJob, StoreError> {
+    let claimed = sqlx::query_as!(
+        ClaimedJob,
+        r#"
+        INSERT INTO job (id, kind, payload, status, concurrency_key, dedupe_key, attempts, max_attempts, run_at,
+                         lease_expires_at)
+        VALUES ($1, $2, $3, 'running', $4, $5, 1, $6, now(), now() + make_interval(secs => $7))
+        RETURNING id, kind, payload, attempts AS attempt, max_attempts
+        "#,
+        Uuid::now_v7(),
+        job.kind,
+        job.payload,
+        job.concurrency_key,
+        job.dedupe_key,
+        job.max_attempts,
+        lease.as_secs_f64(),
+    )
+    .fetch_one(db)
     .await?;
     Ok(claimed)
 }

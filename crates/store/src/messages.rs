@@ -169,14 +169,18 @@ pub struct OutboundMessage {
     /// The conversation's channel and the provider's id for it: where the text goes.
     pub channel: Channel,
     pub external_id: Option<String>,
+    /// The recipient has opted out of texts from the sender, as of this read.
+    pub recipient_opted_out: bool,
 }
 
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
     let row = sqlx::query!(
         r#"
         SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose,
-               created_at, channel, external_conversation_id
-        FROM sms_messages
+               created_at, channel, external_conversation_id,
+               EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = m.from_number AND o.contact_number = m.to_number)
+                 AS "recipient_opted_out!"
+        FROM sms_messages m
         WHERE id = $1 AND direction = 'outbound'
         "#,
         id,
@@ -198,29 +202,42 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             channel: Channel::parse(&r.channel)
                 .ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
             external_id: r.external_conversation_id,
+            recipient_opted_out: r.recipient_opted_out,
         })
     })
     .transpose()
 }
 
-/// Records the provider's acceptance of an outbound message. The status moves only forward, so a delivery
-/// report that arrived first is kept; a sid already known is kept when the provider's answer had none.
-pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &SendReceipt) -> Result<(), StoreError> {
+/// Records what the provider said on taking the text (its id, status, segments, price), and finishes `job`
+/// (the send) in the same statement. A status only moves forward, so a delivery report that came first is
+/// kept, and a sid already known is kept when the answer had none. The receipt is recorded whatever became
+/// of the job; returns whether the job was still this worker's to finish.
+pub async fn record_accepted(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    accepted: &SendReceipt,
+    job: &crate::jobs::ClaimedJob,
+) -> Result<bool, StoreError> {
     let before: Vec<&str> = predecessor_names(accepted.status);
-    sqlx::query!(
+    let finished = sqlx::query_scalar!(
         r#"
-        UPDATE sms_messages
-        SET message_sid = COALESCE($2, message_sid),
-            status = CASE WHEN status = ANY($3) THEN $4 ELSE status END,
-            num_segments = COALESCE($5, num_segments),
-            -- A price that is not a plain decimal is dropped rather than failing the whole record.
-            price = COALESCE(CASE WHEN $6 ~ '^-?[0-9]+(\.[0-9]+)?$' THEN $6::text::numeric END, price),
-            price_unit = COALESCE($7, price_unit),
-            date_created = COALESCE($8, date_created),
-            date_sent = COALESCE($9, date_sent),
-            date_updated = COALESCE($10, date_updated),
-            updated_at = now()
-        WHERE id = $1
+        WITH finished AS (
+            DELETE FROM job WHERE id = $11 AND attempts = $12 AND status = 'running' RETURNING id
+        ), recorded AS (
+            UPDATE sms_messages
+            SET message_sid = COALESCE($2, message_sid),
+                status = CASE WHEN status = ANY($3) THEN $4 ELSE status END,
+                num_segments = COALESCE($5, num_segments),
+                price = COALESCE(CASE WHEN $6 ~ '^-?[0-9]+(\.[0-9]+)?$' THEN $6::text::numeric END, price),
+                price_unit = COALESCE($7, price_unit),
+                date_created = COALESCE($8, date_created),
+                date_sent = COALESCE($9, date_sent),
+                date_updated = COALESCE($10, date_updated),
+                updated_at = now()
+            WHERE id = $1
+            RETURNING id
+        )
+        SELECT EXISTS (SELECT 1 FROM finished) AS "finished!" FROM (SELECT count(*) FROM recorded) AS r
         "#,
         id,
         accepted.message_sid,
@@ -232,10 +249,12 @@ pub async fn record_accepted(db: impl PgExecutor<'_>, id: Uuid, accepted: &SendR
         accepted.date_created,
         accepted.date_sent,
         accepted.date_updated,
+        job.id,
+        job.attempt,
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(())
+    Ok(finished)
 }
 
 /// Records that an outbound message could not be handed to its provider. Only a message still waiting

@@ -26,21 +26,6 @@ impl OptOutSource {
     }
 }
 
-pub async fn is_opted_out(
-    db: impl PgExecutor<'_>,
-    business: &PhoneNumber,
-    contact: &PhoneNumber,
-) -> Result<bool, StoreError> {
-    let found = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM opt_out WHERE business_number = $1 AND contact_number = $2) AS "found!""#,
-        business.as_str(),
-        contact.as_str(),
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(found)
-}
-
 /// Records an opt-out for the two parties of a stored message.
 pub async fn record_for_message(
     db: impl PgExecutor<'_>,

@@ -171,19 +171,25 @@ impl Worker {
         }
     }
 
-    /// Claims and runs one due job. Returns whether there was one.
+    /// Claims and runs one due job, and the job it hands on (a reply's send), if any. Returns whether there
+    /// was one.
     pub async fn run_once(&self) -> Result<bool, StoreError> {
         let Some(claimed) = jobs::claim(&self.deps.pool, self.deps.lease).await? else {
             return Ok(false);
         };
-        let span = info_span!("job", job_id = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt);
-        // Its own task, so a panicking job costs that job, not this loop.
-        let (worker, job) = (self.clone(), claimed.clone());
-        let run = tokio::spawn(async move { worker.execute(job).await }.instrument(span.clone()));
-        if let Err(e) = run.await {
-            let _entered = span.enter();
-            error!(error = %e, "the job panicked; it is left dead");
-            jobs::bury(&self.deps.pool, &claimed, &format!("the job panicked: {e}")).await?;
+        let mut next = Some(claimed);
+        while let Some(claimed) = next.take() {
+            let span = info_span!("job", job_id = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt);
+            // Its own task, so a panicking job costs that job, not this loop.
+            let (worker, job) = (self.clone(), claimed.clone());
+            match tokio::spawn(async move { worker.execute(job).await }.instrument(span.clone())).await {
+                Ok(handed_on) => next = handed_on,
+                Err(e) => {
+                    let _entered = span.enter();
+                    error!(error = %e, "the job panicked; it is left dead");
+                    jobs::bury(&self.deps.pool, &claimed, &format!("the job panicked: {e}")).await?;
+                }
+            }
         }
         Ok(true)
     }
@@ -197,20 +203,27 @@ impl Worker {
         Ok(ran)
     }
 
-    async fn execute(&self, claimed: ClaimedJob) {
+    /// Runs a job and records how it ended. Returns the job it handed on, already claimed, if any.
+    async fn execute(&self, claimed: ClaimedJob) -> Option<ClaimedJob> {
         let outcome = match Job::from_row(&claimed.kind, &claimed.payload) {
             Ok(Job::GenerateReply { conversation_id }) => {
                 reply::generate_reply(&self.deps, &claimed, conversation_id).await
             }
-            Ok(Job::SendMessage { message_id, .. }) => send::send_message(&self.deps, &claimed, message_id).await,
+            Ok(Job::SendMessage { message_id, .. }) => {
+                send::send_message(&self.deps, &claimed, message_id).await.map(|()| None)
+            }
             Ok(Job::DeliverSubmission { submission_id, .. }) => {
-                deliver::deliver_submission(&self.deps, &claimed, submission_id).await
+                deliver::deliver_submission(&self.deps, &claimed, submission_id).await.map(|()| None)
             }
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };
         let pool = &self.deps.pool;
+        let mut handed_on = None;
         let recorded = match outcome {
-            Ok(()) => Ok(()),
+            Ok(next) => {
+                handed_on = next;
+                Ok(())
+            }
             Err(JobError::Retry { reason, retry_after }) if !claimed.is_last_attempt() => {
                 let delay = self.deps.retry.delay(claimed.attempt, retry_after);
                 warn!(%reason, delay_ms = delay.as_millis() as u64, "job failed; it will be retried");
@@ -232,6 +245,7 @@ impl Worker {
         if let Err(e) = recorded {
             error!(error = %e, "cannot record the job's outcome; it will run again when its lease ends");
         }
+        handed_on
     }
 }
 

@@ -18,36 +18,44 @@ use super::{JobError, WorkerDeps, skip};
 use crate::dialogue::{self, FormUpdate};
 use crate::jobs::Job;
 
-pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversation_id: Uuid) -> Result<(), JobError> {
+/// Writes the reply. Its send comes back already claimed: the worker runs it next, without a round trip
+/// through the queue.
+pub(super) async fn generate_reply(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    conversation_id: Uuid,
+) -> Result<Option<ClaimedJob>, JobError> {
     let pool = &deps.pool;
     let Some(context) = conversations::reply_context(pool, conversation_id).await? else {
-        return skip(pool, job, "the conversation is gone").await;
+        return skip(pool, job, "the conversation is gone").await.map(|()| None);
     };
     if !context.progress.has_unanswered() {
-        return skip(pool, job, "every text has been answered").await;
+        return skip(pool, job, "every text has been answered").await.map(|()| None);
     }
     if context.opted_out {
-        return skip(pool, job, "the contact has opted out").await;
+        return skip(pool, job, "the contact has opted out").await.map(|()| None);
     }
     if context.paused {
-        return skip(pool, job, "a person has taken over the conversation").await;
+        return skip(pool, job, "a person has taken over the conversation").await.map(|()| None);
     }
     let (Some(assistant_id), Some(provider)) = (context.assistant_id, context.provider) else {
-        return skip(pool, job, "no assistant answers the number").await;
+        return skip(pool, job, "no assistant answers the number").await.map(|()| None);
     };
     let Some(assistant) = assistants::find(pool, assistant_id).await? else {
-        return skip(pool, job, "the assistant was deleted").await;
+        return skip(pool, job, "the assistant was deleted").await.map(|()| None);
     };
 
     let history = messages::recent(pool, conversation_id, assistant.history_limit).await?;
     let Some(reply) = dialogue::compose(deps, job, &context, &assistant, &history).await? else {
-        return skip(pool, job, "no text to answer").await;
+        return skip(pool, job, "no text to answer").await.map(|()| None);
     };
 
     let mut tx = pool.begin().await?;
     if !conversations::record_reply(&mut *tx, conversation_id, context.progress.inbound_count).await? {
         tx.rollback().await?;
-        return skip(pool, job, "a text arrived while the reply was written; the next reply answers it too").await;
+        return skip(pool, job, "a text arrived while the reply was written; the next reply answers it too")
+            .await
+            .map(|()| None);
     }
     if let Some(update) = &reply.form {
         store_form(deps, &mut tx, conversation_id, &assistant, &context.contact, update).await?;
@@ -67,13 +75,15 @@ pub(super) async fn generate_reply(deps: &WorkerDeps, job: &ClaimedJob, conversa
         purpose: Purpose::Reply,
     };
     let message_id = messages::insert_outbound(&mut *tx, &outbound).await?;
-    deps.queue.push(&mut *tx, &Job::SendMessage { conversation_id, message_id }).await?;
+    // Finished before the send is claimed: the conversation's jobs run one at a time.
     jobs::complete(&mut *tx, job).await?;
+    let send = deps.queue.push_claimed(&mut *tx, &Job::SendMessage { conversation_id, message_id }, deps.lease).await?;
     tx.commit().await?;
+    // A form submission's delivery may be waiting.
     deps.queue.wake();
 
     info!(%message_id, reply_to = %reply.reply_to, segments = reply.shaped.segments, "reply written");
-    Ok(())
+    Ok(Some(send))
 }
 
 /// The form's new state, and its submission (with the delivery to the completion URL) if it completed.

@@ -27,7 +27,7 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         return skip(pool, job, "the text was already handed over or has failed").await;
     }
     let confirms_opt_out = message.purpose == Some(Purpose::OptOutConfirmation);
-    if !confirms_opt_out && opt_outs::is_opted_out(pool, &message.from, &message.to).await? {
+    if !confirms_opt_out && message.recipient_opted_out {
         return fail(deps, job, &message, None, "not sent: the recipient has opted out", false).await;
     }
 
@@ -47,16 +47,21 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
 
     match sent {
         Ok(receipt) => {
-            if let Err(e) = record_accepted(pool, message.id, &receipt, deps.lease / 2).await {
-                // Not sending again matters more than finishing the bookkeeping: the job dies with the
-                // provider's id in its error, and delivery reports (which carry our id) fill in the row.
-                error!(%message_id, sid = ?receipt.message_sid, error = %e, "the provider took the text but recording it failed");
-                return Err(JobError::Fatal(format!(
-                    "the provider took the text ({:?}) but recording it failed, so it is not sent again: {e}",
-                    receipt.message_sid
-                )));
+            let finished = match record_accepted(pool, message.id, &receipt, job, deps.lease / 2).await {
+                Ok(finished) => finished,
+                Err(e) => {
+                    // Not sending again matters more than finishing the bookkeeping: the job dies with the
+                    // provider's id in its error, and delivery reports (which carry our id) fill in the row.
+                    error!(%message_id, sid = ?receipt.message_sid, error = %e, "the provider took the text but recording it failed");
+                    return Err(JobError::Fatal(format!(
+                        "the provider took the text ({:?}) but recording it failed, so it is not sent again: {e}",
+                        receipt.message_sid
+                    )));
+                }
+            };
+            if !finished {
+                return Err(JobError::LeaseLost);
             }
-            jobs::complete(pool, job).await?;
             info!(%message_id, sid = ?receipt.message_sid, status = %receipt.status, "text handed to the provider");
             Ok(())
         }
@@ -74,12 +79,19 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
     }
 }
 
-/// Records the provider's receipt, trying again for a while if the database is briefly unavailable.
-async fn record_accepted(pool: &PgPool, id: Uuid, receipt: &SendReceipt, patience: Duration) -> Result<(), StoreError> {
+/// Records the provider's receipt and finishes the job, trying again for a while if the database is briefly
+/// unavailable. Returns whether the job was still ours to finish.
+async fn record_accepted(
+    pool: &PgPool,
+    id: Uuid,
+    receipt: &SendReceipt,
+    job: &ClaimedJob,
+    patience: Duration,
+) -> Result<bool, StoreError> {
     let deadline = tokio::time::Instant::now() + patience;
     let mut pause = Duration::from_millis(50);
     loop {
-        match messages::record_accepted(pool, id, receipt).await {
+        match messages::record_accepted(pool, id, receipt, job).await {
             Err(StoreError::Database(e)) if tokio::time::Instant::now() + pause < deadline => {
                 warn!(error = %e, "cannot record the provider's receipt yet; trying again");
                 tokio::time::sleep(pause).await;

@@ -1,6 +1,7 @@
 use smsagent_domain::segments::Encoding;
 use smsagent_domain::{Channel, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use smsagent_store::conversations::ReplyProgress;
+use smsagent_store::jobs::{self, NewJob};
 use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
 use smsagent_store::{PgPool, conversations};
 use uuid::Uuid;
@@ -109,8 +110,21 @@ async fn a_report_that_beats_the_send_bookkeeping_is_kept(pool: PgPool) {
         date_sent: None,
         date_updated: None,
     };
-    messages::record_accepted(&pool, id, &accepted).await.unwrap();
+    let send = NewJob {
+        kind: "send_message",
+        payload: serde_json::json!({}),
+        concurrency_key: None,
+        dedupe_key: None,
+        max_attempts: 3,
+        run_at: None,
+    };
+    let job = jobs::enqueue_claimed(&pool, &send, std::time::Duration::from_secs(30)).await.unwrap();
+    assert!(messages::record_accepted(&pool, id, &accepted, &job).await.unwrap(), "the send is finished");
     assert_eq!(status_of(&pool, id).await, "sent");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM job").fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0);
+    // Again, as after a lost connection: the receipt stands, and the job is no longer there to finish.
+    assert!(!messages::record_accepted(&pool, id, &accepted, &job).await.unwrap());
 
     // Later reports find the message by its sid alone.
     let outcome = messages::apply_status_report(&pool, &report(None, MessageStatus::Delivered)).await.unwrap();
