@@ -42,7 +42,9 @@ impl Machine {
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
         let postgres: String = sqlx::query_scalar("SHOW server_version").fetch_one(pool).await?;
         let mut postgres_settings = Vec::new();
-        for name in ["synchronous_commit", "fsync", "wal_sync_method", "shared_buffers", "max_connections"] {
+        for name in
+            ["synchronous_commit", "fsync", "wal_sync_method", "shared_buffers", "max_connections", "autovacuum"]
+        {
             let value: String = sqlx::query_scalar("SELECT current_setting($1)").bind(name).fetch_one(pool).await?;
             postgres_settings.push((name.to_owned(), value));
         }
