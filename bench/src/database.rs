@@ -72,10 +72,10 @@ impl BenchDatabase {
         Ok(())
     }
 
-    /// A checkpoint, so a run does not pay for the one before. No ANALYZE: statistics that say "empty"
-    /// make Postgres cache sequential-scan plans that a run then outgrows within seconds, which no real
-    /// deployment sees (emptied tables keep "unknown" statistics, as a new deployment's have).
-    pub async fn settle(&self) -> anyhow::Result<()> {
+    /// A checkpoint, so a run does not pay for the one before. (No ANALYZE: statistics that say "empty"
+    /// make Postgres cache sequential-scan plans that a run outgrows within seconds, which no real
+    /// deployment sees; emptied tables keep "unknown" statistics, as a new deployment's have.)
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
         // Needs superuser or pg_checkpoint; without it the run just shares the disk with a checkpoint.
         let _ = sqlx::query("CHECKPOINT").execute(&self.pool).await;
         Ok(())
@@ -88,6 +88,10 @@ impl BenchDatabase {
 
     /// What the messages written since `since` (a [`BenchDatabase::now`]) add up to, and the queue.
     pub async fn counts(&self, since: &str) -> anyhow::Result<Counts> {
+        let mut tx = self.pool.begin().await?;
+        // With a million rows of analysed history, the planner expects almost nothing to be newer than
+        // `since` and would match replies to texts by nested loops: minutes for a run's tens of thousands.
+        sqlx::query("SET LOCAL enable_nestloop = off").execute(&mut *tx).await?;
         let (inbound, outbound, jobs, unanswered, answered_twice) = sqlx::query_as(
             "WITH run AS (SELECT id, direction, reply_to_message_id FROM sms_messages WHERE created_at >= $1::timestamptz)
              SELECT
@@ -101,8 +105,9 @@ impl BenchDatabase {
                   GROUP BY reply_to_message_id HAVING count(*) > 1) twice)",
         )
         .bind(since)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Counts { inbound, outbound, jobs, unanswered, answered_twice })
     }
 
@@ -173,7 +178,7 @@ impl BenchDatabase {
         tx.commit().await?;
         // What autovacuum would have done long since in a service with this much history.
         sqlx::query("VACUUM ANALYZE").execute(&self.pool).await?;
-        Ok(())
+        self.checkpoint().await
     }
 }
 

@@ -81,9 +81,9 @@ pub async fn run(plan: &Plan, launch: Launch, db: BenchDatabase, progress: impl 
         bench.db.empty().await?;
         bench.db.seed_history(scale.history_rows, service::BUSINESS).await?;
         bench.history_rows = scale.history_rows;
-        done(bench.database_limit(scale.concurrency, plan.timed()).await?, &mut runs);
-        done(bench.twilio_webhook(scale.concurrency, plan.timed()).await?, &mut runs);
-        done(bench.end_to_end(scale.end_to_end, plan.timed(), Contacts::PerClient).await?, &mut runs);
+        done(bench.database_limit(scale.concurrency, plan.timed_with_history()).await?, &mut runs);
+        done(bench.twilio_webhook(scale.concurrency, plan.timed_with_history()).await?, &mut runs);
+        done(bench.end_to_end(scale.end_to_end, plan.timed_with_history(), Contacts::PerClient).await?, &mut runs);
     }
 
     let mut report = Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new() };

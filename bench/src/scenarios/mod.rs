@@ -62,15 +62,15 @@ impl Bench {
         Ok(service)
     }
 
-    /// Empties the tables when the run is to start from nothing (the scale runs keep their history), and
-    /// returns the run's number.
+    /// Empties the tables and checkpoints when the run is to start from nothing; the scale runs keep their
+    /// history, and the checkpoint cycle they are in (see `Scale::warmup`). Returns the run's number.
     async fn prepare(&self) -> anyhow::Result<u64> {
         if self.history_rows == 0 {
             self.db.empty().await?;
+            self.db.checkpoint().await?;
         }
         self.db.clear_queue().await?;
         self.mocks.reset();
-        self.db.settle().await?;
         Ok(self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
     }
 
