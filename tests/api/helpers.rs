@@ -24,6 +24,8 @@ pub const WEBHOOK: &str = "/api/v1/sms/webhook";
 pub const STATUS_CALLBACK: &str = "/api/v1/sms/status-callback";
 pub const MESSAGES_API: &str = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json";
 pub const FIRST_SMS: &str = smsagent_server::bootstrap::DEFAULT_FIRST_SMS;
+/// API_BOOTSTRAP_KEY: the default tenant's key (the tenant that owns BUSINESS).
+pub const BOOTSTRAP_KEY: &str = "sk_test_bootstrap_0123456789abcdef0123456789";
 
 /// How to build an app for a test.
 #[derive(Debug, Clone)]
@@ -95,6 +97,20 @@ impl TestApp {
     /// A request to `path_and_query` on the app, to finish and send.
     pub fn request(&self, method: reqwest::Method, path_and_query: &str) -> reqwest::RequestBuilder {
         self.http.request(method, format!("{}{path_and_query}", self.address))
+    }
+
+    /// A call to the operators' API made with `key`.
+    pub fn api(&self, method: reqwest::Method, path_and_query: &str, key: &str) -> reqwest::RequestBuilder {
+        self.request(method, path_and_query).bearer_auth(key)
+    }
+
+    /// A new tenant and an API key for it, as `smsagent tenant create` makes them.
+    pub async fn tenant(&self, name: &str) -> (Uuid, String) {
+        use secrecy::ExposeSecret;
+        let key = smsagent_server::api::auth::new_key();
+        let id = smsagent_store::tenants::create(&self.pool, name).await.unwrap();
+        smsagent_store::tenants::add_key(&self.pool, id, &key.hash, &key.prefix, "test").await.unwrap();
+        (id, key.key.expose_secret().to_owned())
     }
 
     /// Posts form `params` to `path_and_query` with the signature Twilio would compute for the public URL.
@@ -237,6 +253,7 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         event_grid_secret: Some(SecretString::from(EVENT_GRID_SECRET)),
         event_grid_secret_previous: Some(SecretString::from(EVENT_GRID_SECRET_PREVIOUS)),
         event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
+        api_bootstrap_key: Some(SecretString::from(BOOTSTRAP_KEY)),
         azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),
         azure_openai_key: options.azure_openai.then(|| SecretString::from(AZURE_KEY)),
         azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),

@@ -8,6 +8,9 @@ mod dialogue_support;
 mod helpers;
 
 mod acs_replies;
+mod api_access;
+mod api_assistants;
+mod api_conversations;
 mod bootstrap;
 mod conversation_engine;
 mod conversations;

@@ -11,13 +11,28 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// A 401's `WWW-Authenticate` challenge.
+    challenge: Option<&'static str>,
     #[source]
     cause: Option<anyhow::Error>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), cause: None }
+        ApiError { status, code, message: message.into(), challenge: None, cause: None }
+    }
+
+    /// No usable API key: the operators' API answers 401 with a Bearer challenge.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError { challenge: Some("Bearer"), ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message) }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -34,6 +49,7 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal_error",
             message: "something went wrong on our side; it has been logged".into(),
+            challenge: None,
             cause: Some(cause.into()),
         }
     }
@@ -54,6 +70,10 @@ impl ResponseError for ApiError {
         if let Some(cause) = &self.cause {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
-        HttpResponse::build(self.status).json(json!({"error": {"code": self.code, "message": self.message}}))
+        let mut response = HttpResponse::build(self.status);
+        if let Some(challenge) = self.challenge {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        response.json(json!({"error": {"code": self.code, "message": self.message}}))
     }
 }

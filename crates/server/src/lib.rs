@@ -1,5 +1,6 @@
 //! The smsagent service: HTTP handlers, the background worker, and their wiring.
 
+pub mod api;
 pub mod bootstrap;
 mod compliance;
 mod dialogue;

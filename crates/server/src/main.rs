@@ -1,6 +1,10 @@
-//! `smsagent`: serve (HTTP and worker), worker (worker only), migrate (apply the schema).
+//! `smsagent`: serve (HTTP and worker), worker (worker only), migrate (apply the schema), tenant create.
+
+use std::io::Write;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+use smsagent_server::api::auth;
 use smsagent_server::startup::{self, Application};
 use smsagent_server::{Settings, telemetry};
 
@@ -19,6 +23,22 @@ enum Command {
     Worker(Settings),
     /// Apply the database migrations and exit.
     Migrate(Settings),
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantAction {
+    /// Create a tenant and print its id and a new API key (shown this once).
+    Create {
+        /// The business's name.
+        name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[tokio::main]
@@ -30,7 +50,10 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("cannot read .env: {e}");
     }
     let cli = Cli::parse();
-    let (Command::Serve(settings) | Command::Worker(settings) | Command::Migrate(settings)) = &cli.command;
+    let (Command::Serve(settings)
+    | Command::Worker(settings)
+    | Command::Migrate(settings)
+    | Command::Tenant { action: TenantAction::Create { settings, .. } }) = &cli.command;
     telemetry::init(&settings.log_format);
 
     match cli.command {
@@ -42,6 +65,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker(settings) => {
             let pool = startup::connect(&settings).await?;
             startup::run_worker(settings, pool).await?;
+        }
+        Command::Tenant { action: TenantAction::Create { name, settings } } => {
+            anyhow::ensure!(!name.trim().is_empty(), "a tenant needs a name");
+            let pool = startup::connect(&settings).await?;
+            let key = auth::new_key();
+            let mut tx = pool.begin().await?;
+            let tenant_id = smsagent_store::tenants::create(&mut *tx, name.trim()).await?;
+            smsagent_store::tenants::add_key(&mut *tx, tenant_id, &key.hash, &key.prefix, "smsagent tenant create")
+                .await?;
+            tx.commit().await?;
+            // The key goes to stdout, for the operator and nowhere else: it is not kept.
+            writeln!(std::io::stdout(), "tenant_id: {tenant_id}\napi_key:   {}", key.key.expose_secret())?;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use smsagent_domain::{PhoneNumber, Provider};
 use smsagent_providers::acs::AcsCredentials;
 use url::Url;
@@ -84,6 +84,11 @@ pub struct Settings {
     /// A header that may carry the Event Grid secret (a delivery property set on the subscription).
     #[arg(long, env = "EVENT_GRID_SECRET_HEADER")]
     pub event_grid_secret_header: Option<String>,
+
+    /// An API key for the default tenant (at least 32 characters), stored (as a hash) at start-up, so a
+    /// deployment can be driven through the API without `smsagent tenant create`.
+    #[arg(long, env = "API_BOOTSTRAP_KEY", value_parser = secret, hide_env_values = true)]
+    pub api_bootstrap_key: Option<SecretString>,
 
     /// OpenAI (or compatible) API key. Without it (or Azure OpenAI), an offline assistant answers.
     #[arg(long, env = "OPENAI_API_KEY", value_parser = secret, hide_env_values = true)]
@@ -169,6 +174,8 @@ pub enum SettingsError {
     MissingPublicBaseUrl,
     #[error("JOB_MAX_ATTEMPTS must be at least 1")]
     NoAttempts,
+    #[error("API_BOOTSTRAP_KEY must be at least 32 characters (it opens the default tenant's data)")]
+    ShortBootstrapKey,
     #[error("JOB_LEASE_SECONDS must be at least 1")]
     NoLease,
     #[error("AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_KEY and AZURE_OPENAI_MODEL must be set together")]
@@ -190,6 +197,9 @@ impl Settings {
         }
         if self.job_max_attempts < 1 {
             return Err(SettingsError::NoAttempts);
+        }
+        if self.api_bootstrap_key.as_ref().is_some_and(|key| key.expose_secret().len() < 32) {
+            return Err(SettingsError::ShortBootstrapKey);
         }
         if self.job_lease_seconds < 1 {
             return Err(SettingsError::NoLease);

@@ -22,7 +22,7 @@ use crate::routes::{self, STATUS_CALLBACK_PATH};
 use crate::settings::Settings;
 use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioWebhooks};
 use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
-use crate::{bootstrap, shutdown};
+use crate::{api, bootstrap, shutdown};
 
 /// Opens the pool the service runs on.
 pub async fn connect(settings: &Settings) -> Result<PgPool, sqlx::Error> {
@@ -68,6 +68,9 @@ impl Application {
         if let Some(number) = &settings.phone_number {
             bootstrap::ensure_phone_number(&pool, number, settings.phone_number_carrier()).await?;
         }
+        if let Some(key) = &settings.api_bootstrap_key {
+            api::auth::ensure_bootstrap_key(&pool, key).await?;
+        }
         let worker = build_worker(&settings, pool.clone(), queue.clone());
 
         let twilio =
@@ -104,6 +107,7 @@ impl Application {
                 )
                 .app_data(state.clone())
                 .configure(routes::configure)
+                .configure(api::configure)
                 .default_service(web::to(routes::not_found))
         })
         .listen(listener)?;

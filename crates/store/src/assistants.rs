@@ -114,3 +114,157 @@ pub async fn set_completion(
     .await?;
     Ok(())
 }
+
+/// Everything an operator sets on an assistant (checked by the caller; the schema checks the ranges).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub name: String,
+    pub first_sms: String,
+    pub sms_prompt: String,
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+    pub max_reply_tokens: i32,
+    pub history_limit: i32,
+    pub session_window_minutes: i32,
+    pub form: Option<serde_json::Value>,
+    pub segment_budget: i32,
+    pub help_text: Option<String>,
+    pub completion_url: Option<String>,
+    pub completion_secret: Option<String>,
+    pub form_stale_after_hours: i32,
+}
+
+/// An assistant as its tenant's operators see it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: Uuid,
+    pub settings: Settings,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"
+        INSERT INTO assistant (id, tenant_id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens,
+                               history_limit, session_window_minutes, form, segment_budget, help_text,
+                               completion_url, completion_secret, form_stale_after_hours)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        "#,
+        id,
+        tenant_id,
+        s.name,
+        s.first_sms,
+        s.sms_prompt,
+        s.model,
+        s.temperature,
+        s.max_reply_tokens,
+        s.history_limit,
+        s.session_window_minutes,
+        s.form,
+        s.segment_budget,
+        s.help_text,
+        s.completion_url,
+        s.completion_secret,
+        s.form_stale_after_hours,
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// Replaces an assistant's settings; false when the tenant has no such assistant.
+pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Settings) -> Result<bool, StoreError> {
+    let done = sqlx::query!(
+        r#"
+        UPDATE assistant SET name = $3, first_sms = $4, sms_prompt = $5, model = $6, temperature = $7,
+               max_reply_tokens = $8, history_limit = $9, session_window_minutes = $10, form = $11,
+               segment_budget = $12, help_text = $13, completion_url = $14, completion_secret = $15,
+               form_stale_after_hours = $16, updated_at = now()
+        WHERE id = $1 AND tenant_id = $2
+        "#,
+        id,
+        tenant_id,
+        s.name,
+        s.first_sms,
+        s.sms_prompt,
+        s.model,
+        s.temperature,
+        s.max_reply_tokens,
+        s.history_limit,
+        s.session_window_minutes,
+        s.form,
+        s.segment_budget,
+        s.help_text,
+        s.completion_url,
+        s.completion_secret,
+        s.form_stale_after_hours,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The tenant's assistants, oldest first.
+pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Stored>, StoreError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
+               session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
+               form_stale_after_hours, created_at, updated_at
+        FROM assistant WHERE tenant_id = $1 ORDER BY id
+        "#,
+        tenant_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Stored {
+            id: r.id,
+            settings: Settings {
+                name: r.name,
+                first_sms: r.first_sms,
+                sms_prompt: r.sms_prompt,
+                model: r.model,
+                temperature: r.temperature,
+                max_reply_tokens: r.max_reply_tokens,
+                history_limit: r.history_limit,
+                session_window_minutes: r.session_window_minutes,
+                form: r.form,
+                segment_budget: r.segment_budget,
+                help_text: r.help_text,
+                completion_url: r.completion_url,
+                completion_secret: r.completion_secret,
+                form_stale_after_hours: r.form_stale_after_hours,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// One of the tenant's assistants.
+pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Stored>, StoreError> {
+    // Few assistants per tenant: the list, filtered, keeps one mapping of the row.
+    Ok(list(db, tenant_id).await?.into_iter().find(|a| a.id == id))
+}
+
+/// Deletes one of the tenant's assistants: its numbers and conversations are left unanswered.
+pub async fn delete(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query!("DELETE FROM assistant WHERE id = $1 AND tenant_id = $2", id, tenant_id).execute(db).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the tenant owns the assistant (before a number is given to it).
+pub async fn owned_by(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM assistant WHERE id = $1 AND tenant_id = $2) AS "exists!""#,
+        id,
+        tenant_id
+    )
+    .fetch_one(db)
+    .await?)
+}

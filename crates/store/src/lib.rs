@@ -8,11 +8,13 @@ pub mod assistants;
 pub mod conversations;
 mod error;
 pub mod forms;
+pub mod history;
 pub mod inbound;
 pub mod jobs;
 pub mod messages;
 pub mod opt_outs;
 pub mod phone_numbers;
+pub mod tenants;
 
 pub use error::StoreError;
 pub use sqlx::{PgPool, Postgres, Transaction};

@@ -97,3 +97,87 @@ pub async fn update(
     .await?;
     Ok(())
 }
+
+/// One of a tenant's numbers, as its operators see it.
+#[derive(Debug, Clone)]
+pub struct OwnedNumber {
+    pub id: Uuid,
+    pub number: String,
+    pub provider: String,
+    pub inbound_assistant_id: Option<Uuid>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<OwnedNumber>, StoreError> {
+    Ok(sqlx::query_as!(
+        OwnedNumber,
+        "SELECT id, number, provider, inbound_assistant_id, created_at FROM phone_number WHERE tenant_id = $1 ORDER BY number",
+        tenant_id,
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn owned(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<OwnedNumber>, StoreError> {
+    Ok(sqlx::query_as!(
+        OwnedNumber,
+        "SELECT id, number, provider, inbound_assistant_id, created_at FROM phone_number WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        id,
+        tenant_id,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Adds a number to a tenant; `None` when the number is registered already (to this tenant or another).
+pub async fn add(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    number: &PhoneNumber,
+    provider: Provider,
+    inbound_assistant_id: Option<Uuid>,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        INSERT INTO phone_number (id, tenant_id, number, provider, inbound_assistant_id) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (number) DO NOTHING RETURNING id
+        "#,
+        Uuid::now_v7(),
+        tenant_id,
+        number.as_str(),
+        provider.as_str(),
+        inbound_assistant_id,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Gives one of the tenant's numbers to an assistant (or to nobody).
+pub async fn assign(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Uuid,
+    inbound_assistant_id: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query!(
+        "UPDATE phone_number SET inbound_assistant_id = $3, updated_at = now() WHERE id = $1 AND tenant_id = $2",
+        id,
+        tenant_id,
+        inbound_assistant_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many conversations a number has (a number with history is not removed from under it).
+pub async fn conversation_count(db: impl PgExecutor<'_>, number: &str) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM conversation WHERE business_number = $1"#, number)
+        .fetch_one(db)
+        .await?)
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!("DELETE FROM phone_number WHERE id = $1", id).execute(db).await?;
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! `/api/v1/assistants`: who answers a number's texts, and how. An update is a JSON merge patch (RFC 7396)
+//! on the assistant as it stands, checked whole, so a patch can never leave an assistant half-valid.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use smsagent_domain::form::Form;
+use smsagent_store::assistants::{self, Settings, Stored};
+use uuid::Uuid;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An assistant as sent to create or (merged with a patch) to update one.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantInput {
+    name: String,
+    /// The greeting of each new session; empty: the model answers the first text.
+    #[serde(default)]
+    first_sms: String,
+    sms_prompt: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    temperature: Option<f32>,
+    #[serde(default = "defaults::max_reply_tokens")]
+    max_reply_tokens: i32,
+    #[serde(default = "defaults::history_limit")]
+    history_limit: i32,
+    #[serde(default = "defaults::session_window_minutes")]
+    session_window_minutes: i32,
+    /// The form to collect (see the README); null for a general assistant.
+    #[serde(default)]
+    form: Option<Value>,
+    #[serde(default = "defaults::segment_budget")]
+    segment_budget: i32,
+    #[serde(default)]
+    help_text: Option<String>,
+    #[serde(default)]
+    completion_url: Option<String>,
+    /// Write-only: never shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    completion_secret: Option<String>,
+    #[serde(default = "defaults::form_stale_after_hours")]
+    form_stale_after_hours: i32,
+}
+
+mod defaults {
+    pub fn max_reply_tokens() -> i32 {
+        100
+    }
+    pub fn history_limit() -> i32 {
+        20
+    }
+    pub fn session_window_minutes() -> i32 {
+        30
+    }
+    pub fn segment_budget() -> i32 {
+        2
+    }
+    pub fn form_stale_after_hours() -> i32 {
+        72
+    }
+}
+
+/// An assistant as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct AssistantView {
+    id: Uuid,
+    #[serde(flatten)]
+    settings: AssistantInput,
+    /// Whether completions are signed (the secret itself is never shown).
+    completion_secret_set: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl AssistantInput {
+    /// The settings to store, or a 400 saying what is wrong.
+    fn checked(self) -> Result<Settings, ApiError> {
+        let invalid = |message: String| ApiError::bad_request("invalid_assistant", message);
+        let within = |name: &str, value: i32, low: i32, high: i32| {
+            if (low..=high).contains(&value) { Ok(()) } else { Err(invalid(format!("{name} must be {low} to {high}"))) }
+        };
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
+            return Err(invalid("name must be 1 to 100 characters".into()));
+        }
+        if self.sms_prompt.trim().is_empty() {
+            return Err(invalid("sms_prompt must not be empty".into()));
+        }
+        if let Some(t) = self.temperature
+            && !(0.0..=2.0).contains(&t)
+        {
+            return Err(invalid("temperature must be 0 to 2".into()));
+        }
+        within("max_reply_tokens", self.max_reply_tokens, 1, 100)?;
+        within("history_limit", self.history_limit, 1, 200)?;
+        within("session_window_minutes", self.session_window_minutes, 1, 7 * 24 * 60)?;
+        within("segment_budget", self.segment_budget, 1, 10)?;
+        within("form_stale_after_hours", self.form_stale_after_hours, 1, 24 * 365)?;
+        if let Some(form) = &self.form {
+            Form::from_json(form).map_err(|e| invalid(format!("form: {e}")))?;
+        }
+        if let Some(url) = &self.completion_url {
+            let parsed = url::Url::parse(url).map_err(|e| invalid(format!("completion_url: {e}")))?;
+            if !matches!(parsed.scheme(), "https" | "http") {
+                return Err(invalid("completion_url must be an http(s) address".into()));
+            }
+        }
+        if self.completion_secret.as_deref().is_some_and(|s| s.len() < 16) {
+            return Err(invalid("completion_secret must be at least 16 characters".into()));
+        }
+        Ok(Settings {
+            name: self.name.trim().to_owned(),
+            first_sms: self.first_sms,
+            sms_prompt: self.sms_prompt,
+            model: self.model.filter(|m| !m.trim().is_empty()),
+            temperature: self.temperature,
+            max_reply_tokens: self.max_reply_tokens,
+            history_limit: self.history_limit,
+            session_window_minutes: self.session_window_minutes,
+            form: self.form,
+            segment_budget: self.segment_budget,
+            help_text: self.help_text.filter(|h| !h.trim().is_empty()),
+            completion_url: self.completion_url,
+            completion_secret: self.completion_secret,
+            form_stale_after_hours: self.form_stale_after_hours,
+        })
+    }
+
+    fn from_settings(s: Settings) -> AssistantInput {
+        AssistantInput {
+            name: s.name,
+            first_sms: s.first_sms,
+            sms_prompt: s.sms_prompt,
+            model: s.model,
+            temperature: s.temperature,
+            max_reply_tokens: s.max_reply_tokens,
+            history_limit: s.history_limit,
+            session_window_minutes: s.session_window_minutes,
+            form: s.form,
+            segment_budget: s.segment_budget,
+            help_text: s.help_text,
+            completion_url: s.completion_url,
+            completion_secret: s.completion_secret,
+            form_stale_after_hours: s.form_stale_after_hours,
+        }
+    }
+}
+
+fn view(stored: Stored) -> AssistantView {
+    let mut settings = AssistantInput::from_settings(stored.settings);
+    let completion_secret_set = settings.completion_secret.take().is_some();
+    AssistantView {
+        id: stored.id,
+        settings,
+        completion_secret_set,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    }
+}
+
+pub async fn create(
+    operator: Operator,
+    state: web::Data<AppState>,
+    body: web::Json<AssistantInput>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = body.into_inner().checked()?;
+    let id = assistants::create(&state.pool, operator.tenant_id(), &settings).await?;
+    let stored = assistants::get(&state.pool, operator.tenant_id(), id).await?.ok_or_else(gone)?;
+    Ok(HttpResponse::Created().json(view(stored)))
+}
+
+pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let all: Vec<AssistantView> =
+        assistants::list(&state.pool, operator.tenant_id()).await?.into_iter().map(view).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "assistants": all })))
+}
+
+pub async fn get(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let stored = assistants::get(&state.pool, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(view(stored)))
+}
+
+pub async fn update(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    patch: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let Value::Object(patch) = patch.into_inner() else {
+        return Err(ApiError::bad_request("invalid_body", "send a JSON object with the fields to change"));
+    };
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let current = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
+    let mut merged =
+        serde_json::to_value(AssistantInput::from_settings(current.settings)).map_err(ApiError::internal)?;
+    merge_patch(&mut merged, Value::Object(patch));
+    let input: AssistantInput =
+        serde_json::from_value(merged).map_err(|e| ApiError::bad_request("invalid_assistant", e.to_string()))?;
+    let settings = input.checked()?;
+    assistants::replace(&mut *tx, operator.tenant_id(), *id, &settings).await?;
+    let stored = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(view(stored)))
+}
+
+pub async fn delete(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if !assistants::delete(&state.pool, operator.tenant_id(), *id).await? {
+        return Err(not_found());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// RFC 7396: objects merge key by key, null removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(&key);
+                } else {
+                    merge_patch(target.entry(key).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch,
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("no such assistant")
+}
+
+fn gone() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("an assistant vanished within its own transaction"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::merge_patch;
+
+    #[test]
+    fn a_merge_patch_replaces_removes_and_merges() {
+        let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]});
+        merge_patch(&mut doc, json!({"a": null, "b": {"c": 5}, "e": [3], "f": "new"}));
+        assert_eq!(doc, json!({"b": {"c": 5, "d": 3}, "e": [3], "f": "new"}));
+    }
+}

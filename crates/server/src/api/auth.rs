@@ -1,0 +1,107 @@
+//! API keys: made at random, shown once, kept as SHA-256, sent as `Authorization: Bearer <key>`.
+
+use std::fmt::Write;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use smsagent_store::tenants::{self, KeyOwner};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What every key starts with, so a leaked one is easy to recognise (and to scan for).
+const KEY_PREFIX: &str = "sk_smsagent_";
+/// Characters of a key kept in the clear to tell keys apart.
+const SHOWN_CHARACTERS: usize = KEY_PREFIX.len() + 6;
+
+/// A key as made: the key itself, to show once, and what is stored.
+#[derive(Debug)]
+pub struct NewKey {
+    pub key: SecretString,
+    pub hash: [u8; 32],
+    pub prefix: String,
+}
+
+/// A new key: 256 random bits.
+pub fn new_key() -> NewKey {
+    let bytes: [u8; 32] = rand::random();
+    let mut key = String::from(KEY_PREFIX);
+    for byte in bytes {
+        let _ = write!(key, "{byte:02x}");
+    }
+    NewKey { hash: hash(&key), prefix: key[..SHOWN_CHARACTERS].to_owned(), key: key.into() }
+}
+
+/// What is stored for a key, and looked up when one is presented.
+pub fn hash(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Stores `key` (API_BOOTSTRAP_KEY) for the default tenant, unless it is stored already.
+pub async fn ensure_bootstrap_key(pool: &smsagent_store::PgPool, key: &SecretString) -> anyhow::Result<()> {
+    let key = key.expose_secret();
+    let shown = key.get(..SHOWN_CHARACTERS.min(key.len() / 4)).unwrap_or_default();
+    tenants::add_key(pool, tenants::DEFAULT_TENANT, &hash(key), shown, "API_BOOTSTRAP_KEY").await?;
+    Ok(())
+}
+
+/// The tenant a request speaks for, from its API key. Handlers that take an `Operator` refuse requests
+/// without a valid key (401) before they run.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator(pub KeyOwner);
+
+impl Operator {
+    pub fn tenant_id(&self) -> Uuid {
+        self.0.tenant_id
+    }
+}
+
+impl FromRequest for Operator {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let presented = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+            let key = presented?;
+            match tenants::key_owner(&state.pool, &hash(&key)).await? {
+                Some(owner) => Ok(Operator(owner)),
+                None => Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)")),
+            }
+        })
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let missing = || ApiError::unauthorized("send an API key as \"Authorization: Bearer <key>\"");
+    let header = req.headers().get(AUTHORIZATION).ok_or_else(missing)?;
+    let value = header.to_str().map_err(|_| missing())?;
+    let (scheme, key) = value.split_once(' ').ok_or_else(missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
+        return Err(missing());
+    }
+    Ok(key.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_and_only_their_hash_identifies_them() {
+        let (a, b) = (new_key(), new_key());
+        assert_ne!(a.key.expose_secret(), b.key.expose_secret());
+        assert_eq!(a.key.expose_secret().len(), KEY_PREFIX.len() + 64);
+        assert_eq!(hash(a.key.expose_secret()), a.hash);
+        assert!(a.key.expose_secret().starts_with(&a.prefix));
+        assert_eq!(a.prefix.len(), SHOWN_CHARACTERS);
+    }
+}

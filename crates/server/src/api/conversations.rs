@@ -1,0 +1,169 @@
+//! Conversations, on the first seed system's paths: the list, a contact's history, erasing a contact, and
+//! one conversation by id.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use smsagent_domain::PhoneNumber;
+use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
+use smsagent_store::tenants;
+use tracing::info;
+use uuid::Uuid;
+
+use super::Page;
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+struct SummaryView {
+    id: Uuid,
+    business_number: String,
+    contact_number: String,
+    status: String,
+    started_at: DateTime<Utc>,
+    last_message_at: DateTime<Utc>,
+    message_count: i64,
+    last_message: Option<MessageJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct MessageJson {
+    id: Uuid,
+    direction: String,
+    body: String,
+    status: String,
+    error_code: Option<String>,
+    num_segments: Option<i32>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryView {
+    #[serde(flatten)]
+    summary: SummaryView,
+    messages: Vec<MessageJson>,
+    /// The form in play or completed: its status and the engine's state (values, what is confirmed).
+    form: Option<Value>,
+}
+
+impl From<MessageView> for MessageJson {
+    fn from(m: MessageView) -> Self {
+        MessageJson {
+            id: m.id,
+            direction: m.direction,
+            body: m.body,
+            status: m.status,
+            error_code: m.error_code,
+            num_segments: m.num_segments,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl From<ConversationSummary> for SummaryView {
+    fn from(c: ConversationSummary) -> Self {
+        SummaryView {
+            id: c.id,
+            business_number: c.business_number,
+            contact_number: c.contact_number,
+            status: c.status,
+            started_at: c.started_at,
+            last_message_at: c.last_message_at,
+            message_count: c.message_count,
+            last_message: c.last_message.map(MessageJson::from),
+        }
+    }
+}
+
+impl From<ConversationHistory> for HistoryView {
+    fn from(h: ConversationHistory) -> Self {
+        HistoryView {
+            summary: h.summary.into(),
+            messages: h.messages.into_iter().map(MessageJson::from).collect(),
+            form: h.form.map(|state| json!({ "status": h.form_status, "state": state })),
+        }
+    }
+}
+
+/// `GET /api/conversations`: contacts with a conversation, most recently active first.
+pub async fn list(
+    operator: Operator,
+    state: web::Data<AppState>,
+    page: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.into_inner().checked()?;
+    let found = history::conversations(&state.pool, operator.tenant_id(), page.limit + 1, page.offset).await?;
+    let more = found.len() as i64 > page.limit;
+    let conversations: Vec<SummaryView> = found.into_iter().take(page.limit as usize).map(SummaryView::from).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "conversations": conversations,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_offset": more.then_some(page.offset + page.limit),
+    })))
+}
+
+/// `GET /api/conversations/{phone_number}`: everything the tenant's numbers said with a contact.
+pub async fn with_contact(
+    operator: Operator,
+    state: web::Data<AppState>,
+    phone: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let contact = contact(&phone)?;
+    let mut db = state.pool.acquire().await.map_err(ApiError::internal)?;
+    let found = history::with_contact(&mut db, operator.tenant_id(), contact.as_str()).await?;
+    if found.is_empty() {
+        return Err(ApiError::not_found("no conversation with this number"));
+    }
+    let conversations: Vec<HistoryView> = found.into_iter().map(HistoryView::from).collect();
+    Ok(HttpResponse::Ok().json(json!({ "contact_number": contact.as_str(), "conversations": conversations })))
+}
+
+/// `GET /api/v1/sms/conversation/{conversation_id}`.
+pub async fn by_id(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut db = state.pool.acquire().await.map_err(ApiError::internal)?;
+    let found = history::conversation(&mut db, operator.tenant_id(), *id).await?;
+    let found = found.ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    Ok(HttpResponse::Ok().json(HistoryView::from(found)))
+}
+
+/// `DELETE /api/conversations/{phone_number}`: the contact's conversations with the tenant's numbers,
+/// their messages, form data and waiting replies, gone for good in one transaction, with an audit entry
+/// that says who erased what (counts and ids, no content). Opt-outs stay.
+pub async fn erase(
+    operator: Operator,
+    state: web::Data<AppState>,
+    phone: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let contact = contact(&phone)?;
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let erased = history::erase_contact(&mut tx, operator.tenant_id(), contact.as_str()).await?;
+    if erased.conversation_ids.is_empty() {
+        return Err(ApiError::not_found("no conversation with this number"));
+    }
+    let detail = json!({
+        "conversation_ids": erased.conversation_ids,
+        "messages": erased.messages,
+        "form_submissions": erased.form_submissions,
+    });
+    tenants::audit(&mut *tx, operator.0, "conversation.deleted", &contact.masked(), &detail).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    info!(contact = contact.masked(), conversations = erased.conversation_ids.len(), "conversations erased");
+    Ok(HttpResponse::Ok().json(json!({
+        "deleted": {
+            "conversations": erased.conversation_ids.len(),
+            "messages": erased.messages,
+            "form_submissions": erased.form_submissions,
+        }
+    })))
+}
+
+fn contact(raw: &str) -> Result<PhoneNumber, ApiError> {
+    PhoneNumber::parse(raw).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))
+}

@@ -1,0 +1,74 @@
+//! The operators' API: everything but the webhooks, each call made with a tenant's API key and seeing only
+//! that tenant's data. Bad input is a 400 naming what was wrong, in the one error shape.
+
+mod assistants;
+pub mod auth;
+mod conversations;
+mod numbers;
+
+use actix_web::web;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+/// Largest JSON body the API takes (an assistant with a long prompt and form fits many times over).
+const MAX_JSON_BYTES: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_JSON_BYTES)
+            .error_handler(|e, _| ApiError::bad_request("invalid_body", e.to_string()).into()),
+    )
+    .app_data(
+        web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
+    );
+
+    cfg.route("/api/v1/assistants", web::post().to(assistants::create))
+        .route("/api/v1/assistants", web::get().to(assistants::list))
+        .route("/api/v1/assistants/{id}", web::get().to(assistants::get))
+        .route("/api/v1/assistants/{id}", web::patch().to(assistants::update))
+        .route("/api/v1/assistants/{id}", web::delete().to(assistants::delete));
+
+    cfg.route("/api/v1/phone-numbers", web::post().to(numbers::add))
+        .route("/api/v1/phone-numbers", web::get().to(numbers::list))
+        .route("/api/v1/phone-numbers/{id}", web::patch().to(numbers::assign))
+        .route("/api/v1/phone-numbers/{id}", web::delete().to(numbers::remove));
+
+    // The first seed system's paths.
+    cfg.route("/api/conversations", web::get().to(conversations::list))
+        .route("/api/conversations/{phone_number}", web::get().to(conversations::with_contact))
+        .route("/api/conversations/{phone_number}", web::delete().to(conversations::erase))
+        .route("/api/v1/sms/conversation/{conversation_id}", web::get().to(conversations::by_id));
+}
+
+/// `?limit=&offset=` on lists.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    #[serde(default = "Page::default_limit")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+impl Page {
+    const MAX_LIMIT: i64 = 200;
+
+    fn default_limit() -> i64 {
+        50
+    }
+
+    fn checked(self) -> Result<Page, ApiError> {
+        if !(1..=Self::MAX_LIMIT).contains(&self.limit) {
+            return Err(ApiError::bad_request("invalid_query", format!("limit must be 1 to {}", Self::MAX_LIMIT)));
+        }
+        if self.offset < 0 {
+            return Err(ApiError::bad_request("invalid_query", "offset must not be negative"));
+        }
+        Ok(self)
+    }
+}

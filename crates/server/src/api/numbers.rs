@@ -1,0 +1,139 @@
+//! `/api/v1/phone-numbers`: the tenant's numbers and which assistant answers each.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_store::assistants;
+use smsagent_store::phone_numbers::{self, OwnedNumber};
+use uuid::Uuid;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNumber {
+    /// E.164, such as +15557654321.
+    number: String,
+    /// twilio, acs or simulator.
+    provider: String,
+    #[serde(default)]
+    inbound_assistant_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The assistant to answer the number's texts; null: texts are stored and not answered.
+    inbound_assistant_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumberView {
+    id: Uuid,
+    number: String,
+    provider: String,
+    inbound_assistant_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<OwnedNumber> for NumberView {
+    fn from(n: OwnedNumber) -> Self {
+        NumberView {
+            id: n.id,
+            number: n.number,
+            provider: n.provider,
+            inbound_assistant_id: n.inbound_assistant_id,
+            created_at: n.created_at,
+        }
+    }
+}
+
+pub async fn add(
+    operator: Operator,
+    state: web::Data<AppState>,
+    body: web::Json<NewNumber>,
+) -> Result<HttpResponse, ApiError> {
+    let NewNumber { number, provider, inbound_assistant_id } = body.into_inner();
+    let number =
+        PhoneNumber::parse(&number).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))?;
+    let provider = Provider::parse(&provider)
+        .map_err(|_| ApiError::bad_request("invalid_provider", "provider must be twilio, acs or simulator"))?;
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    check_assistant(&mut tx, operator, inbound_assistant_id).await?;
+    let Some(id) = phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id).await?
+    else {
+        return Err(ApiError::conflict("number_taken", "this number is registered already"));
+    };
+    let added = phone_numbers::owned(&mut *tx, operator.tenant_id(), id).await?.ok_or_else(gone)?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Created().json(NumberView::from(added)))
+}
+
+pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let all: Vec<NumberView> =
+        phone_numbers::list(&state.pool, operator.tenant_id()).await?.into_iter().map(NumberView::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "phone_numbers": all })))
+}
+
+pub async fn assign(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<Assignment>,
+) -> Result<HttpResponse, ApiError> {
+    let assistant = body.inbound_assistant_id;
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    check_assistant(&mut tx, operator, assistant).await?;
+    if !phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await? {
+        return Err(not_found());
+    }
+    let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(NumberView::from(number)))
+}
+
+/// Removes a number without history. One with conversations keeps them reachable through it: erase them
+/// first (`DELETE /api/conversations/{phone_number}`), so nothing is orphaned by accident.
+pub async fn remove(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
+    let conversations = phone_numbers::conversation_count(&mut *tx, &number.number).await?;
+    if conversations > 0 {
+        return Err(ApiError::conflict(
+            "number_has_conversations",
+            format!("the number has {conversations} conversation(s); delete them first"),
+        ));
+    }
+    phone_numbers::delete(&mut *tx, number.id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A number may only be given to one of its own tenant's assistants.
+async fn check_assistant(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    operator: Operator,
+    assistant: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(assistant) = assistant
+        && !assistants::owned_by(&mut **tx, operator.tenant_id(), assistant).await?
+    {
+        return Err(ApiError::bad_request("unknown_assistant", "inbound_assistant_id names no assistant of yours"));
+    }
+    Ok(())
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("no such phone number")
+}
+
+fn gone() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("a phone number vanished within its own transaction"))
+}

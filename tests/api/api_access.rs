@@ -1,0 +1,127 @@
+//! The operators' API: no call without a valid key, and a key never reaches another tenant's data.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use smsagent_store::PgPool;
+
+use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, Options, TestApp, sid};
+
+/// Every operators' endpoint, with a body where it takes one. `{assistant}`, `{number}` and
+/// `{conversation}` stand for the default tenant's own.
+const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
+    ("POST", "/api/v1/assistants", Some(r#"{"name": "X", "sms_prompt": "Be brief."}"#)),
+    ("GET", "/api/v1/assistants", None),
+    ("GET", "/api/v1/assistants/{assistant}", None),
+    ("PATCH", "/api/v1/assistants/{assistant}", Some(r#"{"name": "Renamed"}"#)),
+    ("DELETE", "/api/v1/assistants/{assistant}", None),
+    ("POST", "/api/v1/phone-numbers", Some(r#"{"number": "+15550001111", "provider": "simulator"}"#)),
+    ("GET", "/api/v1/phone-numbers", None),
+    ("PATCH", "/api/v1/phone-numbers/{number}", Some(r#"{"inbound_assistant_id": null}"#)),
+    ("DELETE", "/api/v1/phone-numbers/{number}", None),
+    ("GET", "/api/conversations", None),
+    ("GET", "/api/conversations/%2B15551234567", None),
+    ("DELETE", "/api/conversations/%2B15551234567", None),
+    ("GET", "/api/v1/sms/conversation/{conversation}", None),
+];
+
+struct Ids {
+    assistant: String,
+    number: String,
+    conversation: String,
+}
+
+/// The default tenant's assistant, number (BUSINESS) and a conversation with CONTACT.
+async fn default_tenants_data(app: &TestApp) -> Ids {
+    assert_eq!(app.text(&sid(), CONTACT, "Hello").await.status(), StatusCode::OK);
+    let one = |sql: &'static str| async move {
+        let id: uuid::Uuid = sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap();
+        id.to_string()
+    };
+    Ids {
+        assistant: one("SELECT id FROM assistant").await,
+        number: one("SELECT id FROM phone_number").await,
+        conversation: one("SELECT id FROM conversation").await,
+    }
+}
+
+fn path(template: &str, ids: &Ids) -> String {
+    template
+        .replace("{assistant}", &ids.assistant)
+        .replace("{number}", &ids.number)
+        .replace("{conversation}", &ids.conversation)
+}
+
+async fn call(
+    app: &TestApp,
+    (method, template, body): (&str, &str, Option<&str>),
+    ids: &Ids,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = app.request(method, &path(template, ids));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(body) = body {
+        request = request.header("content-type", "application/json").body(body.to_owned());
+    }
+    request.send().await.unwrap()
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn every_endpoint_refuses_a_call_without_a_valid_key(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    let ids = default_tenants_data(&app).await;
+
+    for &endpoint in ENDPOINTS {
+        for key in [None, Some("sk_smsagent_not_a_key"), Some("")] {
+            let response = call(&app, endpoint, &ids, key).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{endpoint:?} with {key:?}");
+            assert_eq!(response.headers()["www-authenticate"], "Bearer");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized", "{endpoint:?}");
+        }
+    }
+    // Nothing was changed by any of them.
+    assert_eq!(app.count("SELECT count(*) FROM assistant").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages").await, 1);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    let ids = default_tenants_data(&app).await;
+    let (_, other) = app.tenant("Another business").await;
+
+    for &endpoint in ENDPOINTS {
+        let response = call(&app, endpoint, &ids, Some(&other)).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        match (endpoint.0, endpoint.1) {
+            // Its own lists (only what it made itself above), and what it creates for itself.
+            ("GET", "/api/v1/assistants") => {
+                assert!(body["assistants"].as_array().unwrap().iter().all(|a| a["id"] != ids.assistant.as_str()))
+            }
+            ("GET", "/api/v1/phone-numbers") => {
+                assert!(body["phone_numbers"].as_array().unwrap().iter().all(|n| n["number"] != BUSINESS))
+            }
+            ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
+            ("POST", _) => assert_eq!(status, StatusCode::CREATED, "{endpoint:?}: {body}"),
+            _ => {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{endpoint:?}: {body}");
+                assert_eq!(body["error"]["code"], "not_found");
+            }
+        }
+    }
+
+    // Everything of ours is as it was, and still ours.
+    let ours = |path: &str| app.api(Method::GET, path, BOOTSTRAP_KEY).send();
+    let assistant: Value = ours(&format!("/api/v1/assistants/{}", ids.assistant)).await.unwrap().json().await.unwrap();
+    assert_ne!(assistant["name"], "Renamed");
+    let numbers: Value = ours("/api/v1/phone-numbers").await.unwrap().json().await.unwrap();
+    assert_eq!(numbers["phone_numbers"][0]["number"], BUSINESS);
+    assert_eq!(numbers["phone_numbers"][0]["inbound_assistant_id"], ids.assistant.as_str());
+    let history: Value = ours("/api/conversations/%2B15551234567").await.unwrap().json().await.unwrap();
+    assert_eq!(history["conversations"][0]["messages"][0]["body"], "Hello");
+}

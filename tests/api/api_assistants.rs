@@ -1,0 +1,180 @@
+//! `/api/v1/assistants` and `/api/v1/phone-numbers`: an operator sets up an assistant and gives it a
+//! number, and the number's texts are answered by it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use smsagent_store::PgPool;
+
+use crate::helpers::{CONTACT, Options, TestApp, sid};
+
+async fn send(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = app.api(method, path, key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_assistant_is_created_read_patched_and_deleted(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+
+    let (status, created) = send(
+        &app,
+        Method::POST,
+        "/api/v1/assistants",
+        &key,
+        Some(json!({
+            "name": "Leasing",
+            "first_sms": "Hi from Elm Street!",
+            "sms_prompt": "Answer briefly.",
+            "completion_url": "https://crm.example.com/hooks/applications",
+            "completion_secret": "a-secret-of-sixteen-or-more",
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name"], "Leasing");
+    assert_eq!(created["max_reply_tokens"], 100, "defaults are filled in");
+    assert_eq!(created["segment_budget"], 2);
+    assert_eq!(created["completion_secret_set"], true);
+    assert!(created.get("completion_secret").is_none(), "the secret is never shown: {created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/assistants/{id}");
+
+    let (_, listed) = send(&app, Method::GET, "/api/v1/assistants", &key, None).await;
+    assert_eq!(listed["assistants"].as_array().unwrap().len(), 1);
+    assert_eq!(send(&app, Method::GET, &path, &key, None).await.1["first_sms"], "Hi from Elm Street!");
+
+    // A merge patch: named fields change, null restores a default, the rest (the secret too) stays.
+    let (status, patched) = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &key,
+        Some(json!({"name": "Leasing desk", "segment_budget": null, "temperature": 0.3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["name"], "Leasing desk");
+    assert_eq!(patched["segment_budget"], 2);
+    assert_eq!(patched["completion_secret_set"], true);
+    assert_eq!(patched["first_sms"], "Hi from Elm Street!");
+
+    // A bad patch changes nothing.
+    let (status, refused) = send(&app, Method::PATCH, &path, &key, Some(json!({"name": "X", "temperature": 7}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["error"]["code"], "invalid_assistant");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("temperature"), "{refused}");
+    assert_eq!(send(&app, Method::GET, &path, &key, None).await.1["name"], "Leasing desk");
+
+    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(send(&app, Method::GET, &path, &key, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn invalid_assistants_are_refused_with_the_reason(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+    let cases = [
+        (json!({"sms_prompt": "x"}), "name"),
+        (json!({"name": "", "sms_prompt": "x"}), "name"),
+        (json!({"name": "A", "sms_prompt": "x", "max_reply_tokens": 500}), "max_reply_tokens"),
+        (json!({"name": "A", "sms_prompt": "x", "form": {"slots": []}}), "form"),
+        (json!({"name": "A", "sms_prompt": "x", "completion_url": "ftp://x"}), "completion_url"),
+        (json!({"name": "A", "sms_prompt": "x", "colour": "blue"}), "colour"),
+    ];
+    for (body, reason) in cases {
+        let (status, refused) = send(&app, Method::POST, "/api/v1/assistants", &key, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let message = refused["error"]["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{body}: {message}");
+    }
+    let not_json =
+        app.api(Method::POST, "/api/v1/assistants", &key).header("content-type", "application/json").body("{");
+    let response = not_json.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "invalid_body");
+    assert_eq!(app.count("SELECT count(*) FROM assistant").await, 0);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_number_given_to_an_assistant_is_answered_by_it(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { phone_number: false, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+    let (_, assistant) = send(
+        &app,
+        Method::POST,
+        "/api/v1/assistants",
+        &key,
+        Some(json!({"name": "Front desk", "first_sms": "Hi, Elm Street front desk here!", "sms_prompt": "Be brief."})),
+    )
+    .await;
+
+    let (status, number) = send(
+        &app,
+        Method::POST,
+        "/api/v1/phone-numbers",
+        &key,
+        Some(json!({"number": "+15557654321", "provider": "twilio"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{number}");
+    assert_eq!(number["inbound_assistant_id"], Value::Null);
+    let number_path = format!("/api/v1/phone-numbers/{}", number["id"].as_str().unwrap());
+    let (status, assigned) =
+        send(&app, Method::PATCH, &number_path, &key, Some(json!({"inbound_assistant_id": assistant["id"]}))).await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+
+    app.text(&sid(), CONTACT, "Is the flat still free?").await;
+    app.settle().await;
+    let sent = app.twilio_sends().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].get("Body"), Some("Hi, Elm Street front desk here!"));
+
+    // A number with history is not removed from under it.
+    let (status, refused) = send(&app, Method::DELETE, &number_path, &key, None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"]["code"], "number_has_conversations");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn numbers_are_checked_and_owned_once(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+    let (_, other) = app.tenant("Oak Avenue Homes").await;
+    let (_, theirs) =
+        send(&app, Method::POST, "/api/v1/assistants", &other, Some(json!({"name": "Theirs", "sms_prompt": "x"})))
+            .await;
+
+    let add = |number: &str, provider: &str, assistant: Value| json!({"number": number, "provider": provider, "inbound_assistant_id": assistant});
+    let refused = [
+        (add("555-1234", "twilio", Value::Null), StatusCode::BAD_REQUEST, "invalid_phone_number"),
+        (add("+15550002222", "carrier-pigeon", Value::Null), StatusCode::BAD_REQUEST, "invalid_provider"),
+        (add("+15550002222", "twilio", theirs["id"].clone()), StatusCode::BAD_REQUEST, "unknown_assistant"),
+    ];
+    for (body, status, code) in refused {
+        let (got, answer) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await;
+        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{body}");
+    }
+
+    let body = add("+15550002222", "acs", Value::Null);
+    assert_eq!(
+        send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await.0,
+        StatusCode::CREATED
+    );
+    let (status, taken) = send(&app, Method::POST, "/api/v1/phone-numbers", &other, Some(body)).await;
+    assert_eq!((status, taken["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("number_taken")));
+
+    let (_, listed) = send(&app, Method::GET, "/api/v1/phone-numbers", &key, None).await;
+    let number = &listed["phone_numbers"][0];
+    assert_eq!((number["number"].as_str(), number["provider"].as_str()), (Some("+15550002222"), Some("acs")));
+    let path = format!("/api/v1/phone-numbers/{}", number["id"].as_str().unwrap());
+    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 0);
+}

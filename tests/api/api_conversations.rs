@@ -1,0 +1,127 @@
+//! Conversations through the operators' API: the list, a contact's history, one conversation, erasure.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use smsagent_store::PgPool;
+
+use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, TestApp, sid};
+
+const OTHER_CONTACT: &str = "+15559876543";
+
+async fn get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    let response = app.api(Method::GET, path, BOOTSTRAP_KEY).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// CONTACT texts twice (and is answered), OTHER_CONTACT once, later.
+async fn two_contacts(app: &TestApp) {
+    app.twilio_accepts().await;
+    app.model_replies("Yes, it is.").await;
+    app.general_assistant().await;
+    app.text(&sid(), CONTACT, "Hi").await;
+    app.settle().await;
+    app.text(&sid(), CONTACT, "Is the flat free?").await;
+    app.settle().await;
+    app.text(&sid(), OTHER_CONTACT, "Hello?").await;
+    app.settle().await;
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn the_list_shows_each_contact_with_the_last_message_newest_first(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    two_contacts(&app).await;
+
+    let (status, page) = get(&app, "/api/conversations").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let conversations = page["conversations"].as_array().unwrap();
+    let contacts: Vec<&str> = conversations.iter().map(|c| c["contact_number"].as_str().unwrap()).collect();
+    assert_eq!(contacts, [OTHER_CONTACT, CONTACT]);
+    assert_eq!(conversations[1]["message_count"], 4);
+    assert_eq!(conversations[1]["business_number"], BUSINESS);
+    assert_eq!(conversations[1]["last_message"]["direction"], "outbound");
+    assert_eq!(conversations[1]["last_message"]["body"], "Yes, it is.");
+    assert_eq!(page["next_offset"], Value::Null);
+
+    let (_, first) = get(&app, "/api/conversations?limit=1").await;
+    assert_eq!(first["conversations"].as_array().unwrap().len(), 1);
+    assert_eq!(first["next_offset"], 1);
+    let (_, second) = get(&app, "/api/conversations?limit=1&offset=1").await;
+    assert_eq!(second["conversations"][0]["contact_number"], CONTACT);
+    assert_eq!(second["next_offset"], Value::Null);
+
+    for bad in ["/api/conversations?limit=0", "/api/conversations?limit=abc", "/api/conversations?offset=-1"] {
+        let (status, body) = get(&app, bad).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{bad}");
+    }
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_contacts_history_comes_oldest_first_with_statuses_and_the_form(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.twilio_accepts().await;
+    app.text(&sid(), CONTACT, "I'd like to apply").await;
+    app.settle().await;
+    app.text(&sid(), CONTACT, "Maria").await;
+    app.settle().await;
+
+    let (status, history) = get(&app, "/api/conversations/%2B15551234567").await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    assert_eq!(history["contact_number"], CONTACT);
+    let conversation = &history["conversations"][0];
+    let messages = conversation["messages"].as_array().unwrap();
+    let shape: Vec<(&str, &str)> =
+        messages.iter().map(|m| (m["direction"].as_str().unwrap(), m["status"].as_str().unwrap())).collect();
+    assert_eq!(
+        shape,
+        [("inbound", "received"), ("outbound", "queued"), ("inbound", "received"), ("outbound", "queued")]
+    );
+    assert_eq!(messages[0]["body"], "I'd like to apply");
+    assert_eq!(conversation["form"]["status"], "in_progress");
+    assert!(conversation["form"]["state"].to_string().contains("Maria"), "{}", conversation["form"]);
+
+    let id = conversation["id"].as_str().unwrap();
+    let (status, by_id) = get(&app, &format!("/api/v1/sms/conversation/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(by_id["messages"], conversation["messages"]);
+
+    assert_eq!(get(&app, "/api/conversations/%2B15550000000").await.0, StatusCode::NOT_FOUND);
+    let (status, bad) = get(&app, "/api/conversations/not-a-number").await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_phone_number")));
+    let (status, bad) = get(&app, "/api/v1/sms/conversation/42").await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_path")));
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn erasing_a_contact_removes_everything_but_the_opt_out_and_leaves_an_audit_entry(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    two_contacts(&app).await;
+    app.text(&sid(), CONTACT, "STOP").await;
+    app.settle().await;
+
+    let response = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let erased: Value = response.json().await.unwrap();
+    assert_eq!(erased["deleted"]["conversations"], 1);
+    assert_eq!(erased["deleted"]["messages"], 6, "{erased}");
+
+    assert_eq!(get(&app, "/api/conversations/%2B15551234567").await.0, StatusCode::NOT_FOUND);
+    let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_messages WHERE contact_number = $1")
+        .bind(CONTACT)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(remaining, 0);
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages").await, 2, "the other contact's texts stay");
+    assert_eq!(app.count("SELECT count(*) FROM opt_out").await, 1, "STOP outlives the history");
+
+    let (action, subject, detail): (String, String, Value) =
+        sqlx::query_as("SELECT action, subject, detail FROM audit_event").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(action, "conversation.deleted");
+    assert_eq!(subject, smsagent_domain::PhoneNumber::parse(CONTACT).unwrap().masked());
+    assert_eq!(detail["messages"], 6);
+    assert!(!detail.to_string().contains("flat"), "no content in the audit trail: {detail}");
+
+    let again = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
