@@ -11,7 +11,7 @@ CREATE TABLE tenant (
 COMMENT ON TABLE tenant IS 'A business using the service: it owns assistants and phone numbers, and through the numbers their conversations.';
 
 -- What existed before tenants (a single-number deployment) belongs to the default tenant, as do numbers
--- registered from PHONE_NUMBER at start-up and the key in API_BOOTSTRAP_KEY.
+-- registered from PHONE_NUMBER at start-up; API_BOOTSTRAP_KEY (kept in the settings) reaches it.
 INSERT INTO tenant (id, name) VALUES ('00000000-0000-0000-0000-000000000001', 'default');
 
 CREATE TABLE api_key (

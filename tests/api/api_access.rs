@@ -22,6 +22,11 @@ const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/conversations/%2B15551234567", None),
     ("DELETE", "/api/conversations/%2B15551234567", None),
     ("GET", "/api/v1/sms/conversation/{conversation}", None),
+    ("POST", "/api/v1/sms/conversation/{conversation}/pause", None),
+    ("POST", "/api/v1/sms/conversation/{conversation}/resume", None),
+    ("GET", "/api/v1/sms/stats", None),
+    // Last: for another tenant, this opens a conversation of its own (from the number it added above).
+    ("POST", "/api/v1/sms/send", Some(r#"{"to": "+15551234567", "body": "Hello"}"#)),
 ];
 
 struct Ids {
@@ -107,7 +112,11 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
                 assert!(body["phone_numbers"].as_array().unwrap().iter().all(|n| n["number"] != BUSINESS))
             }
             ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
-            ("POST", _) => assert_eq!(status, StatusCode::CREATED, "{endpoint:?}: {body}"),
+            ("GET", "/api/v1/sms/stats") => assert_eq!(body["total"]["inbound"], 0, "{body}"),
+            ("POST", "/api/v1/sms/send") => assert_eq!(status, StatusCode::ACCEPTED, "{body}"),
+            ("POST", "/api/v1/assistants" | "/api/v1/phone-numbers") => {
+                assert_eq!(status, StatusCode::CREATED, "{endpoint:?}: {body}")
+            }
             _ => {
                 assert_eq!(status, StatusCode::NOT_FOUND, "{endpoint:?}: {body}");
                 assert_eq!(body["error"]["code"], "not_found");

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use smsagent_store::PgPool;
 
-use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, TestApp, sid};
+use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, STATUS_CALLBACK, TestApp, sid, status_report};
 
 const OTHER_CONTACT: &str = "+15559876543";
 
@@ -124,4 +124,39 @@ async fn erasing_a_contact_removes_everything_but_the_opt_out_and_leaves_an_audi
 
     let again = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn stats_count_messages_segments_and_deliveries_per_number(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    two_contacts(&app).await;
+    // Twilio reports one reply delivered and one undelivered.
+    let outbound = app.outbound().await;
+    for (reply, status) in [(&outbound[0], "delivered"), (&outbound[1], "undelivered")] {
+        let path = format!("{STATUS_CALLBACK}?message_id={}", reply.id);
+        app.post_signed(&path, &status_report(reply.message_sid.as_deref().unwrap(), status, None)).await;
+    }
+
+    let (status, stats) = get(&app, "/api/v1/sms/stats").await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let total = &stats["total"];
+    assert_eq!((total["inbound"].as_i64(), total["outbound"].as_i64()), (Some(3), Some(3)), "{stats}");
+    assert_eq!(total["outbound_by_status"]["delivered"], 1);
+    assert_eq!(total["outbound_by_status"]["undelivered"], 1);
+    assert_eq!(total["delivery_rate"], 0.5);
+    assert_eq!(total["inbound_segments"], 3);
+    assert_eq!(stats["numbers"][0]["phone_number"], BUSINESS);
+    assert_eq!(stats["numbers"][0]["figures"]["outbound"], 3);
+
+    let (_, past) = get(&app, "/api/v1/sms/stats?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z").await;
+    assert_eq!(past["total"]["inbound"], 0);
+    let (_, other_number) = get(&app, "/api/v1/sms/stats?phone_number=%2B15550001111").await;
+    assert_eq!(other_number["numbers"], serde_json::json!([]));
+    let (status, bad) = get(&app, "/api/v1/sms/stats?from=yesterday").await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+
+    let (_, other_key) = app.tenant("Other").await;
+    let theirs: Value =
+        app.api(Method::GET, "/api/v1/sms/stats", &other_key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(theirs["total"]["inbound"], 0, "another tenant sees none of it");
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
+use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use smsagent_store::PgPool;
@@ -11,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::dialogue_support::{Mode, run, say};
-use crate::helpers::{CONTACT, Options, TestApp, sid, wait_for};
+use crate::helpers::{BOOTSTRAP_KEY, CONTACT, Options, TestApp, sid, wait_for};
 
 const SECRET: &str = "whsec_test_secret";
 
@@ -317,4 +318,33 @@ async fn a_wording_that_changes_the_value_is_replaced_by_the_draft(pool: PgPool)
     app.text(&sid(), CONTACT, "maria").await;
     app.worker.drain().await.unwrap();
     assert_eq!(app.outbound().await.last().unwrap().body, "Got it: Maria. Is that right?");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn completed_forms_are_listed_and_exported_as_csv(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    complete_the_form(&app).await;
+    let assistant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM assistant").fetch_one(&app.pool).await.unwrap();
+    let path = format!("/api/v1/assistants/{assistant}/submissions");
+
+    let listed: Value = app.api(Method::GET, &path, BOOTSTRAP_KEY).send().await.unwrap().json().await.unwrap();
+    let submissions = listed["submissions"].as_array().unwrap();
+    assert_eq!(submissions.len(), 1, "{listed}");
+    assert_eq!(submissions[0]["contact_number"], CONTACT);
+    assert_eq!(submissions[0]["answers"]["last_name"], "Garcia");
+
+    let response = app.api(Method::GET, &format!("{path}?format=csv"), BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("submission_id,created_at,contact_number,first_name,last_name"), "{csv}");
+    assert!(lines[0].ends_with(",delivery_status"));
+    assert!(lines[1].contains(",+15551234567,Maria,Garcia,"), "{csv}");
+    assert!(lines[1].contains("\"123 Main St, Springfield, IL 62701\""), "quoted: {csv}");
+
+    let (_, other) = app.tenant("Other").await;
+    let theirs = app.api(Method::GET, &path, &other).send().await.unwrap();
+    assert_eq!(theirs.status(), reqwest::StatusCode::NOT_FOUND);
 }

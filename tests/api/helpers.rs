@@ -254,6 +254,7 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         event_grid_secret_previous: Some(SecretString::from(EVENT_GRID_SECRET_PREVIOUS)),
         event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
         api_bootstrap_key: Some(SecretString::from(BOOTSTRAP_KEY)),
+        takeover_idle_minutes: 120,
         azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),
         azure_openai_key: options.azure_openai.then(|| SecretString::from(AZURE_KEY)),
         azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),

@@ -11,6 +11,7 @@ mod acs_replies;
 mod api_access;
 mod api_assistants;
 mod api_conversations;
+mod api_sending;
 mod bootstrap;
 mod conversation_engine;
 mod conversations;

@@ -11,6 +11,7 @@ mod language;
 mod phone;
 mod provider;
 mod purpose;
+pub mod quiet_hours;
 mod receipt;
 pub mod segments;
 pub mod session;

@@ -11,6 +11,8 @@ pub enum Purpose {
     Help,
     /// Ends the session: the contact's next text is greeted afresh.
     Goodbye,
+    /// Written by a person and sent through the operators' API.
+    Operator,
 }
 
 impl Purpose {
@@ -21,13 +23,21 @@ impl Purpose {
             Purpose::OptInConfirmation => "opt_in_confirmation",
             Purpose::Help => "help",
             Purpose::Goodbye => "goodbye",
+            Purpose::Operator => "operator",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Purpose::Reply, Purpose::OptOutConfirmation, Purpose::OptInConfirmation, Purpose::Help, Purpose::Goodbye]
-            .into_iter()
-            .find(|p| p.as_str() == value)
+        [
+            Purpose::Reply,
+            Purpose::OptOutConfirmation,
+            Purpose::OptInConfirmation,
+            Purpose::Help,
+            Purpose::Goodbye,
+            Purpose::Operator,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == value)
     }
 }
 

@@ -82,7 +82,7 @@ pub async fn handle(
         Purpose::OptOutConfirmation => wording::opted_out(program, language),
         Purpose::OptInConfirmation => wording::opted_in(program, language),
         Purpose::Help => wording::help(program, help_text, language),
-        Purpose::Goodbye | Purpose::Reply => wording::goodbye(language).to_owned(),
+        Purpose::Goodbye | Purpose::Reply | Purpose::Operator => wording::goodbye(language).to_owned(),
     };
     // Compliance texts are sent whole, whatever an assistant's segment budget.
     let shaped = shaping::shape(&body, 10);

@@ -85,8 +85,13 @@ pub struct Settings {
     #[arg(long, env = "EVENT_GRID_SECRET_HEADER")]
     pub event_grid_secret_header: Option<String>,
 
-    /// An API key for the default tenant (at least 32 characters), stored (as a hash) at start-up, so a
-    /// deployment can be driven through the API without `smsagent tenant create`.
+    /// Minutes after an operator's last action on a conversation they took over (pause, or a text sent)
+    /// before the assistant answers it again.
+    #[arg(long, env = "TAKEOVER_IDLE_MINUTES", default_value_t = 120)]
+    pub takeover_idle_minutes: u64,
+
+    /// An API key for the default tenant (at least 32 characters), so a deployment can be driven through the
+    /// API without `smsagent tenant create`. Kept in the settings only; replacing it retires the old one.
     #[arg(long, env = "API_BOOTSTRAP_KEY", value_parser = secret, hide_env_values = true)]
     pub api_bootstrap_key: Option<SecretString>,
 

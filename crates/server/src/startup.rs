@@ -68,9 +68,7 @@ impl Application {
         if let Some(number) = &settings.phone_number {
             bootstrap::ensure_phone_number(&pool, number, settings.phone_number_carrier()).await?;
         }
-        if let Some(key) = &settings.api_bootstrap_key {
-            api::auth::ensure_bootstrap_key(&pool, key).await?;
-        }
+
         let worker = build_worker(&settings, pool.clone(), queue.clone());
 
         let twilio =
@@ -95,6 +93,7 @@ impl Application {
             twilio,
             event_grid,
             conversations,
+            bootstrap_key: settings.api_bootstrap_key.as_ref().map(api::auth::BootstrapKey::new),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
@@ -240,6 +239,7 @@ fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
             max: Duration::from_secs(settings.job_retry_max_seconds),
         },
         poll: Duration::from_millis(settings.worker_poll_ms),
+        takeover_idle: Duration::from_secs(settings.takeover_idle_minutes.saturating_mul(60)),
         http: reqwest::Client::builder()
             .user_agent(concat!("smsagent/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))

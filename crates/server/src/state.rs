@@ -16,6 +16,8 @@ pub struct AppState {
     pub twilio: Option<TwilioWebhooks>,
     pub event_grid: EventGridAuth,
     pub conversations: ConversationsWebhook,
+    /// API_BOOTSTRAP_KEY: the default tenant's key from the settings.
+    pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
 }
 
 /// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two

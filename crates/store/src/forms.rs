@@ -181,3 +181,39 @@ pub async fn record_delivery(db: impl PgExecutor<'_>, id: Uuid, outcome: Result<
     .await?;
     Ok(())
 }
+
+/// A completed form as operators list it.
+#[derive(Debug, Clone)]
+pub struct SubmissionRow {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub contact_number: String,
+    pub answers: serde_json::Value,
+    pub delivery_status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The submissions of one of the tenant's assistants, oldest first (`limit` from `offset`).
+pub async fn submissions(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    assistant_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<SubmissionRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        SubmissionRow,
+        r#"
+        SELECT s.id, s.conversation_id, s.contact_number, s.answers, s.delivery_status, s.created_at
+        FROM form_submission s JOIN assistant a ON a.id = s.assistant_id AND a.tenant_id = $1
+        WHERE s.assistant_id = $2
+        ORDER BY s.created_at, s.id LIMIT $3 OFFSET $4
+        "#,
+        tenant_id,
+        assistant_id,
+        limit,
+        offset,
+    )
+    .fetch_all(db)
+    .await?)
+}

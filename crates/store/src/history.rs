@@ -207,3 +207,46 @@ pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contact: &str
     sqlx::query!("DELETE FROM conversation WHERE id = ANY($1)", &ids).execute(&mut *db).await?;
     Ok(Erased { conversation_ids: ids, messages: counts.messages, form_submissions: counts.form_submissions })
 }
+
+/// Messages of one of the tenant's numbers with one direction and status over a period: the rows of the
+/// stats endpoint.
+#[derive(Debug, Clone)]
+pub struct TrafficRow {
+    pub business_number: String,
+    pub direction: String,
+    pub status: String,
+    pub messages: i64,
+    pub segments: i64,
+    /// What the provider charged, as reported (Twilio reports costs as negative prices).
+    pub price: Option<f64>,
+    pub price_unit: Option<String>,
+}
+
+/// The tenant's messages from `since` until `until`, by number, direction and status.
+pub async fn traffic(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    number: Option<&str>,
+) -> Result<Vec<TrafficRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        TrafficRow,
+        r#"
+        SELECT c.business_number, m.direction, m.status, count(*) AS "messages!",
+               coalesce(sum(m.num_segments), 0)::bigint AS "segments!",
+               sum(m.price)::float8 AS price, max(m.price_unit) AS price_unit
+        FROM sms_messages m
+        JOIN conversation c ON c.id = m.conversation_id
+        JOIN phone_number p ON p.number = c.business_number AND p.tenant_id = $1
+        WHERE m.created_at >= $2 AND m.created_at < $3 AND ($4::text IS NULL OR c.business_number = $4)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        "#,
+        tenant_id,
+        since,
+        until,
+        number,
+    )
+    .fetch_all(db)
+    .await?)
+}

@@ -9,11 +9,13 @@ pub mod conversations;
 mod error;
 pub mod forms;
 pub mod history;
+pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
 pub mod messages;
 pub mod opt_outs;
 pub mod phone_numbers;
+pub mod takeover;
 pub mod tenants;
 
 pub use error::StoreError;

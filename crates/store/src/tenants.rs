@@ -13,7 +13,8 @@ pub const DEFAULT_TENANT: Uuid = Uuid::from_u128(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyOwner {
     pub tenant_id: Uuid,
-    pub key_id: Uuid,
+    /// The stored key; `None` for API_BOOTSTRAP_KEY, which lives in the settings only.
+    pub key_id: Option<Uuid>,
 }
 
 pub async fn create(db: impl PgExecutor<'_>, name: &str) -> Result<Uuid, StoreError> {
@@ -28,8 +29,7 @@ pub async fn exists(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, StoreErro
         .await?)
 }
 
-/// Stores a key's hash for `tenant_id`. A key already stored (the same bootstrap key at every start) is
-/// left as it is.
+/// Stores a key's hash for `tenant_id` (a key already stored is left as it is).
 pub async fn add_key(
     db: impl PgExecutor<'_>,
     tenant_id: Uuid,
@@ -59,7 +59,7 @@ pub async fn key_owner(db: impl PgExecutor<'_>, key_hash: &[u8; 32]) -> Result<O
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| KeyOwner { tenant_id: r.tenant_id, key_id: r.id }))
+    Ok(row.map(|r| KeyOwner { tenant_id: r.tenant_id, key_id: Some(r.id) }))
 }
 
 /// One line of the audit trail: `action` done to `subject` (an id or a masked number) by `by`.

@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use smsagent_store::tenants::{self, KeyOwner};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -43,12 +44,25 @@ pub fn hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-/// Stores `key` (API_BOOTSTRAP_KEY) for the default tenant, unless it is stored already.
-pub async fn ensure_bootstrap_key(pool: &smsagent_store::PgPool, key: &SecretString) -> anyhow::Result<()> {
-    let key = key.expose_secret();
-    let shown = key.get(..SHOWN_CHARACTERS.min(key.len() / 4)).unwrap_or_default();
-    tenants::add_key(pool, tenants::DEFAULT_TENANT, &hash(key), shown, "API_BOOTSTRAP_KEY").await?;
-    Ok(())
+/// API_BOOTSTRAP_KEY's hash, compared in memory: the key needs no row (the service starts without its
+/// database, and a replaced key stops working with the restart that replaces it).
+#[derive(Clone)]
+pub struct BootstrapKey([u8; 32]);
+
+impl BootstrapKey {
+    pub fn new(key: &SecretString) -> Self {
+        BootstrapKey(hash(key.expose_secret()))
+    }
+
+    fn matches(&self, presented: &[u8; 32]) -> bool {
+        self.0.ct_eq(presented).into()
+    }
+}
+
+impl std::fmt::Debug for BootstrapKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BootstrapKey(…)")
+    }
 }
 
 /// The tenant a request speaks for, from its API key. Handlers that take an `Operator` refuse requests
@@ -71,8 +85,11 @@ impl FromRequest for Operator {
         let presented = bearer(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
-            let key = presented?;
-            match tenants::key_owner(&state.pool, &hash(&key)).await? {
+            let presented = hash(&presented?);
+            if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
+                return Ok(Operator(KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }));
+            }
+            match tenants::key_owner(&state.pool, &presented).await? {
                 Some(owner) => Ok(Operator(owner)),
                 None => Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)")),
             }

@@ -5,6 +5,10 @@ mod assistants;
 pub mod auth;
 mod conversations;
 mod numbers;
+mod sending;
+mod stats;
+mod submissions;
+mod takeover;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -31,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/assistants", web::get().to(assistants::list))
         .route("/api/v1/assistants/{id}", web::get().to(assistants::get))
         .route("/api/v1/assistants/{id}", web::patch().to(assistants::update))
-        .route("/api/v1/assistants/{id}", web::delete().to(assistants::delete));
+        .route("/api/v1/assistants/{id}", web::delete().to(assistants::delete))
+        .route("/api/v1/assistants/{id}/submissions", web::get().to(submissions::list));
 
     cfg.route("/api/v1/phone-numbers", web::post().to(numbers::add))
         .route("/api/v1/phone-numbers", web::get().to(numbers::list))
@@ -42,7 +47,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/conversations", web::get().to(conversations::list))
         .route("/api/conversations/{phone_number}", web::get().to(conversations::with_contact))
         .route("/api/conversations/{phone_number}", web::delete().to(conversations::erase))
-        .route("/api/v1/sms/conversation/{conversation_id}", web::get().to(conversations::by_id));
+        .route("/api/v1/sms/conversation/{conversation_id}", web::get().to(conversations::by_id))
+        .route("/api/v1/sms/conversation/{conversation_id}/pause", web::post().to(takeover::pause))
+        .route("/api/v1/sms/conversation/{conversation_id}/resume", web::post().to(takeover::resume));
+
+    cfg.route("/api/v1/sms/send", web::post().to(sending::send))
+        .route("/api/v1/sms/stats", web::get().to(stats::stats));
 }
 
 /// `?limit=&offset=` on lists.

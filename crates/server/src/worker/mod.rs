@@ -20,10 +20,10 @@ use smsagent_providers::simulator::SimulatorSender;
 use smsagent_providers::twilio::{ConversationsSender, TwilioSender};
 use smsagent_providers::{SendError, SmsSender};
 use smsagent_store::jobs::{self, ClaimedJob};
-use smsagent_store::{PgPool, StoreError};
+use smsagent_store::{PgPool, StoreError, takeover};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, error, info_span, warn};
+use tracing::{Instrument, error, info, info_span, warn};
 
 pub use retry::RetryPolicy;
 
@@ -43,6 +43,8 @@ pub struct WorkerDeps {
     pub lease: Duration,
     pub retry: RetryPolicy,
     pub poll: Duration,
+    /// A conversation a person took over goes back to the assistant after this long without them.
+    pub takeover_idle: Duration,
     /// For calls to the business's own endpoints (completion URLs).
     pub http: reqwest::Client,
 }
@@ -138,12 +140,17 @@ impl Worker {
     }
 
     /// Jobs whose worker died during their last attempt hold their conversation until marked dead; look
-    /// for them on a timer, busy or not.
+    /// for them on a timer, busy or not. Idle takeovers end on the same timer.
     async fn sweep_abandoned(&self, shutdown: CancellationToken) {
         let every = self.deps.poll.max(Duration::from_secs(1));
         while !shutdown.is_cancelled() {
             if let Err(e) = jobs::bury_abandoned(&self.deps.pool).await {
                 error!(error = %e, "cannot sweep abandoned jobs");
+            }
+            match takeover::resume_idle(&self.deps.pool, self.deps.takeover_idle).await {
+                Ok(0) => {}
+                Ok(resumed) => info!(resumed, "idle takeovers handed back to the assistant"),
+                Err(e) => error!(error = %e, "cannot hand idle takeovers back"),
             }
             tokio::select! {
                 _ = shutdown.cancelled() => {}

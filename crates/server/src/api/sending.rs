@@ -1,0 +1,174 @@
+//! `POST /api/v1/sms/send`: a text from the business, written by a person or another system. It goes
+//! through the same queue and sender as the assistant's replies, never to a contact who opted out, and
+//! (unless it answers the contact's recent text) only within the recipient's quiet-hours window.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use smsagent_domain::{PhoneNumber, Provider, Purpose, quiet_hours, segments};
+use smsagent_store::idempotency::{self, Claim};
+use smsagent_store::messages::{self, NewOutbound};
+use smsagent_store::{phone_numbers, takeover};
+use tracing::info;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::jobs::Job;
+use crate::state::AppState;
+
+/// Longest text accepted: what Twilio takes in one request (it splits it into segments).
+const MAX_CHARACTERS: usize = 1600;
+/// A text to a contact who texted within this long is a reply, not a solicitation: quiet hours do not
+/// hold it back.
+const REPLY_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendRequest {
+    /// The contact, in E.164.
+    to: String,
+    body: String,
+    /// One of the tenant's numbers; may be left out when the tenant has only one.
+    #[serde(default)]
+    from: Option<String>,
+}
+
+pub async fn send(
+    operator: Operator,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: SendRequest =
+        serde_json::from_slice(&raw).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let to =
+        PhoneNumber::parse(&body.to).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))?;
+    let characters = body.body.chars().count();
+    if body.body.trim().is_empty() || characters > MAX_CHARACTERS {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            format!("body must be 1 to {MAX_CHARACTERS} characters (it has {characters})"),
+        ));
+    }
+    let idempotency_key = idempotency_key(&request)?;
+
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let (from, provider) = sender(&mut tx, operator, body.from.as_deref()).await?;
+    if let Some(key) = &idempotency_key {
+        let hash: [u8; 32] =
+            Sha256::new().chain_update(b"POST /api/v1/sms/send\n").chain_update(&raw).finalize().into();
+        match idempotency::claim(&mut tx, operator.tenant_id(), key, &hash).await? {
+            Claim::New => {}
+            Claim::Replay { status, body } => {
+                let status = StatusCode::from_u16(status).map_err(ApiError::internal)?;
+                return Ok(HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body));
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request",
+                ));
+            }
+        }
+    }
+
+    let target = takeover::open_for_send(&mut *tx, &from, &to).await?;
+    if target.opted_out {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "recipient_opted_out",
+            "the recipient has opted out of texts from this number (they can text START to opt back in)",
+        ));
+    }
+    let now = Utc::now();
+    let replying = target.last_inbound_at.is_some_and(|at| now - at < REPLY_WINDOW);
+    let send_at = if replying { None } else { quiet_hours::next_allowed(&to, now) };
+
+    let count = segments::count(&body.body);
+    let message = NewOutbound {
+        provider,
+        conversation_id: target.conversation_id,
+        reply_to_message_id: None,
+        from: &from,
+        to: &to,
+        body: &body.body,
+        num_segments: i32::try_from(count.segments).unwrap_or(i32::MAX),
+        encoding: count.encoding,
+        purpose: Purpose::Operator,
+    };
+    let message_id = messages::insert_outbound(&mut *tx, &message).await?;
+    let delay = send_at.map_or(Duration::ZERO, |at| (at - now).to_std().unwrap_or_default());
+    let job = Job::SendMessage { conversation_id: target.conversation_id, message_id };
+    state.queue.push_after(&mut *tx, &job, delay).await?;
+
+    let answer = json!({
+        "message_id": message_id,
+        "conversation_id": target.conversation_id,
+        "status": "queued",
+        "send_at": send_at,
+        "segments": count.segments,
+    });
+    if let Some(key) = &idempotency_key {
+        idempotency::finish(&mut tx, operator.tenant_id(), key, StatusCode::ACCEPTED.as_u16(), &answer).await?;
+    }
+    tx.commit().await.map_err(ApiError::internal)?;
+    if send_at.is_none() {
+        state.queue.wake();
+    }
+    info!(%message_id, to = to.masked(), held_for_quiet_hours = send_at.is_some(), "operator text queued");
+    Ok(HttpResponse::Accepted().json(answer))
+}
+
+/// The number the text goes from: the one named, if the tenant owns it, else the tenant's only number.
+async fn sender(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    operator: Operator,
+    named: Option<&str>,
+) -> Result<(PhoneNumber, Provider), ApiError> {
+    let numbers = phone_numbers::list(&mut **tx, operator.tenant_id()).await?;
+    let chosen = match named {
+        Some(named) => {
+            let named = PhoneNumber::parse(named)
+                .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("from: {e}")))?;
+            numbers.into_iter().find(|n| n.number == named.as_str()).ok_or_else(|| {
+                ApiError::bad_request("unknown_number", "from is not one of your numbers (see /api/v1/phone-numbers)")
+            })?
+        }
+        None => match <[_; 1]>::try_from(numbers) {
+            Ok([only]) => only,
+            Err(numbers) if numbers.is_empty() => {
+                return Err(ApiError::bad_request(
+                    "no_number",
+                    "add a phone number first (POST /api/v1/phone-numbers)",
+                ));
+            }
+            Err(numbers) => {
+                return Err(ApiError::bad_request(
+                    "from_required",
+                    format!("you have {} numbers: say which to send from (from)", numbers.len()),
+                ));
+            }
+        },
+    };
+    let number = PhoneNumber::parse(&chosen.number).map_err(ApiError::internal)?;
+    let provider = Provider::parse(&chosen.provider).map_err(ApiError::internal)?;
+    Ok((number, provider))
+}
+
+fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("Idempotency-Key") else { return Ok(None) };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 visible characters",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}

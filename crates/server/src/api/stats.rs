@@ -1,0 +1,110 @@
+//! `GET /api/v1/sms/stats`: messages by direction and status, segments, delivery rate and cost, per number
+//! and in total, over a period (`from` and `to`, RFC 3339; the last 30 days by default).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use smsagent_domain::PhoneNumber;
+use smsagent_store::history::{self, TrafficRow};
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    /// Only this one of the tenant's numbers.
+    phone_number: Option<String>,
+}
+
+/// The figures for one number, or for all.
+#[derive(Debug, Default, Serialize)]
+struct Figures {
+    inbound: i64,
+    outbound: i64,
+    /// Outbound messages by their current status.
+    outbound_by_status: BTreeMap<String, i64>,
+    inbound_segments: i64,
+    outbound_segments: i64,
+    /// Delivered among outbound texts whose fate is known (delivered, undelivered or failed); null when none is.
+    delivery_rate: Option<f64>,
+    /// What the providers reported charging, where they did.
+    cost: Option<Cost>,
+}
+
+#[derive(Debug, Serialize)]
+struct Cost {
+    amount: f64,
+    unit: Option<String>,
+}
+
+impl Figures {
+    fn add(&mut self, row: &TrafficRow) {
+        if row.direction == "inbound" {
+            self.inbound += row.messages;
+            self.inbound_segments += row.segments;
+        } else {
+            self.outbound += row.messages;
+            self.outbound_segments += row.segments;
+            *self.outbound_by_status.entry(row.status.clone()).or_default() += row.messages;
+        }
+        if let Some(price) = row.price {
+            let cost = self.cost.get_or_insert(Cost { amount: 0.0, unit: row.price_unit.clone() });
+            // Twilio reports what it charged as a negative price.
+            cost.amount += price.abs();
+        }
+    }
+
+    fn finish(mut self) -> Self {
+        let status = |s: &str| self.outbound_by_status.get(s).copied().unwrap_or(0);
+        let known = status("delivered") + status("undelivered") + status("failed");
+        self.delivery_rate = (known > 0).then(|| status("delivered") as f64 / known as f64);
+        if let Some(cost) = &mut self.cost {
+            cost.amount = (cost.amount * 100_000.0).round() / 100_000.0;
+        }
+        self
+    }
+}
+
+pub async fn stats(
+    operator: Operator,
+    state: web::Data<AppState>,
+    period: web::Query<Period>,
+) -> Result<HttpResponse, ApiError> {
+    let until = period.to.unwrap_or_else(Utc::now);
+    let since = period.from.unwrap_or(until - TimeDelta::days(30));
+    if since >= until {
+        return Err(ApiError::bad_request("invalid_query", "from must be before to"));
+    }
+    let number = match &period.phone_number {
+        Some(n) => {
+            Some(PhoneNumber::parse(n).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))?)
+        }
+        None => None,
+    };
+    let rows =
+        history::traffic(&state.pool, operator.tenant_id(), since, until, number.as_ref().map(|n| n.as_str())).await?;
+
+    let mut per_number: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut total = Figures::default();
+    for row in &rows {
+        per_number.entry(row.business_number.clone()).or_default().add(row);
+        total.add(row);
+    }
+    let numbers: Vec<_> = per_number
+        .into_iter()
+        .map(|(number, figures)| json!({ "phone_number": number, "figures": figures.finish() }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "from": since,
+        "to": until,
+        "numbers": numbers,
+        "total": total.finish(),
+    })))
+}

@@ -1,0 +1,125 @@
+//! `GET /api/v1/assistants/{id}/submissions`: the forms an assistant completed, as JSON (paginated) or,
+//! with `?format=csv`, as one spreadsheet with a column per form field in the form's order.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use smsagent_domain::form::Form;
+use smsagent_store::assistants;
+use smsagent_store::forms::{self, SubmissionRow};
+use uuid::Uuid;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The most rows one CSV export holds.
+const MAX_EXPORT_ROWS: i64 = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listing {
+    #[serde(default)]
+    format: Format,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    #[default]
+    Json,
+    Csv,
+}
+
+fn default_limit() -> i64 {
+    50
+}
+
+pub async fn list(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    listing: web::Query<Listing>,
+) -> Result<HttpResponse, ApiError> {
+    let assistant = assistants::get(&state.pool, operator.tenant_id(), *id).await?;
+    let assistant = assistant.ok_or_else(|| ApiError::not_found("no such assistant"))?;
+    if listing.format == Format::Csv {
+        let rows = forms::submissions(&state.pool, operator.tenant_id(), *id, MAX_EXPORT_ROWS, 0).await?;
+        let form = assistant.settings.form.as_ref().and_then(|f| Form::from_json(f).ok());
+        let csv = to_csv(form.as_ref(), &rows).map_err(ApiError::internal)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"submissions-{id}.csv\"")))
+            .body(csv));
+    }
+    let page = super::Page { limit: listing.limit, offset: listing.offset }.checked()?;
+    let rows = forms::submissions(&state.pool, operator.tenant_id(), *id, page.limit, page.offset).await?;
+    let submissions: Vec<Value> = rows
+        .into_iter()
+        .map(|s| {
+            json!({
+                "id": s.id, "conversation_id": s.conversation_id, "contact_number": s.contact_number,
+                "answers": s.answers, "delivery_status": s.delivery_status, "created_at": s.created_at,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "submissions": submissions, "limit": page.limit, "offset": page.offset })))
+}
+
+/// One row per submission: the form's fields in its order (then any other answers), never a formula.
+fn to_csv(form: Option<&Form>, rows: &[SubmissionRow]) -> anyhow::Result<Vec<u8>> {
+    let mut fields: Vec<String> = form.map(|f| f.slots.iter().map(|s| s.key.clone()).collect()).unwrap_or_default();
+    for row in rows {
+        if let Value::Object(answers) = &row.answers {
+            let mut extra: Vec<&String> = answers.keys().filter(|k| !fields.contains(k)).collect();
+            extra.sort();
+            fields.extend(extra.into_iter().cloned());
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = ["submission_id", "created_at", "contact_number"].into_iter().map(str::to_owned);
+    out.write_record(header.chain(fields.iter().cloned()).chain(["delivery_status".to_owned()]))?;
+    for row in rows {
+        let answer = |field: &String| match row.answers.get(field) {
+            Some(Value::String(s)) => defused(s),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => defused(&other.to_string()),
+        };
+        let mut record = vec![row.id.to_string(), row.created_at.to_rfc3339(), row.contact_number.clone()];
+        record.extend(fields.iter().map(answer));
+        record.push(row.delivery_status.clone());
+        out.write_record(&record)?;
+    }
+    Ok(out.into_inner()?)
+}
+
+/// A spreadsheet runs a cell that starts like a formula; answers are the contact's own words, so such a
+/// cell is opened with an apostrophe. Phone numbers and amounts (`+1…`, `-5`) stay as they are.
+fn defused(value: &str) -> String {
+    let mut chars = value.chars();
+    let risky = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    if risky { format!("'{value}") } else { value.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defused;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(defused("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defused("+cmd"), "'+cmd");
+        assert_eq!(defused("+15551234567"), "+15551234567");
+        assert_eq!(defused("-5"), "-5");
+        assert_eq!(defused("Maria"), "Maria");
+    }
+}

@@ -1,0 +1,34 @@
+//! Human takeover: an operator pauses the assistant on a conversation (nothing automatic is sent; their
+//! own texts go through `POST /api/v1/sms/send` and the model sees them later), and resumes it by call or
+//! by leaving it idle for TAKEOVER_IDLE_MINUTES.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use smsagent_store::takeover;
+use uuid::Uuid;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub async fn pause(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    set(operator, state, *id, true).await
+}
+
+pub async fn resume(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    set(operator, state, *id, false).await
+}
+
+async fn set(operator: Operator, state: web::Data<AppState>, id: Uuid, paused: bool) -> Result<HttpResponse, ApiError> {
+    let status = takeover::set_paused(&state.pool, operator.tenant_id(), id, paused).await?;
+    let status = status.ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    Ok(HttpResponse::Ok().json(json!({ "conversation_id": id, "status": status })))
+}

@@ -1,0 +1,89 @@
+//! What operators do to a conversation by hand: open it to send a text, take it over from the assistant,
+//! hand it back.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use smsagent_domain::PhoneNumber;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// The conversation a business's text to a contact goes into, and what decides whether it may go now.
+#[derive(Debug, Clone, Copy)]
+pub struct SendTarget {
+    pub conversation_id: Uuid,
+    pub opted_out: bool,
+    /// When the contact last texted this number: a reply to a recent text is no solicitation.
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+/// Opens (or finds) the conversation between `business` and `contact` for a text an operator sends. A
+/// conversation an operator has taken over stays theirs for another idle period.
+pub async fn open_for_send(
+    db: impl PgExecutor<'_>,
+    business: &PhoneNumber,
+    contact: &PhoneNumber,
+) -> Result<SendTarget, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        INSERT INTO conversation (id, business_number, contact_number, assistant_id)
+        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2))
+        ON CONFLICT (business_number, contact_number) DO UPDATE
+        SET last_message_at = now(), updated_at = now(),
+            paused_at = CASE WHEN conversation.status = 'paused' THEN now() ELSE conversation.paused_at END
+        RETURNING id,
+                  EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $2 AND o.contact_number = $3) AS "opted_out!",
+                  (SELECT max(m.created_at) FROM sms_messages m
+                   WHERE m.conversation_id = conversation.id AND m.direction = 'inbound') AS last_inbound_at
+        "#,
+        Uuid::now_v7(),
+        business.as_str(),
+        contact.as_str(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(SendTarget { conversation_id: row.id, opted_out: row.opted_out, last_inbound_at: row.last_inbound_at })
+}
+
+/// Pauses (a person takes over: nothing automatic is sent) or resumes one of the tenant's conversations.
+/// Returns the status it now has, or `None` when the tenant has no such conversation.
+pub async fn set_paused(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    conversation_id: Uuid,
+    paused: bool,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        UPDATE conversation c
+        SET status = CASE WHEN $3 THEN 'paused' ELSE 'active' END,
+            paused_at = CASE WHEN $3 THEN now() END, updated_at = now()
+        FROM phone_number p
+        WHERE c.id = $1 AND p.number = c.business_number AND p.tenant_id = $2
+        RETURNING c.status
+        "#,
+        conversation_id,
+        tenant_id,
+        paused,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Hands back to the assistant every conversation whose operator has been idle for `idle`. Returns how
+/// many. The assistant answers from the contact's next text on.
+pub async fn resume_idle(db: impl PgExecutor<'_>, idle: Duration) -> Result<u64, StoreError> {
+    let idle_seconds = idle.as_secs_f64();
+    let done = sqlx::query!(
+        r#"
+        UPDATE conversation SET status = 'active', paused_at = NULL, updated_at = now()
+        WHERE status = 'paused' AND paused_at < now() - make_interval(secs => $1)
+        "#,
+        idle_seconds,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
