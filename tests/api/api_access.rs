@@ -134,3 +134,42 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     let history: Value = ours("/api/conversations/%2B15551234567").await.unwrap().json().await.unwrap();
     assert_eq!(history["conversations"][0]["messages"][0]["body"], "Hello");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_key_over_its_rate_is_told_when_to_come_back(pool: PgPool) {
+    let app =
+        TestApp::spawn_with(pool, Options { workers: 0, api_rate_limit_per_minute: 3, ..Options::default() }).await;
+    let (_, other) = app.tenant("Other").await;
+    for _ in 0..3 {
+        let ok = app.api(Method::GET, "/api/v1/assistants", BOOTSTRAP_KEY).send().await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    let limited = app.api(Method::GET, "/api/v1/assistants", BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another key has its own allowance.
+    let theirs = app.api(Method::GET, "/api/v1/assistants", &other).send().await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn only_the_configured_origins_may_call_from_a_browser(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/v1/assistants")
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+            .send()
+    };
+    let allowed = preflight("https://admin.example.test").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://admin.example.test");
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    // Twilio sends no Origin: webhooks are unaffected.
+    assert_eq!(app.text(&sid(), CONTACT, "Hi").await.status(), StatusCode::OK);
+}

@@ -188,3 +188,17 @@ async fn an_idle_takeover_hands_back_to_the_assistant(pool: PgPool) {
     })
     .await;
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn one_contact_gets_at_most_ten_api_texts_a_minute(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    contact_has_texted(&app).await;
+    for n in 0..10 {
+        let (status, body, _) = send(&app, json!({"to": CONTACT, "body": format!("Update {n}")}), None).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (status, body, _) = send(&app, json!({"to": CONTACT, "body": "One more"}), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let (status, _, _) = send(&app, json!({"to": "+15559876543", "body": "Hello"}), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "another contact is unaffected");
+}

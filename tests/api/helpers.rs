@@ -43,6 +43,8 @@ pub struct Options {
     pub acs: bool,
     /// Azure OpenAI (deployment AZURE_DEPLOYMENT on the model mock) instead of OpenAI.
     pub azure_openai: bool,
+    /// API_RATE_LIMIT_PER_MINUTE.
+    pub api_rate_limit_per_minute: u32,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             burst_window_ms: 0,
             acs: false,
             azure_openai: false,
+            api_rate_limit_per_minute: 600,
         }
     }
 }
@@ -255,6 +258,9 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
         api_bootstrap_key: Some(SecretString::from(BOOTSTRAP_KEY)),
         takeover_idle_minutes: 120,
+        api_rate_limit_per_minute: options.api_rate_limit_per_minute,
+        contact_rate_limit_per_minute: 10,
+        cors_allowed_origins: vec!["https://admin.example.test".into()],
         azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),
         azure_openai_key: options.azure_openai.then(|| SecretString::from(AZURE_KEY)),
         azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),

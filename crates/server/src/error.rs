@@ -11,20 +11,27 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
-    /// A 401's `WWW-Authenticate` challenge.
-    challenge: Option<&'static str>,
+    /// A header the answer needs: a 401's `WWW-Authenticate`, a 429's `Retry-After`.
+    header: Option<(actix_web::http::header::HeaderName, String)>,
     #[source]
     cause: Option<anyhow::Error>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), challenge: None, cause: None }
+        ApiError { status, code, message: message.into(), header: None, cause: None }
     }
 
     /// No usable API key: the operators' API answers 401 with a Bearer challenge.
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        ApiError { challenge: Some("Bearer"), ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message) }
+        let challenge = (actix_web::http::header::WWW_AUTHENTICATE, "Bearer".to_owned());
+        ApiError { header: Some(challenge), ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message) }
+    }
+
+    /// Over a rate limit: 429, and when to come back.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_seconds: u64) -> Self {
+        let retry_after = (actix_web::http::header::RETRY_AFTER, retry_after_seconds.to_string());
+        ApiError { header: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -49,7 +56,7 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal_error",
             message: "something went wrong on our side; it has been logged".into(),
-            challenge: None,
+            header: None,
             cause: Some(cause.into()),
         }
     }
@@ -71,8 +78,8 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let mut response = HttpResponse::build(self.status);
-        if let Some(challenge) = self.challenge {
-            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        if let Some(header) = &self.header {
+            response.insert_header(header.clone());
         }
         response.json(json!({"error": {"code": self.code, "message": self.message}}))
     }

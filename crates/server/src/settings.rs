@@ -90,6 +90,19 @@ pub struct Settings {
     #[arg(long, env = "TAKEOVER_IDLE_MINUTES", default_value_t = 120)]
     pub takeover_idle_minutes: u64,
 
+    /// Calls one API key may make a minute (per instance of the service).
+    #[arg(long, env = "API_RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    pub api_rate_limit_per_minute: u32,
+
+    /// Texts the API may send to one contact a minute, per tenant (per instance of the service).
+    #[arg(long, env = "CONTACT_RATE_LIMIT_PER_MINUTE", default_value_t = 10)]
+    pub contact_rate_limit_per_minute: u32,
+
+    /// Origins (comma-separated, such as https://admin.example.com) whose pages may call the API from a
+    /// browser. None by default: the API is for servers and the tools of operators.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
     /// An API key for the default tenant (at least 32 characters), so a deployment can be driven through the
     /// API without `smsagent tenant create`. Kept in the settings only; replacing it retires the old one.
     #[arg(long, env = "API_BOOTSTRAP_KEY", value_parser = secret, hide_env_values = true)]
@@ -181,6 +194,10 @@ pub enum SettingsError {
     NoAttempts,
     #[error("API_BOOTSTRAP_KEY must be at least 32 characters (it opens the default tenant's data)")]
     ShortBootstrapKey,
+    #[error(
+        "CORS_ALLOWED_ORIGINS: {0:?} is not an origin such as https://admin.example.com (scheme and host, no path)"
+    )]
+    CorsOrigin(String),
     #[error("JOB_LEASE_SECONDS must be at least 1")]
     NoLease,
     #[error("AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_KEY and AZURE_OPENAI_MODEL must be set together")]
@@ -205,6 +222,12 @@ impl Settings {
         }
         if self.api_bootstrap_key.as_ref().is_some_and(|key| key.expose_secret().len() < 32) {
             return Err(SettingsError::ShortBootstrapKey);
+        }
+        for origin in &self.cors_allowed_origins {
+            let parsed = Url::parse(origin).map_err(|_| SettingsError::CorsOrigin(origin.clone()))?;
+            if parsed.origin().ascii_serialization() != *origin {
+                return Err(SettingsError::CorsOrigin(origin.clone()));
+            }
         }
         if self.job_lease_seconds < 1 {
             return Err(SettingsError::NoLease);

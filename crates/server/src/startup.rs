@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
@@ -23,6 +24,18 @@ use crate::settings::Settings;
 use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioWebhooks};
 use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use crate::{api, bootstrap, shutdown};
+
+/// Browsers may call the API from `origins` only (none by default); webhooks send no Origin and pass.
+fn cors(origins: &[String]) -> Cors {
+    use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([AUTHORIZATION, CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .expose_headers([HeaderName::from_static("retry-after"), HeaderName::from_static("idempotent-replayed")])
+        .max_age(3600)
+}
 
 /// Opens the pool the service runs on.
 pub async fn connect(settings: &Settings) -> Result<PgPool, sqlx::Error> {
@@ -94,11 +107,17 @@ impl Application {
             event_grid,
             conversations,
             bootstrap_key: settings.api_bootstrap_key.as_ref().map(api::auth::BootstrapKey::new),
+            limits: Arc::new(api::limits::RateLimits::new(
+                settings.api_rate_limit_per_minute,
+                settings.contact_rate_limit_per_minute,
+            )),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
+        let origins = settings.cors_allowed_origins.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(&origins))
                 // Path only: query strings can carry secrets and ids.
                 .wrap(
                     Logger::new(r#"%{r}a "%{METHOD}xi %U" %s %b %Dms"#)

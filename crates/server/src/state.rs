@@ -18,6 +18,7 @@ pub struct AppState {
     pub conversations: ConversationsWebhook,
     /// API_BOOTSTRAP_KEY: the default tenant's key from the settings.
     pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
+    pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
 }
 
 /// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two

@@ -86,13 +86,15 @@ impl FromRequest for Operator {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
             let presented = hash(&presented?);
-            if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
-                return Ok(Operator(KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }));
-            }
-            match tenants::key_owner(&state.pool, &presented).await? {
-                Some(owner) => Ok(Operator(owner)),
-                None => Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)")),
-            }
+            let owner = if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
+                KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }
+            } else {
+                tenants::key_owner(&state.pool, &presented)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("the API key is not valid (unknown or revoked)"))?
+            };
+            state.limits.call(owner.key_id.unwrap_or(owner.tenant_id))?;
+            Ok(Operator(owner))
         })
     }
 }

@@ -4,6 +4,7 @@
 mod assistants;
 pub mod auth;
 mod conversations;
+pub mod limits;
 mod numbers;
 mod sending;
 mod stats;

@@ -56,6 +56,7 @@ pub async fn send(
         ));
     }
     let idempotency_key = idempotency_key(&request)?;
+    state.limits.text_to(operator.tenant_id(), to.as_str())?;
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let (from, provider) = sender(&mut tx, operator, body.from.as_deref()).await?;
