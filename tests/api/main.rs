@@ -18,6 +18,7 @@ mod conversations;
 mod dialogues;
 mod event_grid;
 mod health;
+mod metrics;
 mod reply_loop;
 mod status_callbacks;
 mod twilio_webhook;

@@ -7,6 +7,7 @@ mod dialogue;
 pub mod error;
 pub mod ingest;
 pub mod jobs;
+pub mod metrics;
 pub mod routes;
 pub mod settings;
 mod shutdown;

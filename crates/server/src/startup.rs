@@ -82,7 +82,8 @@ impl Application {
             bootstrap::ensure_phone_number(&pool, number, settings.phone_number_carrier()).await?;
         }
 
-        let worker = build_worker(&settings, pool.clone(), queue.clone());
+        let metrics = crate::metrics::Metrics::new();
+        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone());
 
         let twilio =
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
@@ -111,6 +112,7 @@ impl Application {
                 settings.api_rate_limit_per_minute,
                 settings.contact_rate_limit_per_minute,
             )),
+            metrics,
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
@@ -124,6 +126,7 @@ impl Application {
                         .custom_request_replace("METHOD", |req| req.method().to_string()),
                 )
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(crate::metrics::count_webhooks))
                 .configure(routes::configure)
                 .configure(api::configure)
                 .default_service(web::to(routes::not_found))
@@ -229,7 +232,7 @@ fn model(settings: &Settings) -> Arc<dyn ChatModel> {
 /// Runs only the worker (`smsagent worker`) until SIGINT or SIGTERM.
 pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
     settings.validate()?;
-    let worker = build_worker(&settings, pool, Queue::new(settings.job_max_attempts));
+    let worker = build_worker(&settings, pool, Queue::new(settings.job_max_attempts), crate::metrics::Metrics::new());
     let stop = CancellationToken::new();
     let waiter = {
         let stop = stop.clone();
@@ -244,12 +247,13 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn build_worker(settings: &Settings, pool: PgPool, queue: Queue) -> Worker {
+fn build_worker(settings: &Settings, pool: PgPool, queue: Queue, metrics: Arc<crate::metrics::Metrics>) -> Worker {
     Worker::new(WorkerDeps {
         pool,
         queue,
         senders: senders(settings),
-        model: model(settings),
+        model: Arc::new(crate::metrics::Measured { model: model(settings), metrics: metrics.clone() }),
+        metrics,
         model_deadline: Duration::from_secs(settings.openai_timeout_seconds).min(settings.job_lease() / 2),
         status_callback_url: settings.public_base_url.as_ref().map(|base| format!("{base}{STATUS_CALLBACK_PATH}")),
         lease: settings.job_lease(),

@@ -19,6 +19,7 @@ pub struct AppState {
     /// API_BOOTSTRAP_KEY: the default tenant's key from the settings.
     pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
     pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two

@@ -256,3 +256,28 @@ pub async fn counts(db: impl PgExecutor<'_>) -> Result<QueueCounts, StoreError> 
 fn fenced(rows: u64, job: &ClaimedJob) -> Result<(), StoreError> {
     if rows == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id)) }
 }
+
+/// What the metrics report about the queue (and opt-outs), read at each scrape.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueFigures {
+    /// Jobs due now and not yet claimed.
+    pub due: i64,
+    pub oldest_due_seconds: f64,
+    pub dead: i64,
+    pub opt_outs: i64,
+}
+
+pub async fn queue_figures(db: impl PgExecutor<'_>) -> Result<QueueFigures, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT (SELECT count(*) FROM job WHERE status = 'queued' AND run_at <= now()) AS "due!",
+               (SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0)::float8
+                FROM job WHERE status = 'queued' AND run_at <= now()) AS "oldest!",
+               (SELECT count(*) FROM job WHERE status = 'dead') AS "dead!",
+               (SELECT count(*) FROM opt_out) AS "opt_outs!"
+        "#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(QueueFigures { due: row.due, oldest_due_seconds: row.oldest, dead: row.dead, opt_outs: row.opt_outs })
+}

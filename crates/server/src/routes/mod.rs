@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/", web::get().to(health::root))
         .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(crate::metrics::scrape));
     // The first path is ours; the others are the ones the systems we replace used, kept so their Twilio
     // numbers need no reconfiguration.
     for path in ["/api/v1/sms/webhook", "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
@@ -33,6 +34,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for path in ["/api/sms/webhook", "/api/v1/sms/webhook/acs"] {
         cfg.route(path, web::post().to(event_grid::deliveries))
             .route(path, web::method(Method::OPTIONS).to(event_grid::handshake));
+    }
+}
+
+/// Which provider's webhook `path` is, for the metrics; `None` for anything else.
+pub fn webhook_provider(path: &str) -> Option<&'static str> {
+    match path {
+        "/api/v1/sms/webhook" | "/api/v1/sms/webhook/sms" | "/api/v1/twilio/sms/webhook" => Some("twilio"),
+        STATUS_CALLBACK_PATH | "/api/v1/twilio/sms/status-callback" => Some("twilio_status"),
+        "/webhook/message-added" => Some("twilio_conversations"),
+        "/api/sms/webhook" | "/api/v1/sms/webhook/acs" => Some("event_grid"),
+        _ => None,
     }
 }
 

@@ -43,6 +43,7 @@ pub struct WorkerDeps {
     pub lease: Duration,
     pub retry: RetryPolicy,
     pub poll: Duration,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// A conversation a person took over goes back to the assistant after this long without them.
     pub takeover_idle: Duration,
     /// For calls to the business's own endpoints (completion URLs).
@@ -212,6 +213,7 @@ impl Worker {
 
     /// Runs a job and records how it ended. Returns the job it handed on, already claimed, if any.
     async fn execute(&self, claimed: ClaimedJob) -> Option<ClaimedJob> {
+        let started = std::time::Instant::now();
         let outcome = match Job::from_row(&claimed.kind, &claimed.payload) {
             Ok(Job::GenerateReply { conversation_id }) => {
                 reply::generate_reply(&self.deps, &claimed, conversation_id).await
@@ -225,6 +227,13 @@ impl Worker {
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };
         let pool = &self.deps.pool;
+        let label = match &outcome {
+            Ok(_) => "done",
+            Err(JobError::Retry { .. }) if !claimed.is_last_attempt() => "retried",
+            Err(JobError::Retry { .. } | JobError::Fatal(_)) => "dead",
+            Err(JobError::LeaseLost) => "lease_lost",
+        };
+        self.deps.metrics.job(&claimed.kind, label, started.elapsed());
         let mut handed_on = None;
         let recorded = match outcome {
             Ok(next) => {

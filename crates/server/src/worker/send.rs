@@ -45,6 +45,13 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         Err(e) => Err(e),
     };
 
+    let outcome = match &sent {
+        Ok(_) => "accepted",
+        Err(SendError::Rejected { .. }) => "rejected",
+        Err(SendError::Transient { .. }) => "transient_failure",
+        Err(SendError::Misconfigured(_)) => "misconfigured",
+    };
+    deps.metrics.send(message.provider.as_str(), outcome);
     match sent {
         Ok(receipt) => {
             let finished = match record_accepted(pool, message.id, &receipt, job, deps.lease / 2).await {
