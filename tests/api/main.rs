@@ -19,6 +19,7 @@ mod dialogues;
 mod event_grid;
 mod health;
 mod metrics;
+mod openapi;
 mod reply_loop;
 mod status_callbacks;
 mod twilio_webhook;

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// An assistant as sent to create or (merged with a patch) to update one.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssistantInput {
     name: String,
@@ -34,6 +34,7 @@ pub struct AssistantInput {
     session_window_minutes: i32,
     /// The form to collect (see the README); null for a general assistant.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     form: Option<Value>,
     #[serde(default = "defaults::segment_budget")]
     segment_budget: i32,
@@ -67,13 +68,25 @@ mod defaults {
 }
 
 /// An assistant as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssistantView {
     id: Uuid,
-    #[serde(flatten)]
-    settings: AssistantInput,
+    name: String,
+    first_sms: String,
+    sms_prompt: String,
+    model: Option<String>,
+    temperature: Option<f32>,
+    max_reply_tokens: i32,
+    history_limit: i32,
+    session_window_minutes: i32,
+    #[schema(value_type = Option<Object>)]
+    form: Option<Value>,
+    segment_budget: i32,
+    help_text: Option<String>,
+    completion_url: Option<String>,
     /// Whether completions are signed (the secret itself is never shown).
     completion_secret_set: bool,
+    form_stale_after_hours: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -152,17 +165,32 @@ impl AssistantInput {
 }
 
 fn view(stored: Stored) -> AssistantView {
-    let mut settings = AssistantInput::from_settings(stored.settings);
-    let completion_secret_set = settings.completion_secret.take().is_some();
+    let s = stored.settings;
     AssistantView {
         id: stored.id,
-        settings,
-        completion_secret_set,
+        name: s.name,
+        first_sms: s.first_sms,
+        sms_prompt: s.sms_prompt,
+        model: s.model,
+        temperature: s.temperature,
+        max_reply_tokens: s.max_reply_tokens,
+        history_limit: s.history_limit,
+        session_window_minutes: s.session_window_minutes,
+        form: s.form,
+        segment_budget: s.segment_budget,
+        help_text: s.help_text,
+        completion_url: s.completion_url,
+        completion_secret_set: s.completion_secret.is_some(),
+        form_stale_after_hours: s.form_stale_after_hours,
         created_at: stored.created_at,
         updated_at: stored.updated_at,
     }
 }
 
+/// Creates an assistant; settings left out take their defaults.
+#[utoipa::path(post, path = "/api/v1/assistants", tag = "assistants", security(("api_key" = [])),
+    request_body = AssistantInput,
+    responses((status = 201, body = AssistantView), (status = 400, body = super::openapi::ErrorBody)))]
 pub async fn create(
     operator: Operator,
     state: web::Data<AppState>,
@@ -174,12 +202,22 @@ pub async fn create(
     Ok(HttpResponse::Created().json(view(stored)))
 }
 
-pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let all: Vec<AssistantView> =
-        assistants::list(&state.pool, operator.tenant_id()).await?.into_iter().map(view).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "assistants": all })))
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssistantList {
+    assistants: Vec<AssistantView>,
 }
 
+/// The tenant's assistants, oldest first.
+#[utoipa::path(get, path = "/api/v1/assistants", tag = "assistants", security(("api_key" = [])),
+    responses((status = 200, body = AssistantList), (status = 401, body = super::openapi::ErrorBody)))]
+pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let assistants = assistants::list(&state.pool, operator.tenant_id()).await?.into_iter().map(view).collect();
+    Ok(HttpResponse::Ok().json(AssistantList { assistants }))
+}
+
+/// One assistant.
+#[utoipa::path(get, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = AssistantView), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn get(
     operator: Operator,
     state: web::Data<AppState>,
@@ -189,6 +227,11 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(view(stored)))
 }
 
+/// Updates an assistant with a JSON merge patch (null restores a default); the result is checked whole.
+#[utoipa::path(patch, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "a JSON merge patch of AssistantInput"),
+    responses((status = 200, body = AssistantView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn update(
     operator: Operator,
     state: web::Data<AppState>,
@@ -212,6 +255,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(view(stored)))
 }
 
+/// Deletes an assistant: its numbers and conversations are left unanswered.
+#[utoipa::path(delete, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn delete(
     operator: Operator,
     state: web::Data<AppState>,

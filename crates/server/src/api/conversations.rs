@@ -16,7 +16,7 @@ use super::auth::Operator;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SummaryView {
     id: Uuid,
     business_number: String,
@@ -28,7 +28,7 @@ struct SummaryView {
     last_message: Option<MessageJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct MessageJson {
     id: Uuid,
     direction: String,
@@ -39,12 +39,13 @@ struct MessageJson {
     created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct HistoryView {
     #[serde(flatten)]
     summary: SummaryView,
     messages: Vec<MessageJson>,
     /// The form in play or completed: its status and the engine's state (values, what is confirmed).
+    #[schema(value_type = Option<Object>)]
     form: Option<Value>,
 }
 
@@ -87,7 +88,36 @@ impl From<ConversationHistory> for HistoryView {
     }
 }
 
-/// `GET /api/conversations`: contacts with a conversation, most recently active first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConversationPage {
+    conversations: Vec<SummaryView>,
+    limit: i64,
+    offset: i64,
+    /// The offset of the next page; null on the last.
+    next_offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContactHistory {
+    contact_number: String,
+    conversations: Vec<HistoryView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Erasure {
+    deleted: Erased,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Erased {
+    conversations: usize,
+    messages: i64,
+    form_submissions: i64,
+}
+
+/// Contacts with a conversation, most recently active first, with the last message.
+#[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("api_key" = [])),
+    params(super::Page), responses((status = 200, body = ConversationPage), (status = 400, body = super::openapi::ErrorBody)))]
 pub async fn list(
     operator: Operator,
     state: web::Data<AppState>,
@@ -96,16 +126,15 @@ pub async fn list(
     let page = page.into_inner().checked()?;
     let found = history::conversations(&state.pool, operator.tenant_id(), page.limit + 1, page.offset).await?;
     let more = found.len() as i64 > page.limit;
-    let conversations: Vec<SummaryView> = found.into_iter().take(page.limit as usize).map(SummaryView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "conversations": conversations,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_offset": more.then_some(page.offset + page.limit),
-    })))
+    let conversations = found.into_iter().take(page.limit as usize).map(SummaryView::from).collect();
+    let next_offset = more.then_some(page.offset + page.limit);
+    Ok(HttpResponse::Ok().json(ConversationPage { conversations, limit: page.limit, offset: page.offset, next_offset }))
 }
 
-/// `GET /api/conversations/{phone_number}`: everything the tenant's numbers said with a contact.
+/// Everything the tenant's numbers said with a contact: messages oldest first, with statuses and the form.
+#[utoipa::path(get, path = "/api/conversations/{phone_number}", tag = "conversations", security(("api_key" = [])),
+    params(("phone_number" = String, Path, description = "E.164, with the + encoded as %2B")),
+    responses((status = 200, body = ContactHistory), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn with_contact(
     operator: Operator,
     state: web::Data<AppState>,
@@ -117,11 +146,14 @@ pub async fn with_contact(
     if found.is_empty() {
         return Err(ApiError::not_found("no conversation with this number"));
     }
-    let conversations: Vec<HistoryView> = found.into_iter().map(HistoryView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "contact_number": contact.as_str(), "conversations": conversations })))
+    let conversations = found.into_iter().map(HistoryView::from).collect();
+    Ok(HttpResponse::Ok().json(ContactHistory { contact_number: contact.as_str().to_owned(), conversations }))
 }
 
-/// `GET /api/v1/sms/conversation/{conversation_id}`.
+/// One conversation, with its messages oldest first.
+#[utoipa::path(get, path = "/api/v1/sms/conversation/{conversation_id}", tag = "conversations",
+    security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
+    responses((status = 200, body = HistoryView), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn by_id(
     operator: Operator,
     state: web::Data<AppState>,
@@ -136,6 +168,9 @@ pub async fn by_id(
 /// `DELETE /api/conversations/{phone_number}`: the contact's conversations with the tenant's numbers,
 /// their messages, form data and waiting replies, gone for good in one transaction, with an audit entry
 /// that says who erased what (counts and ids, no content). Opt-outs stay.
+#[utoipa::path(delete, path = "/api/conversations/{phone_number}", tag = "conversations",
+    security(("api_key" = [])), params(("phone_number" = String, Path, description = "E.164, with the + encoded as %2B")),
+    responses((status = 200, body = Erasure), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn erase(
     operator: Operator,
     state: web::Data<AppState>,
@@ -155,13 +190,13 @@ pub async fn erase(
     tenants::audit(&mut *tx, operator.0, "conversation.deleted", &contact.masked(), &detail).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     info!(contact = contact.masked(), conversations = erased.conversation_ids.len(), "conversations erased");
-    Ok(HttpResponse::Ok().json(json!({
-        "deleted": {
-            "conversations": erased.conversation_ids.len(),
-            "messages": erased.messages,
-            "form_submissions": erased.form_submissions,
-        }
-    })))
+    Ok(HttpResponse::Ok().json(Erasure {
+        deleted: Erased {
+            conversations: erased.conversation_ids.len(),
+            messages: erased.messages,
+            form_submissions: erased.form_submissions,
+        },
+    }))
 }
 
 fn contact(raw: &str) -> Result<PhoneNumber, ApiError> {

@@ -6,6 +6,7 @@ pub mod auth;
 mod conversations;
 pub mod limits;
 mod numbers;
+pub mod openapi;
 mod sending;
 mod stats;
 mod submissions;
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
     );
 
+    cfg.route("/api/openapi.json", web::get().to(openapi::document)).route("/api/docs", web::get().to(openapi::page));
+
     cfg.route("/api/v1/assistants", web::post().to(assistants::create))
         .route("/api/v1/assistants", web::get().to(assistants::list))
         .route("/api/v1/assistants/{id}", web::get().to(assistants::get))
@@ -57,7 +60,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `?limit=&offset=` on lists.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     #[serde(default = "Page::default_limit")]

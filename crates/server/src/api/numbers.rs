@@ -12,7 +12,7 @@ use super::auth::Operator;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNumber {
     /// E.164, such as +15557654321.
@@ -23,14 +23,14 @@ pub struct NewNumber {
     inbound_assistant_id: Option<Uuid>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// The assistant to answer the number's texts; null: texts are stored and not answered.
     inbound_assistant_id: Option<Uuid>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NumberView {
     id: Uuid,
     number: String,
@@ -51,6 +51,10 @@ impl From<OwnedNumber> for NumberView {
     }
 }
 
+/// Adds a number to the tenant (409 if it is registered already).
+#[utoipa::path(post, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
+    request_body = NewNumber,
+    responses((status = 201, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody)))]
 pub async fn add(
     operator: Operator,
     state: web::Data<AppState>,
@@ -72,12 +76,24 @@ pub async fn add(
     Ok(HttpResponse::Created().json(NumberView::from(added)))
 }
 
-pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let all: Vec<NumberView> =
-        phone_numbers::list(&state.pool, operator.tenant_id()).await?.into_iter().map(NumberView::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "phone_numbers": all })))
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NumberList {
+    phone_numbers: Vec<NumberView>,
 }
 
+/// The tenant's numbers.
+#[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
+    responses((status = 200, body = NumberList), (status = 401, body = super::openapi::ErrorBody)))]
+pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let phone_numbers =
+        phone_numbers::list(&state.pool, operator.tenant_id()).await?.into_iter().map(NumberView::from).collect();
+    Ok(HttpResponse::Ok().json(NumberList { phone_numbers }))
+}
+
+/// Gives the number to an assistant, or to nobody (null).
+#[utoipa::path(patch, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), request_body = Assignment,
+    responses((status = 200, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn assign(
     operator: Operator,
     state: web::Data<AppState>,
@@ -95,6 +111,9 @@ pub async fn assign(
     Ok(HttpResponse::Ok().json(NumberView::from(number)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody)))]
 /// Removes a number without history. One with conversations keeps them reachable through it: erase them
 /// first (`DELETE /api/conversations/{phone_number}`), so nothing is orphaned by accident.
 pub async fn remove(

@@ -7,8 +7,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeDelta, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use smsagent_domain::{PhoneNumber, Provider, Purpose, quiet_hours, segments};
 use smsagent_store::idempotency::{self, Claim};
@@ -27,9 +26,9 @@ const MAX_CHARACTERS: usize = 1600;
 /// hold it back.
 const REPLY_WINDOW: TimeDelta = TimeDelta::hours(24);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendRequest {
+pub struct SendRequest {
     /// The contact, in E.164.
     to: String,
     body: String,
@@ -38,6 +37,24 @@ struct SendRequest {
     from: Option<String>,
 }
 
+/// What became of a text sent through the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SendAnswer {
+    message_id: uuid::Uuid,
+    conversation_id: uuid::Uuid,
+    /// Always queued: delivery is reported on the message (see the conversation's history).
+    status: &'static str,
+    /// When the text will go, if the recipient's quiet hours hold it back; null: now.
+    send_at: Option<chrono::DateTime<Utc>>,
+    segments: usize,
+}
+
+/// Sends a text as the business.
+#[utoipa::path(post, path = "/api/v1/sms/send", tag = "sending", security(("api_key" = [])),
+    request_body = SendRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "repeats with the same key get the first answer")),
+    responses((status = 202, body = SendAnswer), (status = 400, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
+        (status = 429, body = super::openapi::ErrorBody)))]
 pub async fn send(
     operator: Operator,
     state: web::Data<AppState>,
@@ -108,13 +125,14 @@ pub async fn send(
     let job = Job::SendMessage { conversation_id: target.conversation_id, message_id };
     state.queue.push_after(&mut *tx, &job, delay).await?;
 
-    let answer = json!({
-        "message_id": message_id,
-        "conversation_id": target.conversation_id,
-        "status": "queued",
-        "send_at": send_at,
-        "segments": count.segments,
-    });
+    let answer = SendAnswer {
+        message_id,
+        conversation_id: target.conversation_id,
+        status: "queued",
+        send_at,
+        segments: count.segments,
+    };
+    let answer = serde_json::to_value(answer).map_err(ApiError::internal)?;
     if let Some(key) = &idempotency_key {
         idempotency::finish(&mut tx, operator.tenant_id(), key, StatusCode::ACCEPTED.as_u16(), &answer).await?;
     }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use smsagent_domain::PhoneNumber;
 use smsagent_store::history::{self, TrafficRow};
 
@@ -14,7 +13,8 @@ use super::auth::Operator;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     from: Option<DateTime<Utc>>,
@@ -24,8 +24,8 @@ pub struct Period {
 }
 
 /// The figures for one number, or for all.
-#[derive(Debug, Default, Serialize)]
-struct Figures {
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Figures {
     inbound: i64,
     outbound: i64,
     /// Outbound messages by their current status.
@@ -38,8 +38,8 @@ struct Figures {
     cost: Option<Cost>,
 }
 
-#[derive(Debug, Serialize)]
-struct Cost {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Cost {
     amount: f64,
     unit: Option<String>,
 }
@@ -72,6 +72,23 @@ impl Figures {
     }
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NumberFigures {
+    phone_number: String,
+    figures: Figures,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Stats {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    numbers: Vec<NumberFigures>,
+    total: Figures,
+}
+
+/// Messages by direction and status, segments, delivery rate and cost, per number and in total.
+#[utoipa::path(get, path = "/api/v1/sms/stats", tag = "stats", security(("api_key" = [])), params(Period),
+    responses((status = 200, body = Stats), (status = 400, body = super::openapi::ErrorBody)))]
 pub async fn stats(
     operator: Operator,
     state: web::Data<AppState>,
@@ -97,14 +114,9 @@ pub async fn stats(
         per_number.entry(row.business_number.clone()).or_default().add(row);
         total.add(row);
     }
-    let numbers: Vec<_> = per_number
+    let numbers = per_number
         .into_iter()
-        .map(|(number, figures)| json!({ "phone_number": number, "figures": figures.finish() }))
+        .map(|(phone_number, figures)| NumberFigures { phone_number, figures: figures.finish() })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "from": since,
-        "to": until,
-        "numbers": numbers,
-        "total": total.finish(),
-    })))
+    Ok(HttpResponse::Ok().json(Stats { from: since, to: until, numbers, total: total.finish() }))
 }

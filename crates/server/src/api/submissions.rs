@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use smsagent_domain::form::Form;
 use smsagent_store::assistants;
 use smsagent_store::forms::{self, SubmissionRow};
@@ -16,10 +16,13 @@ use crate::state::AppState;
 /// The most rows one CSV export holds.
 const MAX_EXPORT_ROWS: i64 = 100_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Listing {
+    /// json (the default) or csv.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
     #[serde(default = "default_limit")]
     limit: i64,
@@ -27,9 +30,9 @@ pub struct Listing {
     offset: i64,
 }
 
-#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Default, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum Format {
+pub enum Format {
     #[default]
     Json,
     Csv,
@@ -39,6 +42,30 @@ fn default_limit() -> i64 {
     50
 }
 
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Submission {
+    id: Uuid,
+    conversation_id: Uuid,
+    contact_number: String,
+    #[schema(value_type = Object)]
+    answers: Value,
+    /// not_configured, pending, delivered or failed (to the assistant's completion URL).
+    delivery_status: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SubmissionPage {
+    submissions: Vec<Submission>,
+    limit: i64,
+    offset: i64,
+}
+
+/// An assistant's completed forms, as JSON or (format=csv) as a spreadsheet.
+#[utoipa::path(get, path = "/api/v1/assistants/{id}/submissions", tag = "assistants", security(("api_key" = [])),
+    params(("id" = Uuid, Path), Listing),
+    responses((status = 200, body = SubmissionPage, description = "JSON, or text/csv with format=csv"),
+        (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn list(
     operator: Operator,
     state: web::Data<AppState>,
@@ -58,16 +85,18 @@ pub async fn list(
     }
     let page = super::Page { limit: listing.limit, offset: listing.offset }.checked()?;
     let rows = forms::submissions(&state.pool, operator.tenant_id(), *id, page.limit, page.offset).await?;
-    let submissions: Vec<Value> = rows
+    let submissions = rows
         .into_iter()
-        .map(|s| {
-            json!({
-                "id": s.id, "conversation_id": s.conversation_id, "contact_number": s.contact_number,
-                "answers": s.answers, "delivery_status": s.delivery_status, "created_at": s.created_at,
-            })
+        .map(|s| Submission {
+            id: s.id,
+            conversation_id: s.conversation_id,
+            contact_number: s.contact_number,
+            answers: s.answers,
+            delivery_status: s.delivery_status,
+            created_at: s.created_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "submissions": submissions, "limit": page.limit, "offset": page.offset })))
+    Ok(HttpResponse::Ok().json(SubmissionPage { submissions, limit: page.limit, offset: page.offset }))
 }
 
 /// One row per submission: the form's fields in its order (then any other answers), never a formula.

@@ -3,7 +3,6 @@
 //! by leaving it idle for TAKEOVER_IDLE_MINUTES.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 use smsagent_store::takeover;
 use uuid::Uuid;
 
@@ -11,6 +10,17 @@ use super::auth::Operator;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TakeoverState {
+    conversation_id: Uuid,
+    /// active or paused.
+    status: String,
+}
+
+/// A person takes over: the assistant sends nothing automatic until resumed (or left idle).
+#[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/pause", tag = "conversations",
+    security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
+    responses((status = 200, body = TakeoverState), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn pause(
     operator: Operator,
     state: web::Data<AppState>,
@@ -19,6 +29,10 @@ pub async fn pause(
     set(operator, state, *id, true).await
 }
 
+/// The assistant answers again.
+#[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/resume", tag = "conversations",
+    security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
+    responses((status = 200, body = TakeoverState), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn resume(
     operator: Operator,
     state: web::Data<AppState>,
@@ -30,5 +44,5 @@ pub async fn resume(
 async fn set(operator: Operator, state: web::Data<AppState>, id: Uuid, paused: bool) -> Result<HttpResponse, ApiError> {
     let status = takeover::set_paused(&state.pool, operator.tenant_id(), id, paused).await?;
     let status = status.ok_or_else(|| ApiError::not_found("no such conversation"))?;
-    Ok(HttpResponse::Ok().json(json!({ "conversation_id": id, "status": status })))
+    Ok(HttpResponse::Ok().json(TakeoverState { conversation_id: id, status }))
 }
