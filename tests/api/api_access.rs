@@ -27,6 +27,7 @@ const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/sms/stats", None),
     // Last: for another tenant, this opens a conversation of its own (from the number it added above).
     ("POST", "/api/v1/sms/send", Some(r#"{"to": "+15551234567", "body": "Hello"}"#)),
+    ("POST", "/api/v1/sms/test", Some(r#"{"from": "+15551234567", "body": "Hello"}"#)),
 ];
 
 struct Ids {
@@ -113,7 +114,7 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
             }
             ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
             ("GET", "/api/v1/sms/stats") => assert_eq!(body["total"]["inbound"], 0, "{body}"),
-            ("POST", "/api/v1/sms/send") => assert_eq!(status, StatusCode::ACCEPTED, "{body}"),
+            ("POST", "/api/v1/sms/send" | "/api/v1/sms/test") => assert_eq!(status, StatusCode::ACCEPTED, "{body}"),
             ("POST", "/api/v1/assistants" | "/api/v1/phone-numbers") => {
                 assert_eq!(status, StatusCode::CREATED, "{endpoint:?}: {body}")
             }

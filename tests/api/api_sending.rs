@@ -202,3 +202,42 @@ async fn one_contact_gets_at_most_ten_api_texts_a_minute(pool: PgPool) {
     let (status, _, _) = send(&app, json!({"to": "+15559876543", "body": "Hello"}), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "another contact is unaffected");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_test_text_is_answered_in_the_conversation_and_nothing_is_sent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.twilio_accepts().await;
+    let response = app
+        .api(Method::POST, "/api/v1/sms/test", BOOTSTRAP_KEY)
+        .json(&json!({"from": CONTACT, "body": "Hi, is the flat still free?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let taken: Value = response.json().await.unwrap();
+    assert_eq!(taken["reply_queued"], true);
+    app.settle().await;
+
+    assert!(app.twilio_sends().await.is_empty(), "nothing leaves the machine");
+    let history: Value = app
+        .api(Method::GET, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let messages = history["conversations"][0]["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{history}");
+    assert_eq!(messages[1]["direction"], "outbound");
+    let reply = messages[1]["body"].as_str().unwrap();
+    assert!(reply.starts_with(crate::helpers::FIRST_SMS) && reply.ends_with("What's your first name?"), "{reply}");
+
+    // The same contact texting for real is answered by SMS again.
+    app.text(&sid(), CONTACT, "Hello?").await;
+    app.settle().await;
+    assert_eq!(app.twilio_sends().await.len(), 1);
+
+    let bad = app.api(Method::POST, "/api/v1/sms/test", BOOTSTRAP_KEY).json(&json!({"from": "nobody", "body": "x"}));
+    assert_eq!(bad.send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+}

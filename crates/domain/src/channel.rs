@@ -8,6 +8,8 @@ pub enum Channel {
     Sms,
     /// A Twilio Conversations conversation: answered by posting to it.
     TwilioConversations,
+    /// Texts fed in through the operators' API to try an assistant: replies are kept, never sent.
+    Api,
 }
 
 impl Channel {
@@ -15,6 +17,7 @@ impl Channel {
         match self {
             Channel::Sms => "sms",
             Channel::TwilioConversations => "twilio_conversations",
+            Channel::Api => "api",
         }
     }
 
@@ -22,6 +25,7 @@ impl Channel {
         match value {
             "sms" => Some(Channel::Sms),
             "twilio_conversations" => Some(Channel::TwilioConversations),
+            "api" => Some(Channel::Api),
             _ => None,
         }
     }

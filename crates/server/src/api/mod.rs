@@ -11,6 +11,7 @@ mod sending;
 mod stats;
 mod submissions;
 mod takeover;
+mod trying;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/sms/conversation/{conversation_id}/resume", web::post().to(takeover::resume));
 
     cfg.route("/api/v1/sms/send", web::post().to(sending::send))
+        .route("/api/v1/sms/test", web::post().to(trying::feed))
         .route("/api/v1/sms/stats", web::get().to(stats::stats));
 }
 

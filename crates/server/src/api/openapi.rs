@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{assistants, conversations, numbers, sending, stats, submissions, takeover};
+use super::{assistants, conversations, numbers, sending, stats, submissions, takeover, trying};
 
 /// The one error shape of every 4xx and 5xx.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -36,7 +36,7 @@ pub struct ErrorDetail {
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
         takeover::pause, takeover::resume,
-        sending::send,
+        sending::send, trying::feed,
         stats::stats,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -65,6 +65,8 @@ impl Senders {
         let missing = |what: &str| SendError::Misconfigured(format!("{what} is not configured"));
         // A conversation lives in Twilio Conversations whoever carries the number: replies go there.
         match (provider, channel) {
+            // Nothing leaves for a text fed in through the API: the simulator keeps the reply as sent.
+            (_, Channel::Api) => Ok(&self.simulator),
             (_, Channel::TwilioConversations) => {
                 self.conversations.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Twilio"))
             }

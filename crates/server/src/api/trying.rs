@@ -1,0 +1,91 @@
+//! `POST /api/v1/sms/test`: a text fed in as if a contact had sent it (the seed system's test endpoint),
+//! to try an assistant without a phone. It goes through the same ingest and worker as a real text; the
+//! reply is kept in the conversation (read it with `GET /api/conversations/{phone_number}`) and never sent.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use smsagent_domain::{Channel, PhoneNumber, Provider, segments};
+use smsagent_store::messages::NewInbound;
+use smsagent_store::phone_numbers;
+use uuid::Uuid;
+
+use super::auth::Operator;
+use crate::error::ApiError;
+use crate::ingest::{Ingested, ingest};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestText {
+    /// Who the text is from (any E.164 number: nothing is sent to it).
+    from: String,
+    body: String,
+    /// Which of the tenant's numbers it is to; may be left out when the tenant has only one.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TestTaken {
+    message_id: Uuid,
+    conversation_id: Uuid,
+    /// Whether a reply was queued (not when nobody answers the number, or the text was a keyword the
+    /// ingest answered itself).
+    reply_queued: bool,
+}
+
+/// Feeds a text in as if a contact sent it; the reply is kept, not sent.
+#[utoipa::path(post, path = "/api/v1/sms/test", tag = "sending", security(("api_key" = [])),
+    request_body = TestText,
+    responses((status = 202, body = TestTaken), (status = 400, body = super::openapi::ErrorBody),
+        (status = 429, body = super::openapi::ErrorBody)))]
+pub async fn feed(
+    operator: Operator,
+    state: web::Data<AppState>,
+    body: web::Json<TestText>,
+) -> Result<HttpResponse, ApiError> {
+    let TestText { from, body, to } = body.into_inner();
+    let from =
+        PhoneNumber::parse(&from).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("from: {e}")))?;
+    if body.trim().is_empty() || body.chars().count() > 1600 {
+        return Err(ApiError::bad_request("invalid_body", "body must be 1 to 1600 characters"));
+    }
+    state.limits.text_to(operator.tenant_id(), from.as_str())?;
+    let numbers = phone_numbers::list(&state.pool, operator.tenant_id()).await?;
+    let to = match to {
+        Some(named) => {
+            let named = PhoneNumber::parse(&named)
+                .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))?;
+            numbers.iter().find(|n| n.number == named.as_str()).map(|_| named).ok_or_else(|| {
+                ApiError::bad_request("unknown_number", "to is not one of your numbers (see /api/v1/phone-numbers)")
+            })?
+        }
+        None => match numbers.as_slice() {
+            [only] => PhoneNumber::parse(&only.number).map_err(ApiError::internal)?,
+            [] => {
+                return Err(ApiError::bad_request(
+                    "no_number",
+                    "add a phone number first (POST /api/v1/phone-numbers)",
+                ));
+            }
+            _ => return Err(ApiError::bad_request("to_required", "you have several numbers: say which it is to (to)")),
+        },
+    };
+    let message_sid = format!("API{}", Uuid::now_v7().simple());
+    let text = NewInbound {
+        provider: Provider::Simulator,
+        message_sid: &message_sid,
+        from: &from,
+        to: &to,
+        body: &body,
+        num_segments: i32::try_from(segments::count(&body).segments).ok(),
+        channel: Channel::Api,
+        external_id: None,
+    };
+    match ingest(&state.pool, &state.queue, state.burst_window, &text).await? {
+        Ingested::Stored { message_id, conversation_id, reply_queued } => {
+            Ok(HttpResponse::Accepted().json(TestTaken { message_id, conversation_id, reply_queued }))
+        }
+        Ingested::Duplicate => Err(ApiError::internal(anyhow::anyhow!("a fresh test message id was already stored"))),
+    }
+}
