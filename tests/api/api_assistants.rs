@@ -178,3 +178,47 @@ async fn numbers_are_checked_and_owned_once(pool: PgPool) {
     assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 0);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_twilio_numbers_webhook_can_be_pointed_at_the_service(pool: PgPool) {
+    use wiremock::matchers::{body_string_contains, method, path, query_param};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+    let account = "/2010-04-01/Accounts/AC00000000000000000000000000000000";
+    Mock::given(method("GET"))
+        .and(path(format!("{account}/IncomingPhoneNumbers.json")))
+        .and(query_param("PhoneNumber", "+15550002222"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"incoming_phone_numbers": [
+            {"sid": "PN0123456789abcdef0123456789abcdef", "phone_number": "+15550002222"}]})))
+        .mount(&app.twilio)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{account}/IncomingPhoneNumbers.json")))
+        .and(query_param("PhoneNumber", "+15550003333"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"incoming_phone_numbers": []})))
+        .mount(&app.twilio)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{account}/IncomingPhoneNumbers/PN0123456789abcdef0123456789abcdef.json")))
+        .and(body_string_contains("SmsMethod=POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sid": "PN0123456789abcdef0123456789abcdef"})))
+        .expect(1)
+        .mount(&app.twilio)
+        .await;
+
+    let add = |number: &str| json!({"number": number, "provider": "twilio", "configure_twilio_webhook": true});
+    let (status, added) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550002222"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let update =
+        app.twilio.received_requests().await.unwrap().into_iter().find(|r| r.method.as_str() == "POST").unwrap();
+    let form = smsagent_providers::twilio::FormParams::parse(&update.body);
+    assert_eq!(form.get("SmsUrl"), Some("https://sms.example.test/api/v1/sms/webhook"));
+
+    // A number Twilio does not have in the account: refused, and not added here either.
+    let (status, refused) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550003333"))).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("twilio_error")));
+    assert!(refused["error"]["message"].as_str().unwrap().contains("not in this Twilio account"));
+    assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 1);
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod azure_mocks;
+mod browser;
 mod dialogue_support;
 mod helpers;
 

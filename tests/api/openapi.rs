@@ -157,4 +157,10 @@ async fn the_docs_page_is_served_from_the_app(pool: PgPool) {
     let html = response.text().await.unwrap();
     assert!(html.contains("<code>/api/v1/sms/send</code>"), "{html}");
     assert!(!html.contains("http://") && !html.contains("https://"), "nothing is fetched from elsewhere");
+
+    // As a browser renders it, on a phone-sized screen.
+    let dom = crate::browser::open(&format!("{}/api/docs", app.address), "api-docs").await;
+    assert!(dom.contains("<h1>smsagent operators' API</h1>"), "{dom}");
+    assert!(dom.contains("<code>/api/v1/sms/send</code>"));
+    assert!(dom.contains("Idempotency-Key"));
 }

@@ -12,7 +12,9 @@ use secrecy::ExposeSecret;
 use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings, Service};
 use smsagent_providers::acs::{AcsAuth, AcsCredentials, AcsSender, ManagedIdentity};
 use smsagent_providers::simulator::SimulatorSender;
-use smsagent_providers::twilio::{ConversationsSender, SignatureValidator, TwilioCredentials, TwilioSender};
+use smsagent_providers::twilio::{
+    ConversationsSender, SignatureValidator, TwilioCredentials, TwilioNumbers, TwilioSender,
+};
 use smsagent_store::PgPool;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPoolOptions, Postgres};
@@ -21,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::jobs::Queue;
 use crate::routes::{self, STATUS_CALLBACK_PATH};
 use crate::settings::Settings;
-use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioWebhooks};
+use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioNumberSetup, TwilioWebhooks};
 use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use crate::{api, bootstrap, shutdown};
 
@@ -113,6 +115,18 @@ impl Application {
                 settings.contact_rate_limit_per_minute,
             )),
             metrics,
+            twilio_numbers: settings
+                .twilio_account_sid
+                .clone()
+                .zip(settings.twilio_auth_token.clone())
+                .zip(settings.public_base_url.clone())
+                .map(|((account_sid, auth_token), base)| TwilioNumberSetup {
+                    client: TwilioNumbers::new(
+                        TwilioCredentials { account_sid, auth_token },
+                        &settings.twilio_api_base,
+                    ),
+                    webhook_url: format!("{base}{}", routes::INBOUND_SMS_PATH),
+                }),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();

@@ -20,6 +20,16 @@ pub struct AppState {
     pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
     pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Sets a Twilio number's SMS webhook to this service, when Twilio and PUBLIC_BASE_URL are configured.
+    pub twilio_numbers: Option<TwilioNumberSetup>,
+}
+
+/// What setting a Twilio number's webhook needs.
+#[derive(Debug, Clone)]
+pub struct TwilioNumberSetup {
+    pub client: smsagent_providers::twilio::TwilioNumbers,
+    /// PUBLIC_BASE_URL and the inbound webhook's path.
+    pub webhook_url: String,
 }
 
 /// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two

@@ -21,6 +21,9 @@ pub struct NewNumber {
     provider: String,
     #[serde(default)]
     inbound_assistant_id: Option<Uuid>,
+    /// For a Twilio number: point its "A message comes in" webhook at this service (POST).
+    #[serde(default)]
+    configure_twilio_webhook: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -28,6 +31,9 @@ pub struct NewNumber {
 pub struct Assignment {
     /// The assistant to answer the number's texts; null: texts are stored and not answered.
     inbound_assistant_id: Option<Uuid>,
+    /// For a Twilio number: point its "A message comes in" webhook at this service (POST).
+    #[serde(default)]
+    configure_twilio_webhook: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -54,13 +60,14 @@ impl From<OwnedNumber> for NumberView {
 /// Adds a number to the tenant (409 if it is registered already).
 #[utoipa::path(post, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
     request_body = NewNumber,
-    responses((status = 201, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody)))]
+    responses((status = 201, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody),
+        (status = 502, body = super::openapi::ErrorBody)))]
 pub async fn add(
     operator: Operator,
     state: web::Data<AppState>,
     body: web::Json<NewNumber>,
 ) -> Result<HttpResponse, ApiError> {
-    let NewNumber { number, provider, inbound_assistant_id } = body.into_inner();
+    let NewNumber { number, provider, inbound_assistant_id, configure_twilio_webhook } = body.into_inner();
     let number =
         PhoneNumber::parse(&number).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))?;
     let provider = Provider::parse(&provider)
@@ -72,6 +79,9 @@ pub async fn add(
         return Err(ApiError::conflict("number_taken", "this number is registered already"));
     };
     let added = phone_numbers::owned(&mut *tx, operator.tenant_id(), id).await?.ok_or_else(gone)?;
+    if configure_twilio_webhook {
+        point_webhook(&state, &added).await?;
+    }
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(HttpResponse::Created().json(NumberView::from(added)))
 }
@@ -93,20 +103,24 @@ pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<Http
 /// Gives the number to an assistant, or to nobody (null).
 #[utoipa::path(patch, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
     params(("id" = Uuid, Path)), request_body = Assignment,
-    responses((status = 200, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody),
+        (status = 502, body = super::openapi::ErrorBody)))]
 pub async fn assign(
     operator: Operator,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<Assignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let assistant = body.inbound_assistant_id;
+    let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook } = body.into_inner();
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     check_assistant(&mut tx, operator, assistant).await?;
     if !phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await? {
         return Err(not_found());
     }
     let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
+    if configure_twilio_webhook {
+        point_webhook(&state, &number).await?;
+    }
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(NumberView::from(number)))
 }
@@ -133,6 +147,21 @@ pub async fn remove(
     phone_numbers::delete(&mut *tx, number.id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Points a Twilio number's SMS webhook at this service, before the change is committed: if Twilio
+/// refuses, nothing is changed here either.
+async fn point_webhook(state: &AppState, number: &OwnedNumber) -> Result<(), ApiError> {
+    if number.provider != Provider::Twilio.as_str() {
+        return Err(ApiError::bad_request("not_twilio", "configure_twilio_webhook is for Twilio numbers"));
+    }
+    let setup = state.twilio_numbers.as_ref().ok_or_else(|| {
+        ApiError::bad_request("twilio_not_configured", "Twilio's credentials and PUBLIC_BASE_URL must be set")
+    })?;
+    let parsed = PhoneNumber::parse(&number.number).map_err(ApiError::internal)?;
+    setup.client.point_sms_webhook(&parsed, &setup.webhook_url).await.map_err(|e| {
+        ApiError::new(actix_web::http::StatusCode::BAD_GATEWAY, "twilio_error", format!("the webhook was not set: {e}"))
+    })
 }
 
 /// A number may only be given to one of its own tenant's assistants.

@@ -9,6 +9,9 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 
+/// Where Twilio posts the texts a number receives.
+pub const INBOUND_SMS_PATH: &str = "/api/v1/sms/webhook";
+
 /// Where Twilio reports delivery of what we send; the message's id rides in the query.
 pub const STATUS_CALLBACK_PATH: &str = "/api/v1/sms/status-callback";
 
@@ -23,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(crate::metrics::scrape));
     // The first path is ours; the others are the ones the systems we replace used, kept so their Twilio
     // numbers need no reconfiguration.
-    for path in ["/api/v1/sms/webhook", "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
+    for path in [INBOUND_SMS_PATH, "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
         cfg.route(path, web::post().to(twilio::inbound));
     }
     for path in [STATUS_CALLBACK_PATH, "/api/v1/twilio/sms/status-callback"] {
@@ -40,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Which provider's webhook `path` is, for the metrics; `None` for anything else.
 pub fn webhook_provider(path: &str) -> Option<&'static str> {
     match path {
-        "/api/v1/sms/webhook" | "/api/v1/sms/webhook/sms" | "/api/v1/twilio/sms/webhook" => Some("twilio"),
+        INBOUND_SMS_PATH | "/api/v1/sms/webhook/sms" | "/api/v1/twilio/sms/webhook" => Some("twilio"),
         STATUS_CALLBACK_PATH | "/api/v1/twilio/sms/status-callback" => Some("twilio_status"),
         "/webhook/message-added" => Some("twilio_conversations"),
         "/api/sms/webhook" | "/api/v1/sms/webhook/acs" => Some("event_grid"),
