@@ -151,6 +151,10 @@ async fn while_a_person_has_taken_over_the_assistant_stays_quiet(pool: PgPool) {
 
     let resumed: Value = post("resume").await.unwrap().json().await.unwrap();
     assert_eq!(resumed["status"], "active");
+    // The person handled the text that came while paused: the assistant will not answer it again.
+    let (received, answered): (i64, i64) =
+        sqlx::query_as("SELECT inbound_count, answered_count FROM conversation").fetch_one(&app.pool).await.unwrap();
+    assert_eq!((received, answered), (2, 2));
     app.model_replies("Great, see you then!").await;
     app.text(&sid(), CONTACT, "Thanks! See you at 5").await;
     app.settle().await;

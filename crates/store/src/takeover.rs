@@ -48,7 +48,9 @@ pub async fn open_for_send(
 }
 
 /// Pauses (a person takes over: nothing automatic is sent) or resumes one of the tenant's conversations.
-/// Returns the status it now has, or `None` when the tenant has no such conversation.
+/// Resuming counts the texts that arrived meanwhile as answered: the person handled them, and the
+/// assistant takes up from the contact's next text. Returns the status it now has, or `None` when the
+/// tenant has no such conversation.
 pub async fn set_paused(
     db: impl PgExecutor<'_>,
     tenant_id: Uuid,
@@ -59,7 +61,8 @@ pub async fn set_paused(
         r#"
         UPDATE conversation c
         SET status = CASE WHEN $3 THEN 'paused' ELSE 'active' END,
-            paused_at = CASE WHEN $3 THEN now() END, updated_at = now()
+            paused_at = CASE WHEN $3 THEN now() END, updated_at = now(),
+            answered_count = CASE WHEN $3 THEN c.answered_count ELSE c.inbound_count END
         FROM phone_number p
         WHERE c.id = $1 AND p.number = c.business_number AND p.tenant_id = $2
         RETURNING c.status
@@ -72,13 +75,14 @@ pub async fn set_paused(
     .await?)
 }
 
-/// Hands back to the assistant every conversation whose operator has been idle for `idle`. Returns how
-/// many. The assistant answers from the contact's next text on.
+/// Hands back to the assistant every conversation whose operator has been idle for `idle`, counting what
+/// arrived meanwhile as answered (as [`set_paused`] does). Returns how many. The assistant answers from
+/// the contact's next text on.
 pub async fn resume_idle(db: impl PgExecutor<'_>, idle: Duration) -> Result<u64, StoreError> {
     let idle_seconds = idle.as_secs_f64();
     let done = sqlx::query!(
         r#"
-        UPDATE conversation SET status = 'active', paused_at = NULL, updated_at = now()
+        UPDATE conversation SET status = 'active', paused_at = NULL, updated_at = now(), answered_count = inbound_count
         WHERE status = 'paused' AND paused_at < now() - make_interval(secs => $1)
         "#,
         idle_seconds,
