@@ -134,12 +134,7 @@ pub(super) async fn post_text(
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    let status = response.status();
-    // The body is read in full, as Twilio does, before the request counts as answered.
-    response.bytes().await.map_err(|e| e.to_string())?;
-    if status != reqwest::StatusCode::OK {
-        return Err(format!("the webhook answered {status}"));
-    }
+    answered(response).await?;
     Ok(started.elapsed())
 }
 
@@ -167,10 +162,16 @@ async fn post_events(
         .send()
         .await
         .map_err(|e| e.to_string())?;
+    answered(response).await?;
+    Ok(started.elapsed())
+}
+
+/// A webhook's answer, read in full (as Twilio and Event Grid do) before the request counts as answered.
+async fn answered(response: reqwest::Response) -> Result<(), String> {
     let status = response.status();
     response.bytes().await.map_err(|e| e.to_string())?;
     if status != reqwest::StatusCode::OK {
         return Err(format!("the webhook answered {status}"));
     }
-    Ok(started.elapsed())
+    Ok(())
 }

@@ -48,10 +48,10 @@ type Timings<L> = Family<L, Histogram, fn() -> Histogram>;
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    pub webhooks: Family<WebhookLabels, Counter>,
-    pub jobs: Timings<JobLabels>,
-    pub model_calls: Timings<ModelLabels>,
-    pub sends: Family<SendLabels, Counter>,
+    webhooks: Family<WebhookLabels, Counter>,
+    jobs: Timings<JobLabels>,
+    model_calls: Timings<ModelLabels>,
+    sends: Family<SendLabels, Counter>,
     queue_depth: Gauge,
     queue_oldest_seconds: Gauge<f64, AtomicU64>,
     dead_jobs: Gauge,
@@ -65,8 +65,7 @@ fn seconds() -> Histogram {
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
-        let mut registry = Registry::with_prefix("smsagent");
-        let metrics = Metrics {
+        let mut metrics = Metrics {
             webhooks: Family::default(),
             jobs: Family::new_with_constructor(seconds),
             model_calls: Family::new_with_constructor(seconds),
@@ -75,25 +74,33 @@ impl Metrics {
             queue_oldest_seconds: Gauge::default(),
             dead_jobs: Gauge::default(),
             opt_outs: Gauge::default(),
-            registry: Registry::default(),
+            registry: Registry::with_prefix("smsagent"),
         };
-        registry.register("webhooks", "Webhook deliveries by provider and outcome", metrics.webhooks.clone());
-        registry.register("job_duration_seconds", "Background jobs by kind and outcome", metrics.jobs.clone());
-        registry.register(
+        metrics.registry.register("webhooks", "Webhook deliveries by provider and outcome", metrics.webhooks.clone());
+        metrics.registry.register("job_duration_seconds", "Background jobs by kind and outcome", metrics.jobs.clone());
+        metrics.registry.register(
             "model_call_duration_seconds",
             "Chat model calls by kind and outcome",
             metrics.model_calls.clone(),
         );
-        registry.register("sends", "Texts handed to a provider, by provider and outcome", metrics.sends.clone());
-        registry.register("queue_depth", "Jobs due and waiting for a worker", metrics.queue_depth.clone());
-        registry.register(
+        metrics.registry.register(
+            "sends",
+            "Texts handed to a provider, by provider and outcome",
+            metrics.sends.clone(),
+        );
+        metrics.registry.register("queue_depth", "Jobs due and waiting for a worker", metrics.queue_depth.clone());
+        metrics.registry.register(
             "queue_oldest_seconds",
             "How long the oldest due job has waited",
             metrics.queue_oldest_seconds.clone(),
         );
-        registry.register("dead_jobs", "Jobs that gave up (an operator should look)", metrics.dead_jobs.clone());
-        registry.register("opt_outs", "Contacts opted out of a business number", metrics.opt_outs.clone());
-        Arc::new(Metrics { registry, ..metrics })
+        metrics.registry.register(
+            "dead_jobs",
+            "Jobs that gave up (an operator should look)",
+            metrics.dead_jobs.clone(),
+        );
+        metrics.registry.register("opt_outs", "Contacts opted out of a business number", metrics.opt_outs.clone());
+        Arc::new(metrics)
     }
 
     pub fn webhook(&self, provider: &'static str, outcome: &'static str) {

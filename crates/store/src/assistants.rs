@@ -208,14 +208,25 @@ pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Set
 
 /// The tenant's assistants, oldest first.
 pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Stored>, StoreError> {
+    select(db, tenant_id, None).await
+}
+
+/// One of the tenant's assistants.
+pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Stored>, StoreError> {
+    Ok(select(db, tenant_id, Some(id)).await?.pop())
+}
+
+/// The tenant's assistants, or only the one with `id`.
+async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> Result<Vec<Stored>, StoreError> {
     let rows = sqlx::query!(
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
                session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
                form_stale_after_hours, created_at, updated_at
-        FROM assistant WHERE tenant_id = $1 ORDER BY id
+        FROM assistant WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY id
         "#,
         tenant_id,
+        id,
     )
     .fetch_all(db)
     .await?;
@@ -243,12 +254,6 @@ pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Stored
             updated_at: r.updated_at,
         })
         .collect())
-}
-
-/// One of the tenant's assistants.
-pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Stored>, StoreError> {
-    // Few assistants per tenant: the list, filtered, keeps one mapping of the row.
-    Ok(list(db, tenant_id).await?.into_iter().find(|a| a.id == id))
 }
 
 /// Deletes one of the tenant's assistants: its numbers and conversations are left unanswered.

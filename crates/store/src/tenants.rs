@@ -23,12 +23,6 @@ pub async fn create(db: impl PgExecutor<'_>, name: &str) -> Result<Uuid, StoreEr
     Ok(id)
 }
 
-pub async fn exists(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM tenant WHERE id = $1) AS "exists!""#, id)
-        .fetch_one(db)
-        .await?)
-}
-
 /// Stores a key's hash for `tenant_id` (a key already stored is left as it is).
 pub async fn add_key(
     db: impl PgExecutor<'_>,

@@ -164,6 +164,47 @@ async fn point_webhook(state: &AppState, number: &OwnedNumber) -> Result<(), Api
     })
 }
 
+/// The tenant's number a request names in `field` (its name, and the error code when it must be named),
+/// or, when the request names none, the tenant's only number; with its provider.
+pub(super) async fn business_number(
+    db: impl sqlx::PgExecutor<'_>,
+    operator: Operator,
+    named: Option<&str>,
+    (field, required_code): (&'static str, &'static str),
+) -> Result<(PhoneNumber, Provider), ApiError> {
+    let numbers = phone_numbers::list(db, operator.tenant_id()).await?;
+    let chosen = match named {
+        Some(named) => {
+            let named = PhoneNumber::parse(named)
+                .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("{field}: {e}")))?;
+            numbers.into_iter().find(|n| n.number == named.as_str()).ok_or_else(|| {
+                ApiError::bad_request(
+                    "unknown_number",
+                    format!("{field} is not one of your numbers (see /api/v1/phone-numbers)"),
+                )
+            })?
+        }
+        None => match <[_; 1]>::try_from(numbers) {
+            Ok([only]) => only,
+            Err(numbers) if numbers.is_empty() => {
+                return Err(ApiError::bad_request(
+                    "no_number",
+                    "add a phone number first (POST /api/v1/phone-numbers)",
+                ));
+            }
+            Err(numbers) => {
+                return Err(ApiError::bad_request(
+                    required_code,
+                    format!("you have {} numbers: say which one ({field})", numbers.len()),
+                ));
+            }
+        },
+    };
+    let number = PhoneNumber::parse(&chosen.number).map_err(ApiError::internal)?;
+    let provider = Provider::parse(&chosen.provider).map_err(ApiError::internal)?;
+    Ok((number, provider))
+}
+
 /// A number may only be given to one of its own tenant's assistants.
 async fn check_assistant(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,

@@ -9,13 +9,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use smsagent_domain::{PhoneNumber, Provider, Purpose, quiet_hours, segments};
+use smsagent_domain::{PhoneNumber, Purpose, quiet_hours, segments};
 use smsagent_store::idempotency::{self, Claim};
 use smsagent_store::messages::{self, NewOutbound};
-use smsagent_store::{phone_numbers, takeover};
+use smsagent_store::takeover;
 use tracing::info;
 
 use super::auth::Operator;
+use super::numbers;
 use crate::error::ApiError;
 use crate::jobs::Job;
 use crate::state::AppState;
@@ -76,7 +77,8 @@ pub async fn send(
     state.limits.text_to(operator.tenant_id(), to.as_str())?;
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let (from, provider) = sender(&mut tx, operator, body.from.as_deref()).await?;
+    let (from, provider) =
+        numbers::business_number(&mut *tx, operator, body.from.as_deref(), ("from", "from_required")).await?;
     if let Some(key) = &idempotency_key {
         let hash: [u8; 32] =
             Sha256::new().chain_update(b"POST /api/v1/sms/send\n").chain_update(&raw).finalize().into();
@@ -142,42 +144,6 @@ pub async fn send(
     }
     info!(%message_id, to = to.masked(), held_for_quiet_hours = send_at.is_some(), "operator text queued");
     Ok(HttpResponse::Accepted().json(answer))
-}
-
-/// The number the text goes from: the one named, if the tenant owns it, else the tenant's only number.
-async fn sender(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    operator: Operator,
-    named: Option<&str>,
-) -> Result<(PhoneNumber, Provider), ApiError> {
-    let numbers = phone_numbers::list(&mut **tx, operator.tenant_id()).await?;
-    let chosen = match named {
-        Some(named) => {
-            let named = PhoneNumber::parse(named)
-                .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("from: {e}")))?;
-            numbers.into_iter().find(|n| n.number == named.as_str()).ok_or_else(|| {
-                ApiError::bad_request("unknown_number", "from is not one of your numbers (see /api/v1/phone-numbers)")
-            })?
-        }
-        None => match <[_; 1]>::try_from(numbers) {
-            Ok([only]) => only,
-            Err(numbers) if numbers.is_empty() => {
-                return Err(ApiError::bad_request(
-                    "no_number",
-                    "add a phone number first (POST /api/v1/phone-numbers)",
-                ));
-            }
-            Err(numbers) => {
-                return Err(ApiError::bad_request(
-                    "from_required",
-                    format!("you have {} numbers: say which to send from (from)", numbers.len()),
-                ));
-            }
-        },
-    };
-    let number = PhoneNumber::parse(&chosen.number).map_err(ApiError::internal)?;
-    let provider = Provider::parse(&chosen.provider).map_err(ApiError::internal)?;
-    Ok((number, provider))
 }
 
 fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {

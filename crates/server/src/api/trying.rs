@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use smsagent_domain::{Channel, PhoneNumber, Provider, segments};
 use smsagent_store::messages::NewInbound;
-use smsagent_store::phone_numbers;
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -51,26 +50,7 @@ pub async fn feed(
         return Err(ApiError::bad_request("invalid_body", "body must be 1 to 1600 characters"));
     }
     state.limits.text_to(operator.tenant_id(), from.as_str())?;
-    let numbers = phone_numbers::list(&state.pool, operator.tenant_id()).await?;
-    let to = match to {
-        Some(named) => {
-            let named = PhoneNumber::parse(&named)
-                .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))?;
-            numbers.iter().find(|n| n.number == named.as_str()).map(|_| named).ok_or_else(|| {
-                ApiError::bad_request("unknown_number", "to is not one of your numbers (see /api/v1/phone-numbers)")
-            })?
-        }
-        None => match numbers.as_slice() {
-            [only] => PhoneNumber::parse(&only.number).map_err(ApiError::internal)?,
-            [] => {
-                return Err(ApiError::bad_request(
-                    "no_number",
-                    "add a phone number first (POST /api/v1/phone-numbers)",
-                ));
-            }
-            _ => return Err(ApiError::bad_request("to_required", "you have several numbers: say which it is to (to)")),
-        },
-    };
+    let (to, _) = super::numbers::business_number(&state.pool, operator, to.as_deref(), ("to", "to_required")).await?;
     let message_sid = format!("API{}", Uuid::now_v7().simple());
     let text = NewInbound {
         provider: Provider::Simulator,
