@@ -1,6 +1,7 @@
 //! Spawning the app and talking to it as Twilio would.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -71,6 +72,8 @@ pub struct TestApp {
     pub openai: MockServer,
     pub acs: MockServer,
     pub worker: Worker,
+    /// UPLOAD_DIR.
+    pub upload_dir: PathBuf,
     options: Options,
     http: reqwest::Client,
 }
@@ -82,14 +85,22 @@ impl TestApp {
 
     pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
         let (twilio, openai, acs) = (MockServer::start().await, MockServer::start().await, MockServer::start().await);
-        let mocks = Mocks { twilio: twilio.uri(), openai: openai.uri(), acs: acs.uri() };
+        // Each app its own upload directory, removed with the app.
+        let upload_dir = std::env::temp_dir().join(format!("smsagent-uploads-{}", uuid::Uuid::now_v7()));
+        let mocks =
+            Mocks { twilio: twilio.uri(), openai: openai.uri(), acs: acs.uri(), upload_dir: upload_dir.clone() };
         let (address, worker) = start(settings(&mocks, &options), pool.clone()).await;
-        TestApp { address, pool, twilio, openai, acs, worker, options, http: reqwest::Client::new() }
+        TestApp { address, pool, twilio, openai, acs, worker, options, upload_dir, http: reqwest::Client::new() }
     }
 
     /// Another instance of the service on the same database and mocks, as a second process would be.
     pub async fn spawn_sibling(&self, options: Options) -> (String, Worker) {
-        let mocks = Mocks { twilio: self.twilio.uri(), openai: self.openai.uri(), acs: self.acs.uri() };
+        let mocks = Mocks {
+            twilio: self.twilio.uri(),
+            openai: self.openai.uri(),
+            acs: self.acs.uri(),
+            upload_dir: self.upload_dir.clone(),
+        };
         start(settings(&mocks, &Options { twilio: self.options.twilio, ..options }), self.pool.clone()).await
     }
 
@@ -220,12 +231,22 @@ struct Mocks {
     twilio: String,
     openai: String,
     acs: String,
+    upload_dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.upload_dir);
+    }
 }
 
 /// The shared secret Event Grid deliveries carry, the one being rotated out, and the header that may carry it.
 pub const EVENT_GRID_SECRET: &str = "eg-secret-now";
 pub const EVENT_GRID_SECRET_PREVIOUS: &str = "eg-secret-before";
 pub const EVENT_GRID_HEADER: &str = "X-Event-Grid-Secret";
+/// Signs the test app's upload links; UPLOAD_MAX_BYTES is small, so "too big" is quick to send.
+pub const UPLOAD_LINK_SECRET: &str = "upload-link-secret-for-tests";
+pub const UPLOAD_MAX_BYTES: u64 = 256 * 1024;
 /// The ACS access key the mock ACS checks signatures with (base64, as in a connection string).
 pub const ACS_KEY: &str = "c2VjcmV0LWtleS1mb3ItdGVzdHM=";
 /// The Azure OpenAI deployment and key the model mock expects when Azure OpenAI is configured.
@@ -257,6 +278,10 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         event_grid_secret_previous: Some(SecretString::from(EVENT_GRID_SECRET_PREVIOUS)),
         event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
         api_bootstrap_key: Some(SecretString::from(BOOTSTRAP_KEY)),
+        upload_dir: mocks.upload_dir.clone(),
+        upload_max_bytes: UPLOAD_MAX_BYTES,
+        upload_link_hours: 24,
+        upload_link_secret: Some(SecretString::from(UPLOAD_LINK_SECRET)),
         takeover_idle_minutes: 120,
         api_rate_limit_per_minute: options.api_rate_limit_per_minute,
         contact_rate_limit_per_minute: 10,

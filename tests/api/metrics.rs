@@ -28,6 +28,9 @@ async fn the_metrics_count_webhooks_jobs_model_calls_and_sends(pool: PgPool) {
         r#"smsagent_job_duration_seconds_count{kind="generate_reply",outcome="done"} 2"#,
         r#"smsagent_job_duration_seconds_count{kind="send_message",outcome="done"} 2"#,
         r#"smsagent_model_call_duration_seconds_count{call="reply",outcome="ok"} 1"#,
+        // As the mock model billed them (helpers::chat_completion).
+        r#"smsagent_model_tokens_total{call="reply",kind="prompt"} 20"#,
+        r#"smsagent_model_tokens_total{call="reply",kind="completion"} 10"#,
         "smsagent_queue_depth 0",
         "smsagent_dead_jobs 0",
         "smsagent_opt_outs 0",

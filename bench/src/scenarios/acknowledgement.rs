@@ -70,7 +70,8 @@ impl Bench {
             let (pool, queue, to) = (pool.clone(), queue.clone(), to.clone());
             async move {
                 let started = Instant::now();
-                let from = smsagent_domain::PhoneNumber::parse(&contact(run, turn.seq)).map_err(|e| e.to_string())?;
+                let from =
+                    smsagent_domain::PhoneNumber::parse(&contact(run, turn.seq)).map_err(|e| e.to_string())?.into();
                 let text = NewInbound {
                     provider: Provider::Twilio,
                     message_sid: &message_sid(run, turn),

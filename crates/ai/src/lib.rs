@@ -9,8 +9,8 @@ mod offline;
 mod openai;
 
 pub use model::{
-    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, MAX_TOOL_CALL_TOKENS, Speaker,
-    Tool,
+    Answer, Arguments, ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS,
+    MAX_TOOL_CALL_TOKENS, Speaker, Tool, Usage,
 };
 pub use offline::{OFFLINE_REPLY, OfflineModel};
 pub use openai::{OpenAiChat, OpenAiSettings, Service};

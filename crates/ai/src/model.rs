@@ -66,17 +66,39 @@ pub struct ExtractionRequest {
     pub model: Option<String>,
 }
 
+/// What a model call gave, and the tokens it was billed for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    pub output: T,
+    /// As the API reported it; `None` when nothing was billed (the offline model) or not reported.
+    pub usage: Option<Usage>,
+}
+
+impl<T> Answer<T> {
+    /// An answer that cost nothing.
+    pub fn free(output: T) -> Self {
+        Answer { output, usage: None }
+    }
+}
+
+/// Tokens billed for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+}
+
+/// The arguments a model gave a tool: a JSON object.
+pub type Arguments = serde_json::Map<String, serde_json::Value>;
+
 /// Something that words replies and reads values out of texts.
 #[async_trait]
 pub trait ChatModel: Send + Sync + std::fmt::Debug {
-    async fn reply(&self, request: &ChatRequest) -> Result<String, ChatError>;
+    async fn reply(&self, request: &ChatRequest) -> Result<Answer<String>, ChatError>;
 
     /// Makes the model call `request.tool` and returns the arguments it gave: a JSON object the caller
     /// must check like any other input.
-    async fn extract(
-        &self,
-        request: &ExtractionRequest,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError>;
+    async fn extract(&self, request: &ExtractionRequest) -> Result<Answer<Arguments>, ChatError>;
 
     /// Whether this is the offline stand-in rather than a model: callers then use their rules directly.
     fn is_offline(&self) -> bool {

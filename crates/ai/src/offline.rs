@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::{ChatError, ChatModel, ChatRequest, ExtractionRequest};
+use crate::{Answer, Arguments, ChatError, ChatModel, ChatRequest, ExtractionRequest};
 
 /// What the offline assistant says: the truth, and what happens next.
 pub const OFFLINE_REPLY: &str = "Thanks for your message. Our automated assistant can't answer right now; a member of our team will get back to you.";
@@ -11,14 +11,11 @@ pub struct OfflineModel;
 
 #[async_trait]
 impl ChatModel for OfflineModel {
-    async fn reply(&self, _request: &ChatRequest) -> Result<String, ChatError> {
-        Ok(OFFLINE_REPLY.to_owned())
+    async fn reply(&self, _request: &ChatRequest) -> Result<Answer<String>, ChatError> {
+        Ok(Answer::free(OFFLINE_REPLY.to_owned()))
     }
 
-    async fn extract(
-        &self,
-        _request: &ExtractionRequest,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
+    async fn extract(&self, _request: &ExtractionRequest) -> Result<Answer<Arguments>, ChatError> {
         Err(ChatError::Failed("no model is configured".into()))
     }
 

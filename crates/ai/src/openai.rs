@@ -10,14 +10,15 @@ use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CreateChatCompletionRequest, FunctionName,
-    FunctionObject,
+    ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CompletionUsage,
+    CreateChatCompletionRequest, FunctionName, FunctionObject,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, MAX_TOOL_CALL_TOKENS, Speaker,
+    Answer, Arguments, ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS,
+    MAX_TOOL_CALL_TOKENS, Speaker, Usage,
 };
 
 /// Which service answers.
@@ -121,22 +122,22 @@ fn messages(system_prompt: &str, history: &[ChatTurn]) -> Vec<ChatCompletionRequ
 
 #[async_trait]
 impl ChatModel for OpenAiChat {
-    async fn reply(&self, request: &ChatRequest) -> Result<String, ChatError> {
+    async fn reply(&self, request: &ChatRequest) -> Result<Answer<String>, ChatError> {
         let response = self.client.chat().create(self.completion_request(request)).await.map_err(classify)?;
+        let usage = response.usage.as_ref().map(usage);
         let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
-        choice
+        let text = choice
             .message
             .content
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty())
-            .ok_or_else(|| ChatError::Failed(format!("empty reply (finish reason {:?})", choice.finish_reason)))
+            .ok_or_else(|| ChatError::Failed(format!("empty reply (finish reason {:?})", choice.finish_reason)))?;
+        Ok(Answer { output: text, usage })
     }
 
-    async fn extract(
-        &self,
-        request: &ExtractionRequest,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, ChatError> {
+    async fn extract(&self, request: &ExtractionRequest) -> Result<Answer<Arguments>, ChatError> {
         let response = self.client.chat().create(self.extraction_request(request)).await.map_err(classify)?;
+        let usage = response.usage.as_ref().map(usage);
         let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
         let call = choice
             .message
@@ -150,10 +151,14 @@ impl ChatModel for OpenAiChat {
             .ok_or_else(|| ChatError::Failed(format!("the model did not call {}", request.tool.name)))?;
         // "The model does not always generate valid JSON": a malformed answer is a failed one.
         match serde_json::from_str(&call.function.arguments) {
-            Ok(serde_json::Value::Object(arguments)) => Ok(arguments),
+            Ok(serde_json::Value::Object(arguments)) => Ok(Answer { output: arguments, usage }),
             _ => Err(ChatError::Failed("the model's arguments are not a JSON object".into())),
         }
     }
+}
+
+fn usage(usage: &CompletionUsage) -> Usage {
+    Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
 }
 
 /// Sorts the client's errors into worth-retrying and not.

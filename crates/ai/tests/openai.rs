@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use smsagent_ai::{
     ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, OpenAiChat, OpenAiSettings, Service, Speaker, Tool,
+    Usage,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -58,7 +59,8 @@ async fn the_request_carries_the_prompt_the_history_in_order_and_the_cap() {
 
     // Asking for more than the cap still sends the cap.
     let reply = model(&server).reply(&request(500)).await.unwrap();
-    assert_eq!(reply, "Yes, it is!");
+    assert_eq!(reply.output, "Yes, it is!");
+    assert_eq!(reply.usage, Some(Usage { prompt_tokens: 82, completion_tokens: 17 }), "the billed tokens are read");
 
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(sent["model"], "gpt-4o-mini");
@@ -153,7 +155,7 @@ async fn extraction_forces_the_tool_and_returns_its_arguments() {
         .await;
 
     let arguments = model(&server).extract(&extraction()).await.unwrap();
-    assert_eq!(arguments["first_name"], "Maria");
+    assert_eq!(arguments.output["first_name"], "Maria");
 
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(sent["tool_choice"], json!({"type": "function", "function": {"name": "record_answers"}}));
@@ -195,7 +197,7 @@ async fn azure_openai_is_asked_at_the_deployment_with_its_api_key() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(azure(&server).reply(&request(100)).await.unwrap(), "Hola!");
+    assert_eq!(azure(&server).reply(&request(100)).await.unwrap().output, "Hola!");
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(sent["max_completion_tokens"], 100);
 }

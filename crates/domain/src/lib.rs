@@ -4,6 +4,7 @@
 //! these types at the edge, and nothing downstream re-checks them.
 
 mod channel;
+mod contact;
 mod direction;
 pub mod form;
 pub mod keywords;
@@ -18,8 +19,10 @@ pub mod session;
 pub mod shaping;
 mod status;
 pub mod text;
+pub mod upload;
 
 pub use channel::Channel;
+pub use contact::{ChatSession, Contact, InvalidSession};
 pub use direction::Direction;
 pub use language::{Language, after as language_after, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};

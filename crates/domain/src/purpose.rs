@@ -13,6 +13,10 @@ pub enum Purpose {
     Goodbye,
     /// Written by a person and sent through the operators' API.
     Operator,
+    /// The link to upload an ID photo.
+    UploadLink,
+    /// Confirms an ID photo arrived.
+    UploadReceipt,
 }
 
 impl Purpose {
@@ -24,6 +28,8 @@ impl Purpose {
             Purpose::Help => "help",
             Purpose::Goodbye => "goodbye",
             Purpose::Operator => "operator",
+            Purpose::UploadLink => "upload_link",
+            Purpose::UploadReceipt => "upload_receipt",
         }
     }
 
@@ -35,6 +41,8 @@ impl Purpose {
             Purpose::Help,
             Purpose::Goodbye,
             Purpose::Operator,
+            Purpose::UploadLink,
+            Purpose::UploadReceipt,
         ]
         .into_iter()
         .find(|p| p.as_str() == value)

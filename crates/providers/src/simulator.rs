@@ -14,16 +14,21 @@ pub struct SimulatorSender;
 #[async_trait]
 impl SmsSender for SimulatorSender {
     async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError> {
-        let now = Utc::now();
-        Ok(SendReceipt {
-            message_sid: Some(format!("SIM{}", Uuid::now_v7().simple())),
-            status: MessageStatus::Sent,
-            num_segments: i32::try_from(segments::count(&sms.body).segments).ok(),
-            price: None,
-            price_unit: None,
-            date_created: Some(now),
-            date_sent: Some(now),
-            date_updated: Some(now),
-        })
+        Ok(kept(&sms.body))
+    }
+}
+
+/// The receipt for a text kept rather than sent (the simulator's, and a web chat's replies).
+pub fn kept(body: &str) -> SendReceipt {
+    let now = Utc::now();
+    SendReceipt {
+        message_sid: Some(format!("SIM{}", Uuid::now_v7().simple())),
+        status: MessageStatus::Sent,
+        num_segments: i32::try_from(segments::count(body).segments).ok(),
+        price: None,
+        price_unit: None,
+        date_created: Some(now),
+        date_sent: Some(now),
+        date_updated: Some(now),
     }
 }

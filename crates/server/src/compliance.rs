@@ -6,7 +6,7 @@
 
 use smsagent_domain::form::wording;
 use smsagent_domain::keywords::{Keyword, KeywordMatch};
-use smsagent_domain::{PhoneNumber, Purpose, detect_language, shaping};
+use smsagent_domain::{Contact, PhoneNumber, Purpose, detect_language, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::opt_outs::{self, OptOutSource};
@@ -34,7 +34,7 @@ pub async fn handle(
     queue: &Queue,
     conversation: &InboundConversation,
     business: &PhoneNumber,
-    contact: &PhoneNumber,
+    contact: &Contact,
     text: &str,
     keyword: KeywordMatch,
 ) -> Result<Handled, StoreError> {
@@ -82,7 +82,10 @@ pub async fn handle(
         Purpose::OptOutConfirmation => wording::opted_out(program, language),
         Purpose::OptInConfirmation => wording::opted_in(program, language),
         Purpose::Help => wording::help(program, help_text, language),
-        Purpose::Goodbye | Purpose::Reply | Purpose::Operator => wording::goodbye(language).to_owned(),
+        // Only the keywords above get here; the rest are written elsewhere.
+        Purpose::Goodbye | Purpose::Reply | Purpose::Operator | Purpose::UploadLink | Purpose::UploadReceipt => {
+            wording::goodbye(language).to_owned()
+        }
     };
     // Compliance texts are sent whole, whatever an assistant's segment budget.
     let shaped = shaping::shape(&body, 10);

@@ -14,6 +14,7 @@ mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
 pub mod worker;
 
 pub use settings::Settings;

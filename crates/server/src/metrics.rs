@@ -14,6 +14,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use smsagent_ai::{Answer, Arguments, ChatError};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -37,6 +38,13 @@ pub struct ModelLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TokenLabels {
+    pub call: &'static str,
+    /// prompt or completion.
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SendLabels {
     pub provider: &'static str,
     pub outcome: &'static str,
@@ -51,6 +59,7 @@ pub struct Metrics {
     webhooks: Family<WebhookLabels, Counter>,
     jobs: Timings<JobLabels>,
     model_calls: Timings<ModelLabels>,
+    model_tokens: Family<TokenLabels, Counter>,
     sends: Family<SendLabels, Counter>,
     queue_depth: Gauge,
     queue_oldest_seconds: Gauge<f64, AtomicU64>,
@@ -69,6 +78,7 @@ impl Metrics {
             webhooks: Family::default(),
             jobs: Family::new_with_constructor(seconds),
             model_calls: Family::new_with_constructor(seconds),
+            model_tokens: Family::default(),
             sends: Family::default(),
             queue_depth: Gauge::default(),
             queue_oldest_seconds: Gauge::default(),
@@ -82,6 +92,11 @@ impl Metrics {
             "model_call_duration_seconds",
             "Chat model calls by kind and outcome",
             metrics.model_calls.clone(),
+        );
+        metrics.registry.register(
+            "model_tokens",
+            "Tokens the chat model billed, by kind of call and prompt or completion",
+            metrics.model_tokens.clone(),
         );
         metrics.registry.register(
             "sends",
@@ -111,8 +126,14 @@ impl Metrics {
         self.jobs.get_or_create(&JobLabels { kind: kind.to_owned(), outcome }).observe(took.as_secs_f64());
     }
 
-    pub fn model_call(&self, call: &'static str, outcome: &'static str, took: Duration) {
+    pub fn model_call<T>(&self, call: &'static str, answer: &Result<Answer<T>, ChatError>, took: Duration) {
+        let outcome = if answer.is_ok() { "ok" } else { "error" };
         self.model_calls.get_or_create(&ModelLabels { call, outcome }).observe(took.as_secs_f64());
+        if let Some(usage) = answer.as_ref().ok().and_then(|a| a.usage) {
+            let tokens = |kind| self.model_tokens.get_or_create(&TokenLabels { call, kind });
+            tokens("prompt").inc_by(u64::from(usage.prompt_tokens));
+            tokens("completion").inc_by(u64::from(usage.completion_tokens));
+        }
     }
 
     pub fn send(&self, provider: &'static str, outcome: &'static str) {
@@ -153,7 +174,7 @@ pub async fn count_webhooks(
     Ok(response)
 }
 
-/// A chat model whose calls are timed.
+/// A chat model whose calls are timed and whose tokens are counted.
 #[derive(Debug)]
 pub struct Measured {
     pub model: Arc<dyn smsagent_ai::ChatModel>,
@@ -162,20 +183,20 @@ pub struct Measured {
 
 #[async_trait::async_trait]
 impl smsagent_ai::ChatModel for Measured {
-    async fn reply(&self, request: &smsagent_ai::ChatRequest) -> Result<String, smsagent_ai::ChatError> {
+    async fn reply(&self, request: &smsagent_ai::ChatRequest) -> Result<Answer<String>, smsagent_ai::ChatError> {
         let started = std::time::Instant::now();
         let reply = self.model.reply(request).await;
-        self.metrics.model_call("reply", if reply.is_ok() { "ok" } else { "error" }, started.elapsed());
+        self.metrics.model_call("reply", &reply, started.elapsed());
         reply
     }
 
     async fn extract(
         &self,
         request: &smsagent_ai::ExtractionRequest,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, smsagent_ai::ChatError> {
+    ) -> Result<Answer<Arguments>, smsagent_ai::ChatError> {
         let started = std::time::Instant::now();
         let read = self.model.extract(request).await;
-        self.metrics.model_call("extract", if read.is_ok() { "ok" } else { "error" }, started.elapsed());
+        self.metrics.model_call("extract", &read, started.elapsed());
         read
     }
 

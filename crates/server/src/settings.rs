@@ -85,6 +85,23 @@ pub struct Settings {
     #[arg(long, env = "EVENT_GRID_SECRET_HEADER")]
     pub event_grid_secret_header: Option<String>,
 
+    /// Where uploaded ID photos are kept (created if missing). Files there are never served publicly.
+    #[arg(long, env = "UPLOAD_DIR", default_value = "uploads")]
+    pub upload_dir: std::path::PathBuf,
+
+    /// The largest ID photo taken, in bytes.
+    #[arg(long, env = "UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_bytes: u64,
+
+    /// How long an upload link works, in hours.
+    #[arg(long, env = "UPLOAD_LINK_HOURS", default_value_t = 24)]
+    pub upload_link_hours: u32,
+
+    /// Signs upload links. Set the same value on every instance: without it each process makes its own,
+    /// and links stop working when it restarts.
+    #[arg(long, env = "UPLOAD_LINK_SECRET", value_parser = secret, hide_env_values = true)]
+    pub upload_link_secret: Option<SecretString>,
+
     /// Minutes after an operator's last action on a conversation they took over (pause, or a text sent)
     /// before the assistant answers it again.
     #[arg(long, env = "TAKEOVER_IDLE_MINUTES", default_value_t = 120)]
@@ -270,6 +287,18 @@ impl Settings {
 
     pub fn job_lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
+    }
+
+    /// The upload links' signer. Without UPLOAD_LINK_SECRET a random one is made, good for this process
+    /// only; without PUBLIC_BASE_URL links point at HOST:PORT.
+    pub fn upload_links(&self) -> crate::uploads::UploadLinks {
+        let secret = self.upload_link_secret.clone().unwrap_or_else(|| {
+            tracing::warn!("UPLOAD_LINK_SECRET is not set: upload links work only until this process restarts");
+            let random: [u8; 32] = rand::random();
+            SecretString::from(random.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        });
+        let base = self.public_base_url.clone().unwrap_or_else(|| format!("http://{}:{}", self.host, self.port));
+        crate::uploads::UploadLinks::new(secret, chrono::TimeDelta::hours(self.upload_link_hours.into()), &base)
     }
 
     pub fn burst_window(&self) -> Duration {

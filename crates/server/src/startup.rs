@@ -8,6 +8,7 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 use secrecy::ExposeSecret;
 use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings, Service};
 use smsagent_providers::acs::{AcsAuth, AcsCredentials, AcsSender, ManagedIdentity};
@@ -85,7 +86,15 @@ impl Application {
         }
 
         let metrics = crate::metrics::Metrics::new();
-        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone());
+        let upload_links = settings.upload_links();
+        let uploads = crate::uploads::Uploads {
+            links: upload_links.clone(),
+            dir: crate::uploads::UploadDir::open(settings.upload_dir.clone())
+                .await
+                .with_context(|| format!("cannot use UPLOAD_DIR {}", settings.upload_dir.display()))?,
+            max_bytes: settings.upload_max_bytes,
+        };
+        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone(), upload_links);
 
         let twilio =
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
@@ -106,6 +115,8 @@ impl Application {
             pool,
             queue,
             burst_window: settings.burst_window(),
+            chat_wait: settings.job_lease(),
+            uploads,
             twilio,
             event_grid,
             conversations,
@@ -136,13 +147,19 @@ impl Application {
                 .wrap(cors(&origins))
                 // Path only: query strings can carry secrets and ids.
                 .wrap(
-                    Logger::new(r#"%{r}a "%{METHOD}xi %U" %s %b %Dms"#)
-                        .custom_request_replace("METHOD", |req| req.method().to_string()),
+                    Logger::new(r#"%{r}a "%{METHOD}xi %{PATH}xi" %s %b %Dms"#)
+                        .custom_request_replace("METHOD", |req| req.method().to_string())
+                        // An upload link lets its holder upload: it stays out of the logs.
+                        .custom_request_replace("PATH", |req| match req.path().strip_prefix("/upload/") {
+                            Some(_) => "/upload/…".to_owned(),
+                            None => req.path().to_owned(),
+                        }),
                 )
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(crate::metrics::count_webhooks))
                 .configure(routes::configure)
                 .configure(api::configure)
+                .configure(crate::uploads::configure)
                 .default_service(web::to(routes::not_found))
         })
         .listen(listener)?;
@@ -246,7 +263,8 @@ fn model(settings: &Settings) -> Arc<dyn ChatModel> {
 /// Runs only the worker (`smsagent worker`) until SIGINT or SIGTERM.
 pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
     settings.validate()?;
-    let worker = build_worker(&settings, pool, Queue::new(settings.job_max_attempts), crate::metrics::Metrics::new());
+    let queue = Queue::new(settings.job_max_attempts);
+    let worker = build_worker(&settings, pool, queue, crate::metrics::Metrics::new(), settings.upload_links());
     let stop = CancellationToken::new();
     let waiter = {
         let stop = stop.clone();
@@ -261,7 +279,13 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn build_worker(settings: &Settings, pool: PgPool, queue: Queue, metrics: Arc<crate::metrics::Metrics>) -> Worker {
+fn build_worker(
+    settings: &Settings,
+    pool: PgPool,
+    queue: Queue,
+    metrics: Arc<crate::metrics::Metrics>,
+    upload_links: crate::uploads::UploadLinks,
+) -> Worker {
     Worker::new(WorkerDeps {
         pool,
         queue,
@@ -283,5 +307,6 @@ fn build_worker(settings: &Settings, pool: PgPool, queue: Queue, metrics: Arc<cr
             .timeout(Duration::from_secs(15))
             .build()
             .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}")),
+        upload_links,
     })
 }

@@ -12,6 +12,8 @@ pub struct AppState {
     pub queue: Queue,
     /// How long a reply waits for more texts to answer with it.
     pub burst_window: std::time::Duration,
+    /// How long `POST /chat` waits for the worker's reply: a job's lease, after which it would be retried.
+    pub chat_wait: std::time::Duration,
     /// `None` when Twilio is not configured: its webhooks cannot be verified and are refused.
     pub twilio: Option<TwilioWebhooks>,
     pub event_grid: EventGridAuth,
@@ -20,6 +22,8 @@ pub struct AppState {
     pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
     pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// ID photo uploads: links, UPLOAD_DIR and its limit.
+    pub uploads: crate::uploads::Uploads,
     /// Sets a Twilio number's SMS webhook to this service, when Twilio and PUBLIC_BASE_URL are configured.
     pub twilio_numbers: Option<TwilioNumberSetup>,
 }

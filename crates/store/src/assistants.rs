@@ -28,6 +28,8 @@ pub struct Assistant {
     pub completion_url: Option<String>,
     pub completion_secret: Option<SecretString>,
     pub form_stale_after: TimeDelta,
+    /// ID photos asked for when the form completes: 0, 1 (front) or 2 (front and back).
+    pub id_photos: i16,
 }
 
 /// A new assistant; the model and SMS settings take their defaults.
@@ -60,7 +62,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Assistant>
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
                session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
-               form_stale_after_hours
+               form_stale_after_hours, id_photos
         FROM assistant WHERE id = $1
         "#,
         id,
@@ -85,6 +87,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Assistant>
             completion_url: r.completion_url,
             completion_secret: r.completion_secret.map(SecretString::from),
             form_stale_after: TimeDelta::hours(r.form_stale_after_hours.into()),
+            id_photos: r.id_photos,
         })
     })
     .transpose()
@@ -132,6 +135,7 @@ pub struct Settings {
     pub completion_url: Option<String>,
     pub completion_secret: Option<String>,
     pub form_stale_after_hours: i32,
+    pub id_photos: i16,
 }
 
 /// An assistant as its tenant's operators see it.
@@ -149,8 +153,8 @@ pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> R
         r#"
         INSERT INTO assistant (id, tenant_id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens,
                                history_limit, session_window_minutes, form, segment_budget, help_text,
-                               completion_url, completion_secret, form_stale_after_hours)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                               completion_url, completion_secret, form_stale_after_hours, id_photos)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
         "#,
         id,
         tenant_id,
@@ -168,6 +172,7 @@ pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> R
         s.completion_url,
         s.completion_secret,
         s.form_stale_after_hours,
+        s.id_photos,
     )
     .execute(db)
     .await?;
@@ -181,7 +186,7 @@ pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Set
         UPDATE assistant SET name = $3, first_sms = $4, sms_prompt = $5, model = $6, temperature = $7,
                max_reply_tokens = $8, history_limit = $9, session_window_minutes = $10, form = $11,
                segment_budget = $12, help_text = $13, completion_url = $14, completion_secret = $15,
-               form_stale_after_hours = $16, updated_at = now()
+               form_stale_after_hours = $16, id_photos = $17, updated_at = now()
         WHERE id = $1 AND tenant_id = $2
         "#,
         id,
@@ -200,6 +205,7 @@ pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Set
         s.completion_url,
         s.completion_secret,
         s.form_stale_after_hours,
+        s.id_photos,
     )
     .execute(db)
     .await?;
@@ -222,7 +228,7 @@ async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> R
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
                session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
-               form_stale_after_hours, created_at, updated_at
+               form_stale_after_hours, id_photos, created_at, updated_at
         FROM assistant WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY id
         "#,
         tenant_id,
@@ -249,6 +255,7 @@ async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> R
                 completion_url: r.completion_url,
                 completion_secret: r.completion_secret,
                 form_stale_after_hours: r.form_stale_after_hours,
+                id_photos: r.id_photos,
             },
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -1,6 +1,6 @@
 //! Conversations: one thread per (business number, contact number).
 
-use smsagent_domain::{Language, PhoneNumber, Provider};
+use smsagent_domain::{Contact, Language, PhoneNumber, Provider};
 
 use crate::messages::NewInbound;
 use sqlx::PgExecutor;
@@ -77,7 +77,7 @@ pub async fn touch_for_inbound(
 pub struct ReplyContext {
     pub conversation_id: Uuid,
     pub business: PhoneNumber,
-    pub contact: PhoneNumber,
+    pub contact: Contact,
     pub assistant_id: Option<Uuid>,
     pub paused: bool,
     /// Who carries the business number; `None` when the number is not registered.
@@ -108,7 +108,7 @@ pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<R
         Ok(ReplyContext {
             conversation_id: r.id,
             business: PhoneNumber::parse(&r.business_number).map_err(StoreError::corrupt)?,
-            contact: PhoneNumber::parse(&r.contact_number).map_err(StoreError::corrupt)?,
+            contact: Contact::parse(&r.contact_number).map_err(StoreError::corrupt)?,
             assistant_id: r.assistant_id,
             paused: r.status == "paused",
             provider: r.provider.as_deref().map(Provider::parse).transpose().map_err(StoreError::corrupt)?,
@@ -157,4 +157,20 @@ pub async fn set_language(db: impl PgExecutor<'_>, id: Uuid, language: Language)
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The conversation between `business` and `contact`, if they have one.
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    business: &PhoneNumber,
+    contact: &Contact,
+) -> Result<Option<Uuid>, StoreError> {
+    let id = sqlx::query_scalar!(
+        "SELECT id FROM conversation WHERE business_number = $1 AND contact_number = $2",
+        business.as_str(),
+        contact.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(id)
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::Contact;
 use smsagent_domain::form::FormState;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -96,7 +96,7 @@ pub struct NewSubmission<'a> {
     pub form_session_id: Uuid,
     pub conversation_id: Uuid,
     pub assistant_id: Uuid,
-    pub contact: &'a PhoneNumber,
+    pub contact: &'a Contact,
     pub answers: serde_json::Value,
     /// Whether it is to be POSTed to the assistant's completion URL.
     pub deliver: bool,

@@ -169,10 +169,12 @@ pub struct Erased {
     pub conversation_ids: Vec<Uuid>,
     pub messages: i64,
     pub form_submissions: i64,
+    /// The ID photos' files under UPLOAD_DIR, to remove once the deletion is committed.
+    pub upload_files: Vec<String>,
 }
 
 /// Deletes every conversation the tenant's numbers have with `contact`: messages, delivery reports, form
-/// state and submissions (by cascade), and the replies still waiting to be written or sent. Opt-outs stay:
+/// state and submissions (by cascade), ID photo rows (whose files the caller removes after committing), and the replies still waiting to be written or sent. Opt-outs stay:
 /// a contact who said STOP must not be texted again because their history was erased.
 pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contact: &str) -> Result<Erased, StoreError> {
     let ids: Vec<Uuid> = sqlx::query_scalar!(
@@ -204,8 +206,17 @@ pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contact: &str
     sqlx::query!("DELETE FROM job WHERE payload->>'conversation_id' = ANY($1) AND status <> 'running'", &keys)
         .execute(&mut *db)
         .await?;
+    let upload_files =
+        sqlx::query_scalar!("DELETE FROM id_upload WHERE conversation_id = ANY($1) RETURNING stored_name", &ids)
+            .fetch_all(&mut *db)
+            .await?;
     sqlx::query!("DELETE FROM conversation WHERE id = ANY($1)", &ids).execute(&mut *db).await?;
-    Ok(Erased { conversation_ids: ids, messages: counts.messages, form_submissions: counts.form_submissions })
+    Ok(Erased {
+        conversation_ids: ids,
+        messages: counts.messages,
+        form_submissions: counts.form_submissions,
+        upload_files,
+    })
 }
 
 /// Messages of one of the tenant's numbers with one direction and status over a period: the rows of the

@@ -17,6 +17,7 @@ pub mod opt_outs;
 pub mod phone_numbers;
 pub mod takeover;
 pub mod tenants;
+pub mod uploads;
 
 pub use error::StoreError;
 pub use sqlx::{PgPool, Postgres, Transaction};

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use smsagent_domain::segments::Encoding;
-use smsagent_domain::{Channel, Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
+use smsagent_domain::{Channel, Contact, Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use crate::StoreError;
 pub struct NewInbound<'a> {
     pub provider: Provider,
     pub message_sid: &'a str,
-    pub from: &'a PhoneNumber,
+    pub from: &'a Contact,
     pub to: &'a PhoneNumber,
     pub body: &'a str,
     pub num_segments: Option<i32>,
@@ -61,7 +61,7 @@ pub struct NewOutbound<'a> {
     pub conversation_id: Uuid,
     pub reply_to_message_id: Option<Uuid>,
     pub from: &'a PhoneNumber,
-    pub to: &'a PhoneNumber,
+    pub to: &'a Contact,
     pub body: &'a str,
     pub num_segments: i32,
     pub encoding: Encoding,
@@ -152,6 +152,29 @@ pub async fn recent(
         .collect()
 }
 
+/// The first text the business wrote in the conversation after the message `after` (the answer to it, or
+/// to a burst it was part of).
+pub async fn first_outbound_after(
+    db: impl PgExecutor<'_>,
+    conversation_id: Uuid,
+    after: Uuid,
+) -> Result<Option<String>, StoreError> {
+    let body = sqlx::query_scalar!(
+        r#"
+        SELECT m.body FROM sms_messages m, sms_messages a
+        WHERE a.id = $2 AND m.conversation_id = $1 AND m.direction = 'outbound'
+          AND (m.created_at, m.id) > (a.created_at, a.id)
+        ORDER BY m.created_at, m.id
+        LIMIT 1
+        "#,
+        conversation_id,
+        after,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(body)
+}
+
 /// An outbound message as the sender needs it.
 #[derive(Debug, Clone)]
 pub struct OutboundMessage {
@@ -159,7 +182,8 @@ pub struct OutboundMessage {
     pub conversation_id: Uuid,
     pub provider: Provider,
     pub from: PhoneNumber,
-    pub to: PhoneNumber,
+    /// A phone, or a web chat session whose replies are kept for it, not sent.
+    pub to: Contact,
     pub body: String,
     pub status: MessageStatus,
     /// Set once the provider accepted the message.
@@ -193,7 +217,7 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             conversation_id: r.conversation_id,
             provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
             from: PhoneNumber::parse(&r.from_number).map_err(StoreError::corrupt)?,
-            to: PhoneNumber::parse(&r.to_number).map_err(StoreError::corrupt)?,
+            to: Contact::parse(&r.to_number).map_err(StoreError::corrupt)?,
             body: r.body,
             status: MessageStatus::parse(&r.status).map_err(StoreError::corrupt)?,
             message_sid: r.message_sid,

@@ -1,6 +1,6 @@
 //! Opt-outs: (business number, contact) pairs that must not be texted.
 
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::{Contact, PhoneNumber};
 use sqlx::PgExecutor;
 
 use crate::StoreError;
@@ -56,7 +56,7 @@ pub async fn record_for_message(
 pub async fn record(
     db: impl PgExecutor<'_>,
     business: &PhoneNumber,
-    contact: &PhoneNumber,
+    contact: &Contact,
     source: OptOutSource,
     detail: Option<&str>,
 ) -> Result<bool, StoreError> {
@@ -76,11 +76,7 @@ pub async fn record(
 }
 
 /// Lets texts through again (the contact texted START). Returns whether they had opted out.
-pub async fn remove(
-    db: impl PgExecutor<'_>,
-    business: &PhoneNumber,
-    contact: &PhoneNumber,
-) -> Result<bool, StoreError> {
+pub async fn remove(db: impl PgExecutor<'_>, business: &PhoneNumber, contact: &Contact) -> Result<bool, StoreError> {
     let removed = sqlx::query!(
         "DELETE FROM opt_out WHERE business_number = $1 AND contact_number = $2",
         business.as_str(),

@@ -1,5 +1,6 @@
 //! Tenants, their API keys (kept as hashes) and the audit trail of what operators did.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -23,18 +24,18 @@ pub async fn create(db: impl PgExecutor<'_>, name: &str) -> Result<Uuid, StoreEr
     Ok(id)
 }
 
-/// Stores a key's hash for `tenant_id` (a key already stored is left as it is).
+/// Stores a key's hash for `tenant_id`; returns the key's id.
 pub async fn add_key(
     db: impl PgExecutor<'_>,
     tenant_id: Uuid,
     key_hash: &[u8; 32],
     key_prefix: &str,
     label: &str,
-) -> Result<(), StoreError> {
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
     sqlx::query!(
-        "INSERT INTO api_key (id, tenant_id, key_hash, key_prefix, label) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (key_hash) DO NOTHING",
-        Uuid::now_v7(),
+        "INSERT INTO api_key (id, tenant_id, key_hash, key_prefix, label) VALUES ($1, $2, $3, $4, $5)",
+        id,
         tenant_id,
         key_hash.as_slice(),
         key_prefix,
@@ -42,7 +43,7 @@ pub async fn add_key(
     )
     .execute(db)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// The tenant a key belongs to, unless it is unknown or revoked.
@@ -54,6 +55,47 @@ pub async fn key_owner(db: impl PgExecutor<'_>, key_hash: &[u8; 32]) -> Result<O
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| KeyOwner { tenant_id: r.tenant_id, key_id: Some(r.id) }))
+}
+
+/// A key as its tenant sees it: never the key, only its first characters.
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub id: Uuid,
+    pub prefix: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The tenant's stored keys, newest first (API_BOOTSTRAP_KEY is in the settings, not here).
+pub async fn keys(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<KeyRow>, StoreError> {
+    let rows = sqlx::query_as!(
+        KeyRow,
+        r#"SELECT id, key_prefix AS prefix, label, created_at, revoked_at FROM api_key
+           WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC"#,
+        tenant_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Withdraws one of the tenant's keys for good: it is refused from the next request on. Returns when it
+/// was revoked (earlier, if it already was), or `None` when the tenant has no such key.
+pub async fn revoke_key(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    key_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let revoked = sqlx::query_scalar!(
+        r#"UPDATE api_key SET revoked_at = coalesce(revoked_at, now())
+           WHERE id = $1 AND tenant_id = $2 RETURNING revoked_at AS "revoked_at!""#,
+        key_id,
+        tenant_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(revoked)
 }
 
 /// One line of the audit trail: `action` done to `subject` (an id or a masked number) by `by`.

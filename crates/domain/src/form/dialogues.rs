@@ -10,7 +10,10 @@ use crate::{Language, PhoneNumber};
 struct Chat {
     form: Form,
     state: FormState,
-    sender: PhoneNumber,
+    /// `None` for a web chat session, which has no number to offer.
+    sender: Option<PhoneNumber>,
+    /// The business's number, for a chat.
+    business: Option<PhoneNumber>,
     language: Language,
     submissions: Vec<std::collections::BTreeMap<String, SlotValue>>,
 }
@@ -18,9 +21,9 @@ struct Chat {
 impl Chat {
     fn new() -> Chat {
         let form = Form::tenant_screening();
-        let sender = PhoneNumber::parse("+14155552671").unwrap();
-        let opening = start(&form, &sender, Language::En);
-        Chat { form, state: opening.state, sender, language: Language::En, submissions: Vec::new() }
+        let sender = Some(PhoneNumber::parse("+14155552671").unwrap());
+        let opening = start(&form, sender.as_ref(), Language::En);
+        Chat { form, state: opening.state, sender, business: None, language: Language::En, submissions: Vec::new() }
     }
 
     fn spanish(mut self) -> Chat {
@@ -31,7 +34,14 @@ impl Chat {
     /// The contact texts; returns what they read back.
     fn say(&mut self, text: &str) -> String {
         let extraction = extract(&self.form, &self.state, text);
-        let turn = Turn { text, extraction: &extraction, sender: &self.sender, language: self.language };
+        let dialling_from = self.sender.as_ref().or(self.business.as_ref());
+        let turn = Turn {
+            text,
+            extraction: &extraction,
+            sender: self.sender.as_ref(),
+            dialling_from,
+            language: self.language,
+        };
         let outcome = step(&self.form, &self.state, &turn);
         self.state = outcome.state;
         self.submissions.extend(outcome.submission);
@@ -158,6 +168,18 @@ fn declining_the_senders_number_asks_for_another_once() {
 }
 
 #[test]
+fn a_web_chat_is_asked_for_its_number_as_it_has_none_to_offer() {
+    let business = PhoneNumber::parse("+15557654321").ok();
+    let mut chat = Chat { sender: None, business, ..Chat::new() };
+    chat.state = start(&chat.form, None, Language::En).state;
+    chat.say("Maria Garcia");
+    assert_eq!(chat.say("yes"), "What's the best phone number to reach you?");
+    // Written without a country: the business's.
+    assert_eq!(chat.say("415 555 0199"), "Got it: +1 415-555-0199. Is that right?");
+    assert_eq!(chat.say("yes"), "What's your current address?");
+}
+
+#[test]
 fn another_number_instead_of_yes_is_taken_for_confirmation() {
     let mut chat = Chat::new();
     chat.say("Maria Garcia");
@@ -223,7 +245,7 @@ fn dependent_confirmations_run_again_after_a_correction() {
     ]});
     let mut chat = Chat::new();
     chat.form = Form::from_json(&json).unwrap();
-    chat.state = start(&chat.form, &chat.sender, Language::En).state;
+    chat.state = start(&chat.form, chat.sender.as_ref(), Language::En).state;
     for text in ["2027-01-01", "yes", "2027-01-01", "yes"] {
         chat.say(text);
     }
@@ -317,7 +339,7 @@ fn no_to_a_reconfirmation_asks_again() {
     ]});
     let mut chat = Chat::new();
     chat.form = Form::from_json(&json).unwrap();
-    chat.state = start(&chat.form, &chat.sender, Language::En).state;
+    chat.state = start(&chat.form, chat.sender.as_ref(), Language::En).state;
     for text in ["2027-01-01", "yes", "2027-01-01", "yes", "my move-in date is 2027-02-01", "yes"] {
         chat.say(text);
     }

@@ -130,7 +130,11 @@ pub struct Outcome {
 pub struct Turn<'a> {
     pub text: &'a str,
     pub extraction: &'a Extraction,
-    pub sender: &'a PhoneNumber,
+    /// The contact's number, offered for a phone slot; a web chat session has none.
+    pub sender: Option<&'a PhoneNumber>,
+    /// Whose country a phone number written without one is in: the sender's, or for a web chat the
+    /// business's.
+    pub dialling_from: Option<&'a PhoneNumber>,
     pub language: Language,
 }
 
@@ -139,7 +143,7 @@ const SKIP_WORDS: &[&str] =
 
 /// Decides one turn.
 pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
-    let reading = Reading { language: turn.language, sender: Some(turn.sender) };
+    let reading = Reading { language: turn.language, sender: turn.dialling_from };
     let mut accepted: Vec<(String, SlotValue)> = Vec::new();
     let mut refused: Vec<(String, Invalid, Source)> = Vec::new();
     for proposal in &turn.extraction.values {
@@ -218,9 +222,9 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
 }
 
 /// The state a form starts from, and its first question.
-pub fn start(form: &Form, sender: &PhoneNumber, language: Language) -> Outcome {
+pub fn start(form: &Form, sender: Option<&PhoneNumber>, language: Language) -> Outcome {
     let empty = Extraction::default();
-    let turn = Turn { text: "", extraction: &empty, sender, language };
+    let turn = Turn { text: "", extraction: &empty, sender, dialling_from: sender, language };
     let mut state = FormState::default();
     let mut says = Vec::new();
     next_action(form, &mut state, &turn, &[], &mut says);
@@ -316,7 +320,7 @@ fn next_action(
     if !proposed.is_empty() {
         state.awaiting = Awaiting::Confirmation(proposed.iter().map(|(k, _, _)| k.clone()).collect());
         let offering_sender = matches!(proposed.as_slice(), [(k, SlotValue::Text(number), None)]
-            if number == turn.sender.as_str() && state.offered.contains(k));
+            if turn.sender.is_some_and(|s| number == s.as_str()) && state.offered.contains(k));
         let unchanged = proposed.iter().all(|(_, value, previous)| previous.as_ref() == Some(value));
         let values = proposed.iter().map(|(k, v, _)| (k.clone(), display(k, v))).collect();
         says.push(if offering_sender {
@@ -330,8 +334,11 @@ fn next_action(
     }
 
     if let Some(slot) = form.slots.iter().find(|s| !state.slots.contains_key(&s.key)) {
-        if matches!(slot.kind, SlotKind::Phone { offer_sender: true }) && state.offered.insert(slot.key.clone()) {
-            let value = SlotValue::Text(turn.sender.as_str().to_owned());
+        let offers_sender = matches!(slot.kind, SlotKind::Phone { offer_sender: true });
+        if let Some(sender) = turn.sender.filter(|_| offers_sender)
+            && state.offered.insert(slot.key.clone())
+        {
+            let value = SlotValue::Text(sender.as_str().to_owned());
             says.push(Say::OfferSender { number: display(&slot.key, &value) });
             state.slots.insert(slot.key.clone(), SlotState::Proposed { value, previous: None });
             state.awaiting = Awaiting::Confirmation(vec![slot.key.clone()]);

@@ -47,6 +47,10 @@ pub struct AssistantInput {
     completion_secret: Option<String>,
     #[serde(default = "defaults::form_stale_after_hours")]
     form_stale_after_hours: i32,
+    /// ID photos to ask for when the form completes, through an upload link: 0 (none), 1 (the front) or
+    /// 2 (front and back).
+    #[serde(default)]
+    id_photos: i16,
 }
 
 mod defaults {
@@ -87,6 +91,7 @@ pub struct AssistantView {
     /// Whether completions are signed (the secret itself is never shown).
     completion_secret_set: bool,
     form_stale_after_hours: i32,
+    id_photos: i16,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -114,6 +119,7 @@ impl AssistantInput {
         within("session_window_minutes", self.session_window_minutes, 1, 7 * 24 * 60)?;
         within("segment_budget", self.segment_budget, 1, 10)?;
         within("form_stale_after_hours", self.form_stale_after_hours, 1, 24 * 365)?;
+        within("id_photos", self.id_photos.into(), 0, 2)?;
         if let Some(form) = &self.form {
             Form::from_json(form).map_err(|e| invalid(format!("form: {e}")))?;
         }
@@ -141,6 +147,7 @@ impl AssistantInput {
             completion_url: self.completion_url,
             completion_secret: self.completion_secret,
             form_stale_after_hours: self.form_stale_after_hours,
+            id_photos: self.id_photos,
         })
     }
 
@@ -160,6 +167,7 @@ impl AssistantInput {
             completion_url: s.completion_url,
             completion_secret: s.completion_secret,
             form_stale_after_hours: s.form_stale_after_hours,
+            id_photos: s.id_photos,
         }
     }
 }
@@ -182,6 +190,7 @@ fn view(stored: Stored) -> AssistantView {
         completion_url: s.completion_url,
         completion_secret_set: s.completion_secret.is_some(),
         form_stale_after_hours: s.form_stale_after_hours,
+        id_photos: s.id_photos,
         created_at: stored.created_at,
         updated_at: stored.updated_at,
     }

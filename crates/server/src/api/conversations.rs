@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use smsagent_domain::PhoneNumber;
 use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
 use smsagent_store::tenants;
-use tracing::info;
+use tracing::{error, info};
 use uuid::Uuid;
 
 use super::Page;
@@ -113,6 +113,8 @@ pub struct Erased {
     conversations: usize,
     messages: i64,
     form_submissions: i64,
+    /// ID photos, files included.
+    uploads: usize,
 }
 
 /// Contacts with a conversation, most recently active first, with the last message.
@@ -186,15 +188,23 @@ pub async fn erase(
         "conversation_ids": erased.conversation_ids,
         "messages": erased.messages,
         "form_submissions": erased.form_submissions,
+        "uploads": erased.upload_files.len(),
     });
     tenants::audit(&mut *tx, operator.0, "conversation.deleted", &contact.masked(), &detail).await?;
     tx.commit().await.map_err(ApiError::internal)?;
+    // The rows are gone; now their files. One that cannot be removed is logged for an operator to remove.
+    for name in &erased.upload_files {
+        if let Err(e) = state.uploads.dir.remove(name).await {
+            error!(file = name.as_str(), error = %e, "an erased conversation's upload could not be removed");
+        }
+    }
     info!(contact = contact.masked(), conversations = erased.conversation_ids.len(), "conversations erased");
     Ok(HttpResponse::Ok().json(Erasure {
         deleted: Erased {
             conversations: erased.conversation_ids.len(),
             messages: erased.messages,
             form_submissions: erased.form_submissions,
+            uploads: erased.upload_files.len(),
         },
     }))
 }

@@ -3,7 +3,9 @@
 
 mod assistants;
 pub mod auth;
+mod chat;
 mod conversations;
+mod keys;
 pub mod limits;
 mod numbers;
 pub mod openapi;
@@ -12,6 +14,7 @@ mod stats;
 mod submissions;
 mod takeover;
 mod trying;
+mod uploads;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -43,6 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/assistants/{id}", web::delete().to(assistants::delete))
         .route("/api/v1/assistants/{id}/submissions", web::get().to(submissions::list));
 
+    cfg.route("/api/v1/keys", web::post().to(keys::create))
+        .route("/api/v1/keys", web::get().to(keys::list))
+        .route("/api/v1/keys/{id}", web::delete().to(keys::revoke));
+
     cfg.route("/api/v1/phone-numbers", web::post().to(numbers::add))
         .route("/api/v1/phone-numbers", web::get().to(numbers::list))
         .route("/api/v1/phone-numbers/{id}", web::patch().to(numbers::assign))
@@ -54,11 +61,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/conversations/{phone_number}", web::delete().to(conversations::erase))
         .route("/api/v1/sms/conversation/{conversation_id}", web::get().to(conversations::by_id))
         .route("/api/v1/sms/conversation/{conversation_id}/pause", web::post().to(takeover::pause))
-        .route("/api/v1/sms/conversation/{conversation_id}/resume", web::post().to(takeover::resume));
+        .route("/api/v1/sms/conversation/{conversation_id}/resume", web::post().to(takeover::resume))
+        .route("/api/v1/sms/conversation/{conversation_id}/uploads", web::get().to(uploads::list))
+        .route("/api/v1/sms/conversation/{conversation_id}/upload-link", web::post().to(uploads::send_link))
+        .route("/api/v1/uploads/{id}", web::get().to(uploads::download));
 
     cfg.route("/api/v1/sms/send", web::post().to(sending::send))
         .route("/api/v1/sms/test", web::post().to(trying::feed))
         .route("/api/v1/sms/stats", web::get().to(stats::stats));
+
+    // The receptionist seed's text chat.
+    cfg.route("/chat/{tenant_id}", web::post().to(chat::chat));
 }
 
 /// `?limit=&offset=` on lists.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{assistants, conversations, numbers, sending, stats, submissions, takeover, trying};
+use super::{assistants, chat, conversations, keys, numbers, sending, stats, submissions, takeover, trying, uploads};
 
 /// The one error shape of every 4xx and 5xx.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -28,16 +28,19 @@ pub struct ErrorDetail {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "smsagent operators' API", description = "Assistants, numbers, conversations, sending and stats. \
+    info(title = "smsagent operators' API", description = "Assistants, numbers, conversations, sending, stats and chat. \
         Every call carries a tenant's key as `Authorization: Bearer <key>` and sees only that tenant's data."),
     paths(
         assistants::create, assistants::list, assistants::get, assistants::update, assistants::delete,
         submissions::list,
+        keys::create, keys::list, keys::revoke,
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
         takeover::pause, takeover::resume,
+        uploads::list, uploads::download, uploads::send_link,
         sending::send, trying::feed,
         stats::stats,
+        chat::chat,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerKeys),

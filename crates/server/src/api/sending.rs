@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use smsagent_domain::{PhoneNumber, Purpose, quiet_hours, segments};
+use smsagent_domain::{Contact, PhoneNumber, Purpose, quiet_hours, segments};
 use smsagent_store::idempotency::{self, Claim};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::takeover;
@@ -116,7 +116,7 @@ pub async fn send(
         conversation_id: target.conversation_id,
         reply_to_message_id: None,
         from: &from,
-        to: &to,
+        to: &Contact::Phone(to.clone()),
         body: &body.body,
         num_segments: i32::try_from(count.segments).unwrap_or(i32::MAX),
         encoding: count.encoding,

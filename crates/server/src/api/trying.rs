@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use smsagent_domain::{Channel, PhoneNumber, Provider, segments};
+use smsagent_domain::{Channel, Contact, PhoneNumber, Provider, segments};
 use smsagent_store::messages::NewInbound;
 use uuid::Uuid;
 
@@ -55,7 +55,7 @@ pub async fn feed(
     let text = NewInbound {
         provider: Provider::Simulator,
         message_sid: &message_sid,
-        from: &from,
+        from: &Contact::Phone(from.clone()),
         to: &to,
         body: &body,
         num_segments: i32::try_from(segments::count(&body).segments).ok(),

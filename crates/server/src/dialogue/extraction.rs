@@ -47,7 +47,7 @@ pub async fn read(
         model: assistant.model.clone(),
     };
     match tokio::time::timeout_at(deadline, deps.model.extract(&request)).await {
-        Ok(Ok(arguments)) => merge(from_arguments(form, &arguments), rules),
+        Ok(Ok(answer)) => merge(from_arguments(form, &answer.output), rules),
         Ok(Err(e)) => {
             warn!(error = %e, "the model could not read the text; using the rules");
             rules

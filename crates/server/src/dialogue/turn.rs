@@ -147,14 +147,17 @@ async fn form_turn(
 
     let (state, says, submission) = if said.trim().is_empty() {
         // Only "start over" (or a keyword) was said: ask the first question.
-        let opening = start(form, &context.contact, language);
+        let opening = start(form, context.contact.phone(), language);
         (opening.state, opening.says, None)
     } else {
         let context_turns = chat_turns(turn.history);
         let reading =
             extraction::read(turn.deps, assistant, form, &state, &said, context_turns, language, turn.deadline).await;
+        let sender = context.contact.phone();
+        // A chat has no number: a phone number written without a country is in the business's.
+        let dialling_from = sender.or(Some(&context.business));
         let outcome =
-            step(form, &state, &FormTurn { text: &said, extraction: &reading, sender: &context.contact, language });
+            step(form, &state, &FormTurn { text: &said, extraction: &reading, sender, dialling_from, language });
         (outcome.state, outcome.says, outcome.submission)
     };
 
@@ -186,7 +189,7 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
         .await
         .unwrap_or_else(|_| Err(ChatError::Transient("the model did not answer in time".into())));
     match answer {
-        Ok(text) => Ok(text),
+        Ok(answer) => Ok(answer.output),
         Err(ChatError::Transient(reason)) if !turn.job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after: None })
         }

@@ -37,7 +37,7 @@ pub async fn word(
         temperature: assistant.temperature,
     };
     match tokio::time::timeout_at(deadline, deps.model.reply(&request)).await {
-        Ok(Ok(reply)) if keeps_to(&reply, draft, values, assistant.segment_budget) => reply,
+        Ok(Ok(reply)) if keeps_to(&reply.output, draft, values, assistant.segment_budget) => reply.output,
         Ok(Ok(_)) => {
             warn!("the model's wording strayed from the draft; sending the draft");
             draft.to_owned()

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use smsagent_domain::{Channel, Provider};
+use smsagent_domain::{Channel, Contact, Provider};
 use smsagent_providers::acs::{
     DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
@@ -95,7 +95,7 @@ async fn received(state: &AppState, event: &GridEvent) -> Result<(), ApiError> {
     let text = NewInbound {
         provider: Provider::Acs,
         message_sid: &sms.message_id,
-        from: &sms.from,
+        from: &Contact::Phone(sms.from.clone()),
         to: &sms.to,
         body: &sms.message,
         num_segments: sms.segment_count,

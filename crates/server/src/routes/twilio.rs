@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use smsagent_domain::{Channel, Provider};
+use smsagent_domain::{Channel, Contact, Provider};
 use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
 use smsagent_store::messages::{self, NewInbound, StatusReport};
 use smsagent_store::opt_outs::{self, OptOutSource};
@@ -26,7 +26,7 @@ pub async fn inbound(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
     let text = NewInbound {
         provider: Provider::Twilio,
         message_sid: &message.message_sid,
-        from: &message.from,
+        from: &Contact::Phone(message.from.clone()),
         to: &message.to,
         body: &message.body,
         num_segments: message.num_segments,
@@ -102,7 +102,7 @@ pub async fn conversation_message(
     let text = NewInbound {
         provider: Provider::Twilio,
         message_sid: &message.message_sid,
-        from: contact,
+        from: &Contact::Phone(contact.clone()),
         to: business,
         body: &message.body,
         num_segments: None,

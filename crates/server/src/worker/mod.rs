@@ -48,6 +48,8 @@ pub struct WorkerDeps {
     pub takeover_idle: Duration,
     /// For calls to the business's own endpoints (completion URLs).
     pub http: reqwest::Client,
+    /// Makes the ID photo links texted when a form completes or the contact asks.
+    pub upload_links: crate::uploads::UploadLinks,
 }
 
 /// The senders for each provider this deployment can use.

@@ -7,10 +7,10 @@
 //! is then dropped (the conversation's counters decide, under its row lock), and the next job answers both.
 
 use serde_json::Value;
-use smsagent_domain::Purpose;
+use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, NewOutbound};
-use smsagent_store::{assistants, conversations, forms};
+use smsagent_store::{assistants, conversations, forms, uploads};
 use tracing::info;
 use uuid::Uuid;
 
@@ -46,6 +46,10 @@ pub(super) async fn generate_reply(
     };
 
     let history = messages::recent(pool, conversation_id, assistant.history_limit).await?;
+    let newest = history.iter().rev().find(|m| m.direction == Direction::Inbound);
+    if assistant.id_photos > 0 && newest.is_some_and(|m| upload::asks_for_link(&m.body)) {
+        return send_link(deps, job, &context).await.map(|()| None);
+    }
     let Some(reply) = dialogue::compose(deps, job, &context, &assistant, &history).await? else {
         return skip(pool, job, "no text to answer").await.map(|()| None);
     };
@@ -59,6 +63,10 @@ pub(super) async fn generate_reply(
     }
     if let Some(update) = &reply.form {
         store_form(deps, &mut tx, conversation_id, &assistant, &context.contact, update).await?;
+        // A completed form goes on to the ID photos, when the assistant asks for them.
+        if update.submission.is_some() && assistant.id_photos > 0 {
+            queue_link(deps, &mut tx, conversation_id).await?;
+        }
     }
     if context.language != Some(reply.language) {
         conversations::set_language(&mut *tx, conversation_id, reply.language).await?;
@@ -86,13 +94,36 @@ pub(super) async fn generate_reply(
     Ok(Some(send))
 }
 
+/// Answers a request for the upload link with the link.
+async fn send_link(deps: &WorkerDeps, job: &ClaimedJob, context: &conversations::ReplyContext) -> Result<(), JobError> {
+    let mut tx = deps.pool.begin().await?;
+    if !conversations::record_reply(&mut *tx, context.conversation_id, context.progress.inbound_count).await? {
+        tx.rollback().await?;
+        return skip(&deps.pool, job, "a text arrived while the link was written; the next reply answers it too").await;
+    }
+    queue_link(deps, &mut tx, context.conversation_id).await?;
+    jobs::complete(&mut *tx, job).await?;
+    tx.commit().await?;
+    deps.queue.wake();
+    info!(conversation_id = %context.conversation_id, "upload link sent on request");
+    Ok(())
+}
+
+async fn queue_link(deps: &WorkerDeps, tx: &mut smsagent_store::Tx, conversation_id: Uuid) -> Result<(), JobError> {
+    let Some(target) = uploads::target(&mut **tx, conversation_id).await? else {
+        return Err(JobError::Fatal("the conversation has no number of the tenant's to send the link from".into()));
+    };
+    crate::uploads::queue_link(tx, &deps.queue, &deps.upload_links, &target).await?;
+    Ok(())
+}
+
 /// The form's new state, and its submission (with the delivery to the completion URL) if it completed.
 async fn store_form(
     deps: &WorkerDeps,
     tx: &mut smsagent_store::Tx,
     conversation_id: Uuid,
     assistant: &assistants::Assistant,
-    contact: &smsagent_domain::PhoneNumber,
+    contact: &smsagent_domain::Contact,
     update: &FormUpdate,
 ) -> Result<(), JobError> {
     let session_id = match update.session_id {

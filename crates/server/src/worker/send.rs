@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use smsagent_domain::{Channel, MessageStatus, Provider, Purpose, SendReceipt};
-use smsagent_providers::{OutboundSms, SendError};
+use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt};
+use smsagent_providers::{OutboundSms, SendError, simulator};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage};
 use smsagent_store::opt_outs::{self, OptOutSource};
@@ -31,18 +31,24 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         return fail(deps, job, &message, None, "not sent: the recipient has opted out", false).await;
     }
 
-    let sms = OutboundSms {
-        id: message.id,
-        first_attempt_at: message.created_at,
-        from: message.from.clone(),
-        to: message.to.clone(),
-        body: message.body.clone(),
-        status_callback: callback_url(deps, &message),
-        conversation: message.external_id.clone(),
-    };
-    let sent = match deps.senders.get(message.provider, message.channel) {
-        Ok(sender) => sender.send(&sms).await,
-        Err(e) => Err(e),
+    let sent = match &message.to {
+        // A web chat reads its replies from the conversation: kept, as the simulator keeps texts.
+        Contact::Chat(_) => Ok(simulator::kept(&message.body)),
+        Contact::Phone(to) => {
+            let sms = OutboundSms {
+                id: message.id,
+                first_attempt_at: message.created_at,
+                from: message.from.clone(),
+                to: to.clone(),
+                body: message.body.clone(),
+                status_callback: callback_url(deps, &message),
+                conversation: message.external_id.clone(),
+            };
+            match deps.senders.get(message.provider, message.channel) {
+                Ok(sender) => sender.send(&sms).await,
+                Err(e) => Err(e),
+            }
+        }
     };
 
     let outcome = match &sent {

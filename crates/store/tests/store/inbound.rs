@@ -25,7 +25,7 @@ async fn answered_number(pool: &PgPool) {
 }
 
 async fn text(pool: &PgPool, sid: &str) -> TakenIn {
-    let (business, contact) = (PhoneNumber::parse(BUSINESS).unwrap(), PhoneNumber::parse(CONTACT).unwrap());
+    let (business, contact) = (PhoneNumber::parse(BUSINESS).unwrap(), PhoneNumber::parse(CONTACT).unwrap().into());
     let text = NewInbound {
         provider: Provider::Twilio,
         message_sid: sid,

@@ -1,5 +1,5 @@
 use smsagent_domain::segments::Encoding;
-use smsagent_domain::{Channel, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
+use smsagent_domain::{Channel, Contact, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use smsagent_store::conversations::ReplyProgress;
 use smsagent_store::jobs::{self, NewJob};
 use smsagent_store::messages::{self, NewInbound, NewOutbound, StatusReport};
@@ -10,8 +10,8 @@ fn business() -> PhoneNumber {
     PhoneNumber::parse("+15557654321").unwrap()
 }
 
-fn contact() -> PhoneNumber {
-    PhoneNumber::parse("+15551234567").unwrap()
+fn contact() -> Contact {
+    PhoneNumber::parse("+15551234567").unwrap().into()
 }
 
 async fn outbound(pool: &PgPool) -> Uuid {
@@ -35,7 +35,7 @@ async fn outbound(pool: &PgPool) -> Uuid {
     .unwrap()
 }
 
-fn arrival<'a>(business: &'a PhoneNumber, contact: &'a PhoneNumber, sid: &'a str) -> NewInbound<'a> {
+fn arrival<'a>(business: &'a PhoneNumber, contact: &'a Contact, sid: &'a str) -> NewInbound<'a> {
     NewInbound {
         provider: Provider::Twilio,
         message_sid: sid,

@@ -1,0 +1,116 @@
+//! Who a conversation is with: a phone number, or a web chat session (`POST /chat/{tenant_id}`), which
+//! has none. Stored in `contact_number` as the number, or as `chat:` and the session's id.
+
+use std::fmt;
+
+use crate::PhoneNumber;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Contact {
+    Phone(PhoneNumber),
+    Chat(ChatSession),
+}
+
+/// A chat session: its id, chosen by the caller or by us, is 1 to 64 letters, digits, `-`, `_` or `.`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChatSession {
+    /// As stored: `chat:` and the id.
+    address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("session_id must be 1 to 64 letters, digits, '-', '_' or '.'")]
+pub struct InvalidSession;
+
+impl ChatSession {
+    const PREFIX: &'static str = "chat:";
+
+    pub fn parse(id: &str) -> Result<Self, InvalidSession> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if (1..=64).contains(&id.len()) && id.chars().all(allowed) {
+            Ok(ChatSession { address: format!("{}{id}", Self::PREFIX) })
+        } else {
+            Err(InvalidSession)
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.address[Self::PREFIX.len()..]
+    }
+}
+
+impl Contact {
+    /// Reads a stored `contact_number`.
+    pub fn parse(stored: &str) -> Result<Self, crate::PhoneNumberError> {
+        match stored.strip_prefix(ChatSession::PREFIX).map(ChatSession::parse) {
+            Some(Ok(session)) => Ok(Contact::Chat(session)),
+            _ => PhoneNumber::parse(stored).map(Contact::Phone),
+        }
+    }
+
+    /// As stored in `contact_number` and `to_number`/`from_number`. Never for logs: see [`Contact::masked`].
+    pub fn as_str(&self) -> &str {
+        match self {
+            Contact::Phone(number) => number.as_str(),
+            Contact::Chat(session) => &session.address,
+        }
+    }
+
+    /// The contact's phone number; a chat session has none.
+    pub fn phone(&self) -> Option<&PhoneNumber> {
+        match self {
+            Contact::Phone(number) => Some(number),
+            Contact::Chat(_) => None,
+        }
+    }
+
+    /// Safe for logs: a number masked, a session's id in full (it says nothing about the person).
+    pub fn masked(&self) -> String {
+        match self {
+            Contact::Phone(number) => number.masked(),
+            Contact::Chat(session) => session.address.clone(),
+        }
+    }
+}
+
+impl From<PhoneNumber> for Contact {
+    fn from(number: PhoneNumber) -> Self {
+        Contact::Phone(number)
+    }
+}
+
+impl fmt::Debug for Contact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Contact({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_contact_reads_back_as_what_was_stored() {
+        let phone = Contact::Phone(PhoneNumber::parse("+15551234567").unwrap());
+        let chat = Contact::Chat(ChatSession::parse("web-7f3a.1_b").unwrap());
+        for contact in [phone, chat] {
+            assert_eq!(Contact::parse(contact.as_str()), Ok(contact.clone()));
+        }
+        assert_eq!(Contact::parse("chat:web-1").unwrap().as_str(), "chat:web-1");
+        assert_eq!(ChatSession::parse("web-1").unwrap().id(), "web-1");
+    }
+
+    #[test]
+    fn session_ids_are_short_and_plain() {
+        for bad in ["", "a b", "../x", "chat:x", &"x".repeat(65), "é"] {
+            assert_eq!(ChatSession::parse(bad), Err(InvalidSession), "{bad:?}");
+        }
+        assert!(Contact::parse("chat:").is_err(), "an empty session is not a contact");
+    }
+
+    #[test]
+    fn logs_never_see_a_full_number() {
+        let phone = Contact::Phone(PhoneNumber::parse("+15551234567").unwrap());
+        assert_eq!(format!("{phone:?}"), "Contact(+1555***4567)");
+    }
+}

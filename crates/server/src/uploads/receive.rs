@@ -1,0 +1,252 @@
+//! `GET /upload/{token}` (the page) and `POST /upload/{token}` (a photo of one side of the ID).
+//!
+//! A token that is not genuine, has expired, or points at an erased conversation gets the same 403 page,
+//! and nothing is read or written. A file is judged by its first bytes; it is written to a temporary file
+//! as it arrives (hashed and counted on the way, given up the moment it is too big) and renamed into place
+//! only when whole. Its row and the confirming text are one transaction; should that fail, the file goes.
+
+use std::borrow::Cow;
+
+use actix_multipart::{Field, Multipart};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use futures_util::TryStreamExt;
+use smsagent_domain::upload::{FileKind, SNIFF_BYTES, Side, receipt_text};
+use smsagent_store::uploads::{self, NewUpload, UploadTarget};
+use tracing::{info, warn};
+
+use super::page::{self, Notice, UploadPage};
+use super::storage::Incoming;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The page for a working link.
+pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let Some(target) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
+    Ok(view(&state, &target, Notice::None).render(StatusCode::OK))
+}
+
+/// Takes one photo (multipart fields `side` and `file`).
+pub async fn receive(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let Some(target) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
+    let refused = |status: StatusCode, message: &str| {
+        Ok(view(&state, &target, Notice::Refused(message.to_owned())).render(status))
+    };
+    let (side, file) = match read_form(&state, form).await {
+        Ok(read) => read,
+        Err(refusal) => return refused(refusal.status, &refusal.message),
+    };
+    let asked = Side::asked(target.id_photos.max(1));
+    let side = match side {
+        Some(side) if asked.contains(&side) => side,
+        Some(_) => {
+            file.discard().await;
+            return refused(StatusCode::BAD_REQUEST, "Please choose which side of your ID this is.");
+        }
+        None => *asked.iter().find(|s| !target.received.contains(s)).unwrap_or(&Side::Front),
+    };
+    let Some((incoming, kind)) = file.into_kept() else {
+        return refused(StatusCode::BAD_REQUEST, "Please choose a photo of your ID first.");
+    };
+
+    let stored = state.uploads.dir.keep(incoming, kind).await.map_err(ApiError::internal)?;
+    let missing: Vec<Side> = asked.iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
+    if let Err(e) = record(&state, &target, side, kind, &stored, &missing).await {
+        if let Err(removed) = state.uploads.dir.remove(&stored.name).await {
+            warn!(error = %removed, "an upload whose row failed could not be removed");
+        }
+        return Err(e);
+    }
+    info!(conversation_id = %target.conversation_id, side = side.as_str(), kind = kind.as_str(), size = stored.size, "ID photo received");
+
+    let mut now = target.clone();
+    now.received.push(side);
+    let language = target.language.unwrap_or_default();
+    let message = receipt_text(side, &missing, language);
+    Ok(view(&state, &now, Notice::Received(message)).render(StatusCode::OK))
+}
+
+/// The row, the confirming text and its send, all or nothing.
+async fn record(
+    state: &AppState,
+    target: &UploadTarget,
+    side: Side,
+    kind: FileKind,
+    stored: &super::storage::Stored,
+    missing: &[Side],
+) -> Result<(), ApiError> {
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    let upload = NewUpload {
+        conversation_id: target.conversation_id,
+        contact: &target.contact,
+        side,
+        kind,
+        size_bytes: i64::try_from(stored.size).map_err(ApiError::internal)?,
+        sha256: stored.sha256,
+        stored_name: &stored.name,
+    };
+    uploads::insert(&mut *tx, &upload).await?;
+    let text = receipt_text(side, missing, target.language.unwrap_or_default());
+    super::queue_text(&mut tx, &state.queue, target, &text, smsagent_domain::Purpose::UploadReceipt).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    state.queue.wake();
+    Ok(())
+}
+
+/// The conversation behind a working token; `None` for every kind of link that does not work.
+async fn target(state: &AppState, token: &str) -> Result<Option<UploadTarget>, ApiError> {
+    let conversation_id = match state.uploads.links.verify(token, Utc::now()) {
+        Ok(id) => id,
+        Err(e) => {
+            info!(reason = %e, "upload link refused");
+            return Ok(None);
+        }
+    };
+    Ok(uploads::target(&state.pool, conversation_id).await?)
+}
+
+fn view<'a>(state: &AppState, target: &'a UploadTarget, notice: Notice) -> UploadPage<'a> {
+    UploadPage {
+        business_name: &target.business_name,
+        asked: Side::asked(target.id_photos.max(1)),
+        received: &target.received,
+        max_bytes: state.uploads.max_bytes,
+        notice,
+    }
+}
+
+/// Why a form was refused, in words for the applicant.
+struct Refusal {
+    status: StatusCode,
+    message: Cow<'static, str>,
+}
+
+const NOT_A_PHOTO: Refusal = Refusal {
+    status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    message: Cow::Borrowed(
+        "That file isn't a photo or PDF we can take. Please upload a JPEG, PNG, HEIC or WebP photo, or a PDF.",
+    ),
+};
+const BAD_FORM: Refusal = Refusal {
+    status: StatusCode::BAD_REQUEST,
+    message: Cow::Borrowed("Something was wrong with the upload. Please try again."),
+};
+const BAD_NAME: Refusal = Refusal {
+    status: StatusCode::BAD_REQUEST,
+    message: Cow::Borrowed("That file's name can't be used. Please rename the file or take a new photo."),
+};
+
+/// The file field as received: nothing, or a temporary file and the kind its bytes showed.
+enum FileField {
+    Missing,
+    Received(Incoming, FileKind),
+}
+
+impl FileField {
+    fn into_kept(self) -> Option<(Incoming, FileKind)> {
+        match self {
+            FileField::Missing => None,
+            FileField::Received(incoming, kind) => Some((incoming, kind)),
+        }
+    }
+
+    async fn discard(self) {
+        if let FileField::Received(incoming, _) = self {
+            incoming.discard().await;
+        }
+    }
+}
+
+/// Reads the `side` and `file` fields (in either order). Any refusal leaves nothing on disk.
+async fn read_form(state: &AppState, mut form: Multipart) -> Result<(Option<Side>, FileField), Refusal> {
+    let (mut side, mut file) = (None, FileField::Missing);
+    let outcome = async {
+        while let Some(field) = form.try_next().await.map_err(|_| BAD_FORM)? {
+            match field.name() {
+                Some("side") => side = Some(read_side(field).await?),
+                Some("file") if matches!(file, FileField::Missing) => file = read_file(state, field).await?,
+                _ => return Err(BAD_FORM),
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok((side, file)),
+        Err(refusal) => {
+            file.discard().await;
+            Err(refusal)
+        }
+    }
+}
+
+async fn read_side(mut field: Field) -> Result<Side, Refusal> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.try_next().await.map_err(|_| BAD_FORM)? {
+        value.extend_from_slice(&chunk);
+        if value.len() > 16 {
+            return Err(BAD_FORM);
+        }
+    }
+    std::str::from_utf8(&value).ok().and_then(Side::parse).ok_or(BAD_FORM)
+}
+
+/// Streams the file to a temporary file: refused by its first bytes, or the moment it is too big.
+async fn read_file(state: &AppState, mut field: Field) -> Result<FileField, Refusal> {
+    let name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default();
+    if !plain_file_name(name) {
+        return Err(BAD_NAME);
+    }
+    let max = state.uploads.max_bytes;
+    let too_big = || Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        message: format!("That file is too big. Please upload one smaller than {}.", page::size(max)).into(),
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut received: Option<(Incoming, FileKind)> = None;
+    let result = async {
+        while let Some(chunk) = field.try_next().await.map_err(|_| BAD_FORM)? {
+            if received.is_none() {
+                head.extend_from_slice(&chunk);
+                if head.len() < SNIFF_BYTES {
+                    continue;
+                }
+                let kind = FileKind::sniff(&head).ok_or(NOT_A_PHOTO)?;
+                let incoming = state.uploads.dir.begin().await.map_err(|_| BAD_FORM)?;
+                received = Some((incoming, kind));
+                let (incoming, _) = received.as_mut().ok_or(BAD_FORM)?;
+                incoming.write(&head).await.map_err(|_| BAD_FORM)?;
+            } else if let Some((incoming, _)) = received.as_mut() {
+                incoming.write(&chunk).await.map_err(|_| BAD_FORM)?;
+            }
+            if received.as_ref().is_some_and(|(incoming, _)| incoming.size > max) {
+                return Err(too_big());
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match (result, received) {
+        (Ok(()), Some((incoming, kind))) => Ok(FileField::Received(incoming, kind)),
+        // Shorter than any signature: empty, or too short to be a photo.
+        (Ok(()), None) if head.is_empty() => Ok(FileField::Missing),
+        (Ok(()), None) => Err(NOT_A_PHOTO),
+        (Err(refusal), received) => {
+            if let Some((incoming, _)) = received {
+                incoming.discard().await;
+            }
+            Err(refusal)
+        }
+    }
+}
+
+/// A name a phone or computer gives a file: no folders, no `..`, no control characters. The name is never
+/// used for anything; a name like `../../x` only shows someone is trying something.
+fn plain_file_name(name: &str) -> bool {
+    !name.contains(['/', '\\']) && !name.contains("..") && !name.chars().any(char::is_control)
+}
