@@ -144,6 +144,8 @@ fn flags(port: u16, options: &Options) -> Vec<String> {
         ("--worker-concurrency", options.worker_concurrency.to_string()),
         ("--event-grid-secret", EVENT_GRID_SECRET.to_owned()),
         ("--log-format", "json".to_owned()),
+        // Nothing is uploaded in a run; the directory must still be somewhere writable.
+        ("--upload-dir", std::env::temp_dir().join("smsagent-bench-uploads").display().to_string()),
     ]
     .into_iter()
     .flat_map(|(flag, value)| [flag.to_owned(), value])

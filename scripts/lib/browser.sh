@@ -3,6 +3,7 @@
 #
 #   source scripts/lib/browser.sh
 #   ensure_chromium                # sets and exports CHROMIUM
+#   ensure_playwright              # installs tests/browser's node_modules (playwright-core)
 
 browser_log() { echo "[browser] $*" >&2; }
 
@@ -21,4 +22,29 @@ ensure_chromium() {
     found=$(command -v chromium)
   fi
   export CHROMIUM=$found
+}
+
+# playwright-core for tests/browser/*.mjs, installed from its lockfile. It never
+# downloads browsers; the scripts drive the chromium that ensure_chromium finds.
+ensure_playwright() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/browser"
+  [ -d "$dir/node_modules/playwright-core" ] && return 0
+  if ! command -v npm >/dev/null; then
+    browser_log "npm is not installed; installing Debian's nodejs and npm packages"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if ! command -v apt-get >/dev/null; then
+      browser_log "no apt-get here: install Node.js (>= 20) and npm"
+      return 1
+    fi
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null || return 1
+  fi
+  # playwright-core needs Node >= 20 (Debian 12's own nodejs is 18).
+  if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then
+    browser_log "node $(node --version) is too old for playwright-core: install Node.js >= 20"
+    return 1
+  fi
+  browser_log "installing playwright-core into $dir/node_modules"
+  npm ci --prefix "$dir" --no-audit --no-fund >&2
 }

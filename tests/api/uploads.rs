@@ -260,3 +260,36 @@ async fn erasing_the_conversation_removes_its_files_and_kills_its_link(pool: PgP
     assert_eq!(upload(&link, photo(jpeg(3000), "id.jpg", "front")).await.0, StatusCode::FORBIDDEN);
     assert_eq!(files(&app), Vec::<String>::new(), "a link used after erasure writes nothing");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_applicant_uploads_from_a_phone_sized_browser(pool: PgPool) {
+    let app = app_with_conversation(pool).await;
+    let link = operator_link(&app).await;
+    let file = std::env::temp_dir().join(format!("smsagent-id-{}.png", uuid::Uuid::now_v7()));
+    std::fs::write(&file, PNG).unwrap();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = root.join("tests/browser/upload.mjs");
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run scripts/test (it runs npm ci in tests/browser)"
+    );
+    let shot = root.join("target/screenshots/upload-page.png");
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(&link)
+        .arg(&file)
+        .arg(&shot)
+        .env("CHROMIUM", std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+        .output()
+        .await
+        .expect("node runs (scripts/test installs it where missing)");
+    let _ = std::fs::remove_file(&file);
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{said}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(said.contains("STATUS: Thanks! We received the front of your ID."), "{said}");
+    assert!(shot.metadata().map(|m| m.len() > 1000).unwrap_or(false), "no screenshot at {}", shot.display());
+
+    let (hash, kind): (Vec<u8>, String) =
+        sqlx::query_as("SELECT sha256, content_type FROM id_upload").fetch_one(&app.pool).await.unwrap();
+    assert_eq!((hash, kind.as_str()), (Sha256::digest(PNG).to_vec(), "image/png"));
+}

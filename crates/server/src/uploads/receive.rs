@@ -45,16 +45,16 @@ pub async fn receive(
     let side = match side {
         Some(side) if asked.contains(&side) => side,
         Some(_) => {
-            file.discard().await;
+            discard(file).await;
             return refused(StatusCode::BAD_REQUEST, "Please choose which side of your ID this is.");
         }
         None => *asked.iter().find(|s| !target.received.contains(s)).unwrap_or(&Side::Front),
     };
-    let Some((incoming, kind)) = file.into_kept() else {
+    let Some((incoming, kind)) = file else {
         return refused(StatusCode::BAD_REQUEST, "Please choose a photo of your ID first.");
     };
 
-    let stored = state.uploads.dir.keep(incoming, kind).await.map_err(ApiError::internal)?;
+    let stored = state.uploads.dir.keep(*incoming, kind).await.map_err(ApiError::internal)?;
     let missing: Vec<Side> = asked.iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
     if let Err(e) = record(&state, &target, side, kind, &stored, &missing).await {
         if let Err(removed) = state.uploads.dir.remove(&stored.name).await {
@@ -141,35 +141,23 @@ const BAD_NAME: Refusal = Refusal {
     message: Cow::Borrowed("That file's name can't be used. Please rename the file or take a new photo."),
 };
 
-/// The file field as received: nothing, or a temporary file and the kind its bytes showed.
-enum FileField {
-    Missing,
-    Received(Incoming, FileKind),
-}
+/// The file field as received: a temporary file and the kind its bytes showed (`None`: no file chosen).
+type FileField = Option<(Box<Incoming>, FileKind)>;
 
-impl FileField {
-    fn into_kept(self) -> Option<(Incoming, FileKind)> {
-        match self {
-            FileField::Missing => None,
-            FileField::Received(incoming, kind) => Some((incoming, kind)),
-        }
-    }
-
-    async fn discard(self) {
-        if let FileField::Received(incoming, _) = self {
-            incoming.discard().await;
-        }
+async fn discard(file: FileField) {
+    if let Some((incoming, _)) = file {
+        incoming.discard().await;
     }
 }
 
 /// Reads the `side` and `file` fields (in either order). Any refusal leaves nothing on disk.
 async fn read_form(state: &AppState, mut form: Multipart) -> Result<(Option<Side>, FileField), Refusal> {
-    let (mut side, mut file) = (None, FileField::Missing);
+    let (mut side, mut file): (_, FileField) = (None, None);
     let outcome = async {
         while let Some(field) = form.try_next().await.map_err(|_| BAD_FORM)? {
             match field.name() {
                 Some("side") => side = Some(read_side(field).await?),
-                Some("file") if matches!(file, FileField::Missing) => file = read_file(state, field).await?,
+                Some("file") if file.is_none() => file = read_file(state, field).await?,
                 _ => return Err(BAD_FORM),
             }
         }
@@ -179,7 +167,7 @@ async fn read_form(state: &AppState, mut form: Multipart) -> Result<(Option<Side
     match outcome {
         Ok(()) => Ok((side, file)),
         Err(refusal) => {
-            file.discard().await;
+            discard(file).await;
             Err(refusal)
         }
     }
@@ -208,7 +196,7 @@ async fn read_file(state: &AppState, mut field: Field) -> Result<FileField, Refu
         message: format!("That file is too big. Please upload one smaller than {}.", page::size(max)).into(),
     };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    let mut received: Option<(Incoming, FileKind)> = None;
+    let mut received: FileField = None;
     let result = async {
         while let Some(chunk) = field.try_next().await.map_err(|_| BAD_FORM)? {
             if received.is_none() {
@@ -218,7 +206,7 @@ async fn read_file(state: &AppState, mut field: Field) -> Result<FileField, Refu
                 }
                 let kind = FileKind::sniff(&head).ok_or(NOT_A_PHOTO)?;
                 let incoming = state.uploads.dir.begin().await.map_err(|_| BAD_FORM)?;
-                received = Some((incoming, kind));
+                received = Some((Box::new(incoming), kind));
                 let (incoming, _) = received.as_mut().ok_or(BAD_FORM)?;
                 incoming.write(&head).await.map_err(|_| BAD_FORM)?;
             } else if let Some((incoming, _)) = received.as_mut() {
@@ -232,14 +220,12 @@ async fn read_file(state: &AppState, mut field: Field) -> Result<FileField, Refu
     }
     .await;
     match (result, received) {
-        (Ok(()), Some((incoming, kind))) => Ok(FileField::Received(incoming, kind)),
-        // Shorter than any signature: empty, or too short to be a photo.
-        (Ok(()), None) if head.is_empty() => Ok(FileField::Missing),
+        (Ok(()), Some(file)) => Ok(Some(file)),
+        // Nothing chosen; or shorter than any signature, too short to be a photo.
+        (Ok(()), None) if head.is_empty() => Ok(None),
         (Ok(()), None) => Err(NOT_A_PHOTO),
         (Err(refusal), received) => {
-            if let Some((incoming, _)) = received {
-                incoming.discard().await;
-            }
+            discard(received).await;
             Err(refusal)
         }
     }
