@@ -5,6 +5,8 @@
 #   ensure_chromium                # sets and exports CHROMIUM
 #   ensure_playwright              # installs tests/browser's node_modules (playwright-core)
 
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 browser_log() { echo "[browser] $*" >&2; }
 
 ensure_chromium() {
@@ -12,13 +14,7 @@ ensure_chromium() {
   found=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
   if [ -z "$found" ] || [ ! -x "$found" ]; then
     browser_log "chromium is not installed; installing Debian's chromium package"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    if ! command -v apt-get >/dev/null; then
-      browser_log "no apt-get here: install chromium, or set CHROMIUM to a Chromium or Chrome binary"
-      return 1
-    fi
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    apt_install chromium || { browser_log "install chromium, or set CHROMIUM to a Chromium or Chrome binary"; return 1; }
     found=$(command -v chromium)
   fi
   export CHROMIUM=$found
@@ -32,13 +28,7 @@ ensure_playwright() {
   [ -d "$dir/node_modules/playwright-core" ] && return 0
   if ! command -v npm >/dev/null; then
     browser_log "npm is not installed; installing Debian's nodejs and npm packages"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    if ! command -v apt-get >/dev/null; then
-      browser_log "no apt-get here: install Node.js (>= 20) and npm"
-      return 1
-    fi
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null || return 1
+    apt_install nodejs npm || { browser_log "install Node.js (>= 20) and npm"; return 1; }
   fi
   # playwright-core needs Node >= 20 (Debian 12's own nodejs is 18).
   if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then

@@ -8,6 +8,8 @@
 # listening on 127.0.0.1:5432 (trust auth, user postgres); else a private cluster under .pg/ in the project,
 # started with the machine's PostgreSQL binaries, which are installed from Debian's packages if missing.
 
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 PRIVATE_PG_PORT=${PRIVATE_PG_PORT:-54329}
 
 pg_log() { echo "[postgres] $*" >&2; }
@@ -22,13 +24,7 @@ pg_bindir() {
 
 install_postgres() {
   pg_log "PostgreSQL is not installed; installing Debian's postgresql package"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if ! command -v apt-get >/dev/null; then
-    pg_log "no apt-get here: install PostgreSQL, or set DATABASE_URL to a server you have"
-    return 1
-  fi
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  apt_install postgresql || { pg_log "install PostgreSQL, or set DATABASE_URL to a server you have"; return 1; }
 }
 
 # Runs a PostgreSQL tool as a user it accepts: initdb and postgres refuse to run as root.

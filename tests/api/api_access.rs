@@ -6,9 +6,12 @@ use smsagent_store::PgPool;
 
 use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, Options, TestApp, sid};
 
-/// Every operators' endpoint, with a body where it takes one. `{assistant}`, `{number}` and
-/// `{conversation}` stand for the default tenant's own.
+/// Every operators' endpoint, with a body where it takes one. `{assistant}`, `{number}`, `{conversation}`,
+/// `{key}` and `{upload}` stand for the default tenant's own.
 const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
+    ("POST", "/api/v1/keys", Some(r#"{"label": "X"}"#)),
+    ("GET", "/api/v1/keys", None),
+    ("DELETE", "/api/v1/keys/{key}", None),
     ("POST", "/api/v1/assistants", Some(r#"{"name": "X", "sms_prompt": "Be brief."}"#)),
     ("GET", "/api/v1/assistants", None),
     ("GET", "/api/v1/assistants/{assistant}", None),
@@ -25,6 +28,10 @@ const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/api/v1/sms/conversation/{conversation}/pause", None),
     ("POST", "/api/v1/sms/conversation/{conversation}/resume", None),
     ("GET", "/api/v1/sms/stats", None),
+    ("GET", "/api/v1/sms/conversation/{conversation}/uploads", None),
+    ("POST", "/api/v1/sms/conversation/{conversation}/upload-link", None),
+    ("GET", "/api/v1/uploads/{upload}", None),
+    ("POST", "/chat/00000000-0000-0000-0000-000000000001", Some(r#"{"message": "Hello"}"#)),
     // Last: for another tenant, this opens a conversation of its own (from the number it added above).
     ("POST", "/api/v1/sms/send", Some(r#"{"to": "+15551234567", "body": "Hello"}"#)),
     ("POST", "/api/v1/sms/test", Some(r#"{"from": "+15551234567", "body": "Hello"}"#)),
@@ -34,6 +41,8 @@ struct Ids {
     assistant: String,
     number: String,
     conversation: String,
+    key: String,
+    upload: String,
 }
 
 /// The default tenant's assistant, number (BUSINESS) and a conversation with CONTACT.
@@ -47,6 +56,17 @@ async fn default_tenants_data(app: &TestApp) -> Ids {
         assistant: one("SELECT id FROM assistant").await,
         number: one("SELECT id FROM phone_number").await,
         conversation: one("SELECT id FROM conversation").await,
+        key: one(
+            "INSERT INTO api_key (id, tenant_id, key_hash, key_prefix) \
+             VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000001', sha256('a stored key'), 'sk_x') RETURNING id",
+        )
+        .await,
+        upload: one(
+            "INSERT INTO id_upload (id, conversation_id, contact_number, side, content_type, size_bytes, sha256, stored_name) \
+             SELECT gen_random_uuid(), id, contact_number, 'front', 'image/png', 1, sha256(''), 'x.png' FROM conversation \
+             RETURNING id",
+        )
+        .await,
     }
 }
 
@@ -55,6 +75,8 @@ fn path(template: &str, ids: &Ids) -> String {
         .replace("{assistant}", &ids.assistant)
         .replace("{number}", &ids.number)
         .replace("{conversation}", &ids.conversation)
+        .replace("{key}", &ids.key)
+        .replace("{upload}", &ids.upload)
 }
 
 async fn call(
@@ -114,6 +136,13 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
             }
             ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
             ("GET", "/api/v1/sms/stats") => assert_eq!(body["total"]["inbound"], 0, "{body}"),
+            ("GET", "/api/v1/keys") => {
+                assert!(body["keys"].as_array().unwrap().iter().all(|k| k["id"] != ids.key.as_str()), "{body}")
+            }
+            ("POST", "/api/v1/keys") => assert_eq!(status, StatusCode::CREATED, "{body}"),
+            ("POST", path) if path.starts_with("/chat/") => {
+                assert_eq!((status, &body["error"]["code"]), (StatusCode::FORBIDDEN, &json!("wrong_tenant")))
+            }
             ("POST", "/api/v1/sms/send" | "/api/v1/sms/test") => assert_eq!(status, StatusCode::ACCEPTED, "{body}"),
             ("POST", "/api/v1/assistants" | "/api/v1/phone-numbers") => {
                 assert_eq!(status, StatusCode::CREATED, "{endpoint:?}: {body}")
@@ -134,6 +163,8 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     assert_eq!(numbers["phone_numbers"][0]["inbound_assistant_id"], ids.assistant.as_str());
     let history: Value = ours("/api/conversations/%2B15551234567").await.unwrap().json().await.unwrap();
     assert_eq!(history["conversations"][0]["messages"][0]["body"], "Hello");
+    assert_eq!(app.count("SELECT count(*) FROM api_key WHERE key_prefix = 'sk_x' AND revoked_at IS NULL").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'upload_link'").await, 0);
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -7,35 +7,25 @@ use smsagent_store::PgPool;
 
 use crate::helpers::{CONTACT, Options, TestApp, sid};
 
-async fn send(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.api(method, path, key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn an_assistant_is_created_read_patched_and_deleted(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
     let (_, key) = app.tenant("Elm Street Rentals").await;
 
-    let (status, created) = send(
-        &app,
-        Method::POST,
-        "/api/v1/assistants",
-        &key,
-        Some(json!({
-            "name": "Leasing",
-            "first_sms": "Hi from Elm Street!",
-            "sms_prompt": "Answer briefly.",
-            "completion_url": "https://crm.example.com/hooks/applications",
-            "completion_secret": "a-secret-of-sixteen-or-more",
-        })),
-    )
-    .await;
+    let (status, created) = app
+        .api_json(
+            Method::POST,
+            "/api/v1/assistants",
+            &key,
+            Some(json!({
+                "name": "Leasing",
+                "first_sms": "Hi from Elm Street!",
+                "sms_prompt": "Answer briefly.",
+                "completion_url": "https://crm.example.com/hooks/applications",
+                "completion_secret": "a-secret-of-sixteen-or-more",
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["name"], "Leasing");
     assert_eq!(created["max_reply_tokens"], 100, "defaults are filled in");
@@ -45,19 +35,19 @@ async fn an_assistant_is_created_read_patched_and_deleted(pool: PgPool) {
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/assistants/{id}");
 
-    let (_, listed) = send(&app, Method::GET, "/api/v1/assistants", &key, None).await;
+    let (_, listed) = app.api_json(Method::GET, "/api/v1/assistants", &key, None).await;
     assert_eq!(listed["assistants"].as_array().unwrap().len(), 1);
-    assert_eq!(send(&app, Method::GET, &path, &key, None).await.1["first_sms"], "Hi from Elm Street!");
+    assert_eq!(app.api_json(Method::GET, &path, &key, None).await.1["first_sms"], "Hi from Elm Street!");
 
     // A merge patch: named fields change, null restores a default, the rest (the secret too) stays.
-    let (status, patched) = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &key,
-        Some(json!({"name": "Leasing desk", "segment_budget": null, "temperature": 0.3})),
-    )
-    .await;
+    let (status, patched) = app
+        .api_json(
+            Method::PATCH,
+            &path,
+            &key,
+            Some(json!({"name": "Leasing desk", "segment_budget": null, "temperature": 0.3})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["name"], "Leasing desk");
     assert_eq!(patched["segment_budget"], 2);
@@ -65,15 +55,16 @@ async fn an_assistant_is_created_read_patched_and_deleted(pool: PgPool) {
     assert_eq!(patched["first_sms"], "Hi from Elm Street!");
 
     // A bad patch changes nothing.
-    let (status, refused) = send(&app, Method::PATCH, &path, &key, Some(json!({"name": "X", "temperature": 7}))).await;
+    let (status, refused) =
+        app.api_json(Method::PATCH, &path, &key, Some(json!({"name": "X", "temperature": 7}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(refused["error"]["code"], "invalid_assistant");
     assert!(refused["error"]["message"].as_str().unwrap().contains("temperature"), "{refused}");
-    assert_eq!(send(&app, Method::GET, &path, &key, None).await.1["name"], "Leasing desk");
+    assert_eq!(app.api_json(Method::GET, &path, &key, None).await.1["name"], "Leasing desk");
 
-    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(send(&app, Method::GET, &path, &key, None).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.api_json(Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.api_json(Method::GET, &path, &key, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.api_json(Method::DELETE, &path, &key, None).await.0, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
@@ -89,7 +80,7 @@ async fn invalid_assistants_are_refused_with_the_reason(pool: PgPool) {
         (json!({"name": "A", "sms_prompt": "x", "colour": "blue"}), "colour"),
     ];
     for (body, reason) in cases {
-        let (status, refused) = send(&app, Method::POST, "/api/v1/assistants", &key, Some(body.clone())).await;
+        let (status, refused) = app.api_json(Method::POST, "/api/v1/assistants", &key, Some(body.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let message = refused["error"]["message"].as_str().unwrap();
         assert!(message.contains(reason), "{body}: {message}");
@@ -107,28 +98,26 @@ async fn a_number_given_to_an_assistant_is_answered_by_it(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { phone_number: false, ..Options::default() }).await;
     app.twilio_accepts().await;
     let (_, key) = app.tenant("Elm Street Rentals").await;
-    let (_, assistant) = send(
-        &app,
-        Method::POST,
+    let (_, assistant) = app.api_json(Method::POST,
         "/api/v1/assistants",
         &key,
         Some(json!({"name": "Front desk", "first_sms": "Hi, Elm Street front desk here!", "sms_prompt": "Be brief."})),
     )
     .await;
 
-    let (status, number) = send(
-        &app,
-        Method::POST,
-        "/api/v1/phone-numbers",
-        &key,
-        Some(json!({"number": "+15557654321", "provider": "twilio"})),
-    )
-    .await;
+    let (status, number) = app
+        .api_json(
+            Method::POST,
+            "/api/v1/phone-numbers",
+            &key,
+            Some(json!({"number": "+15557654321", "provider": "twilio"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{number}");
     assert_eq!(number["inbound_assistant_id"], Value::Null);
     let number_path = format!("/api/v1/phone-numbers/{}", number["id"].as_str().unwrap());
     let (status, assigned) =
-        send(&app, Method::PATCH, &number_path, &key, Some(json!({"inbound_assistant_id": assistant["id"]}))).await;
+        app.api_json(Method::PATCH, &number_path, &key, Some(json!({"inbound_assistant_id": assistant["id"]}))).await;
     assert_eq!(status, StatusCode::OK, "{assigned}");
 
     app.text(&sid(), CONTACT, "Is the flat still free?").await;
@@ -138,7 +127,7 @@ async fn a_number_given_to_an_assistant_is_answered_by_it(pool: PgPool) {
     assert_eq!(sent[0].get("Body"), Some("Hi, Elm Street front desk here!"));
 
     // A number with history is not removed from under it.
-    let (status, refused) = send(&app, Method::DELETE, &number_path, &key, None).await;
+    let (status, refused) = app.api_json(Method::DELETE, &number_path, &key, None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(refused["error"]["code"], "number_has_conversations");
 }
@@ -148,9 +137,9 @@ async fn numbers_are_checked_and_owned_once(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
     let (_, key) = app.tenant("Elm Street Rentals").await;
     let (_, other) = app.tenant("Oak Avenue Homes").await;
-    let (_, theirs) =
-        send(&app, Method::POST, "/api/v1/assistants", &other, Some(json!({"name": "Theirs", "sms_prompt": "x"})))
-            .await;
+    let (_, theirs) = app
+        .api_json(Method::POST, "/api/v1/assistants", &other, Some(json!({"name": "Theirs", "sms_prompt": "x"})))
+        .await;
 
     let add = |number: &str, provider: &str, assistant: Value| json!({"number": number, "provider": provider, "inbound_assistant_id": assistant});
     let refused = [
@@ -159,23 +148,23 @@ async fn numbers_are_checked_and_owned_once(pool: PgPool) {
         (add("+15550002222", "twilio", theirs["id"].clone()), StatusCode::BAD_REQUEST, "unknown_assistant"),
     ];
     for (body, status, code) in refused {
-        let (got, answer) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await;
+        let (got, answer) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await;
         assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{body}");
     }
 
     let body = add("+15550002222", "acs", Value::Null);
     assert_eq!(
-        send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await.0,
+        app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await.0,
         StatusCode::CREATED
     );
-    let (status, taken) = send(&app, Method::POST, "/api/v1/phone-numbers", &other, Some(body)).await;
+    let (status, taken) = app.api_json(Method::POST, "/api/v1/phone-numbers", &other, Some(body)).await;
     assert_eq!((status, taken["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("number_taken")));
 
-    let (_, listed) = send(&app, Method::GET, "/api/v1/phone-numbers", &key, None).await;
+    let (_, listed) = app.api_json(Method::GET, "/api/v1/phone-numbers", &key, None).await;
     let number = &listed["phone_numbers"][0];
     assert_eq!((number["number"].as_str(), number["provider"].as_str()), (Some("+15550002222"), Some("acs")));
     let path = format!("/api/v1/phone-numbers/{}", number["id"].as_str().unwrap());
-    assert_eq!(send(&app, Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.api_json(Method::DELETE, &path, &key, None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 0);
 }
 
@@ -209,7 +198,7 @@ async fn a_twilio_numbers_webhook_can_be_pointed_at_the_service(pool: PgPool) {
         .await;
 
     let add = |number: &str| json!({"number": number, "provider": "twilio", "configure_twilio_webhook": true});
-    let (status, added) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550002222"))).await;
+    let (status, added) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550002222"))).await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     let update =
         app.twilio.received_requests().await.unwrap().into_iter().find(|r| r.method.as_str() == "POST").unwrap();
@@ -217,7 +206,7 @@ async fn a_twilio_numbers_webhook_can_be_pointed_at_the_service(pool: PgPool) {
     assert_eq!(form.get("SmsUrl"), Some("https://sms.example.test/api/v1/sms/webhook"));
 
     // A number Twilio does not have in the account: refused, and not added here either.
-    let (status, refused) = send(&app, Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550003333"))).await;
+    let (status, refused) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550003333"))).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("twilio_error")));
     assert!(refused["error"]["message"].as_str().unwrap().contains("not in this Twilio account"));
     assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 1);

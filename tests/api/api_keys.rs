@@ -6,41 +6,31 @@ use smsagent_store::PgPool;
 
 use crate::helpers::{BOOTSTRAP_KEY, TestApp};
 
-async fn call(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.api(method, path, key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn a_key_is_made_shown_once_and_refused_once_revoked(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (status, created) =
-        call(&app, Method::POST, "/api/v1/keys", BOOTSTRAP_KEY, Some(json!({"label": "CRM"}))).await;
+        app.api_json(Method::POST, "/api/v1/keys", BOOTSTRAP_KEY, Some(json!({"label": "CRM"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with(created["prefix"].as_str().unwrap()) && key.len() > 40, "{created}");
 
     // The new key works, and the list shows its first characters only.
-    let (status, listed) = call(&app, Method::GET, "/api/v1/keys", &key, None).await;
+    let (status, listed) = app.api_json(Method::GET, "/api/v1/keys", &key, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["keys"].as_array().unwrap().len(), 1);
     assert_eq!((&listed["keys"][0]["label"], &listed["keys"][0]["revoked_at"]), (&json!("CRM"), &Value::Null));
     assert!(!listed.to_string().contains(&key), "a listed key is never shown whole");
 
     let id = created["id"].as_str().unwrap();
-    let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/keys/{id}"), &key, None).await;
+    let (status, _) = app.api_json(Method::DELETE, &format!("/api/v1/keys/{id}"), &key, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "a key may revoke itself");
-    let (status, refused) = call(&app, Method::GET, "/api/v1/keys", &key, None).await;
+    let (status, refused) = app.api_json(Method::GET, "/api/v1/keys", &key, None).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
 
-    let (_, listed) = call(&app, Method::GET, "/api/v1/keys", BOOTSTRAP_KEY, None).await;
+    let (_, listed) = app.api_json(Method::GET, "/api/v1/keys", BOOTSTRAP_KEY, None).await;
     assert!(listed["keys"][0]["revoked_at"].is_string(), "{listed}");
-    let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/keys/{id}"), BOOTSTRAP_KEY, None).await;
+    let (status, _) = app.api_json(Method::DELETE, &format!("/api/v1/keys/{id}"), BOOTSTRAP_KEY, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "revoking again changes nothing");
     let audited = app.count("SELECT count(*) FROM audit_event WHERE action LIKE 'api_key.%'").await;
     assert_eq!(audited, 3);
@@ -50,20 +40,20 @@ async fn a_key_is_made_shown_once_and_refused_once_revoked(pool: PgPool) {
 async fn keys_refuse_bad_input_other_tenants_and_no_key(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, other_key) = app.tenant("Other").await;
-    let (_, theirs) = call(&app, Method::GET, "/api/v1/keys", &other_key, None).await;
+    let (_, theirs) = app.api_json(Method::GET, "/api/v1/keys", &other_key, None).await;
     let their_id = theirs["keys"][0]["id"].as_str().unwrap().to_owned();
 
-    let (_, ours) = call(&app, Method::GET, "/api/v1/keys", BOOTSTRAP_KEY, None).await;
+    let (_, ours) = app.api_json(Method::GET, "/api/v1/keys", BOOTSTRAP_KEY, None).await;
     assert_eq!(ours["keys"], json!([]), "another tenant's keys are not listed");
-    let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/keys/{their_id}"), BOOTSTRAP_KEY, None).await;
+    let (status, _) = app.api_json(Method::DELETE, &format!("/api/v1/keys/{their_id}"), BOOTSTRAP_KEY, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(&app, Method::GET, "/api/v1/keys", &other_key, None).await;
+    let (status, _) = app.api_json(Method::GET, "/api/v1/keys", &other_key, None).await;
     assert_eq!(status, StatusCode::OK, "their key still works");
 
     let long = json!({"label": "x".repeat(101)});
-    let (status, error) = call(&app, Method::POST, "/api/v1/keys", BOOTSTRAP_KEY, Some(long)).await;
+    let (status, error) = app.api_json(Method::POST, "/api/v1/keys", BOOTSTRAP_KEY, Some(long)).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_label")));
-    let (status, _) = call(&app, Method::DELETE, "/api/v1/keys/not-an-id", BOOTSTRAP_KEY, None).await;
+    let (status, _) = app.api_json(Method::DELETE, "/api/v1/keys/not-an-id", BOOTSTRAP_KEY, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let anonymous = app.request(Method::POST, "/api/v1/keys").json(&json!({}));
     assert_eq!(anonymous.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);

@@ -118,6 +118,23 @@ impl TestApp {
         self.request(method, path_and_query).bearer_auth(key)
     }
 
+    /// An operators' API call with an optional JSON body: the status and the JSON answer (null if none).
+    pub async fn api_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut request = self.api(method, path, key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request failed");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// A new tenant and an API key for it, as `smsagent tenant create` makes them.
     pub async fn tenant(&self, name: &str) -> (Uuid, String) {
         use secrecy::ExposeSecret;

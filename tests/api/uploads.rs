@@ -163,6 +163,14 @@ async fn a_contact_who_asks_for_the_link_gets_it(pool: PgPool) {
     let texted = app.twilio_sends().await.last().unwrap().get("Body").unwrap().to_owned();
     assert!(texted.contains(&format!("{PUBLIC_BASE_URL}/upload/")), "{texted}");
     assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'upload_link'").await, 1);
+
+    // After STOP, not even an operator can send it.
+    app.text(&sid(), CONTACT, "STOP").await;
+    let id = conversation_id(&app).await;
+    let (status, refused) =
+        app.api_json(Method::POST, &format!("/api/v1/sms/conversation/{id}/upload-link"), BOOTSTRAP_KEY, None).await;
+    assert_eq!((status, &refused["error"]["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("recipient_opted_out")));
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'upload_link'").await, 1);
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -23,6 +23,15 @@ pub struct UploadTarget {
     pub language: Option<Language>,
     /// Sides with at least one upload.
     pub received: Vec<Side>,
+    /// The contact opted out of texts from the business number.
+    pub opted_out: bool,
+}
+
+impl UploadTarget {
+    /// The sides asked for: at least the front, as a link was sent (even if the assistant asks for none now).
+    pub fn sides(&self) -> &'static [Side] {
+        Side::asked(self.id_photos.max(1))
+    }
 }
 
 /// The conversation an upload link points at; `None` once it was erased.
@@ -31,7 +40,10 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
         r#"
         SELECT c.id, c.contact_number, c.business_number, c.language, p.provider, coalesce(a.name, t.name) AS "business_name!",
                coalesce(a.id_photos, 0::smallint) AS "id_photos!",
-               ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!"
+               ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!",
+               EXISTS (SELECT 1 FROM opt_out o
+                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
+                 AS "opted_out!"
         FROM conversation c
         JOIN phone_number p ON p.number = c.business_number
         JOIN tenant t ON t.id = p.tenant_id
@@ -52,6 +64,7 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
             id_photos: r.id_photos,
             language: r.language.as_deref().and_then(Language::parse),
             received: r.received.iter().filter_map(|s| Side::parse(s)).collect(),
+            opted_out: r.opted_out,
         })
     })
     .transpose()

@@ -132,15 +132,15 @@ async fn answer(
         if let Some(reply) = messages::first_outbound_after(pool, conversation_id, message_id).await? {
             return Ok(Some(reply));
         }
+        if wait.is_zero() {
+            return Ok(None);
+        }
         if tokio::time::Instant::now() >= deadline {
-            return match wait.is_zero() {
-                true => Ok(None),
-                false => Err(ApiError::new(
-                    actix_web::http::StatusCode::GATEWAY_TIMEOUT,
-                    "reply_pending",
-                    "the assistant has not answered yet; the answer will be in the conversation when it comes",
-                )),
-            };
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::GATEWAY_TIMEOUT,
+                "reply_pending",
+                "the assistant has not answered yet; the answer will be in the conversation when it comes",
+            ));
         }
         tokio::time::sleep(POLL).await;
     }

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use smsagent_store::conversations;
 use smsagent_store::uploads::{self, Upload};
 use uuid::Uuid;
 
@@ -107,15 +106,14 @@ pub async fn send_link(
     if !uploads::conversation_owned(&mut *tx, operator.tenant_id(), *id).await? {
         return Err(ApiError::not_found("no such conversation"));
     }
-    let context = conversations::reply_context(&mut *tx, *id).await?;
-    if context.is_some_and(|c| c.opted_out) {
+    let target = uploads::target(&mut *tx, *id).await?.ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    if target.opted_out {
         return Err(ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             "recipient_opted_out",
             "the contact has opted out of texts from this number",
         ));
     }
-    let target = uploads::target(&mut *tx, *id).await?.ok_or_else(|| ApiError::not_found("no such conversation"))?;
     let (url, expires_at) = crate::uploads::queue_link(&mut tx, &state.queue, &state.uploads.links, &target).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();

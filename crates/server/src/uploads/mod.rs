@@ -8,7 +8,7 @@ pub mod token;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use smsagent_domain::upload::{Side, link_text};
+use smsagent_domain::upload::link_text;
 use smsagent_domain::{Purpose, segments};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::uploads::UploadTarget;
@@ -48,8 +48,7 @@ pub async fn queue_link(
     target: &UploadTarget,
 ) -> Result<(String, DateTime<Utc>), StoreError> {
     let (link, expires_at) = links.link(target.conversation_id, Utc::now());
-    let sides = Side::asked(target.id_photos.max(1));
-    let text = link_text(&link, sides, links.lifetime.num_hours(), target.language.unwrap_or_default());
+    let text = link_text(&link, target.sides(), links.lifetime.num_hours(), target.language.unwrap_or_default());
     queue_text(tx, queue, target, &text, Purpose::UploadLink).await?;
     Ok((link, expires_at))
 }

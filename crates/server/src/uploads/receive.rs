@@ -41,7 +41,7 @@ pub async fn receive(
         Ok(read) => read,
         Err(refusal) => return refused(refusal.status, &refusal.message),
     };
-    let asked = Side::asked(target.id_photos.max(1));
+    let asked = target.sides();
     let side = match side {
         Some(side) if asked.contains(&side) => side,
         Some(_) => {
@@ -56,7 +56,8 @@ pub async fn receive(
 
     let stored = state.uploads.dir.keep(*incoming, kind).await.map_err(ApiError::internal)?;
     let missing: Vec<Side> = asked.iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
-    if let Err(e) = record(&state, &target, side, kind, &stored, &missing).await {
+    let receipt = receipt_text(side, &missing, target.language.unwrap_or_default());
+    if let Err(e) = record(&state, &target, side, kind, &stored, &receipt).await {
         if let Err(removed) = state.uploads.dir.remove(&stored.name).await {
             warn!(error = %removed, "an upload whose row failed could not be removed");
         }
@@ -64,11 +65,9 @@ pub async fn receive(
     }
     info!(conversation_id = %target.conversation_id, side = side.as_str(), kind = kind.as_str(), size = stored.size, "ID photo received");
 
-    let mut now = target.clone();
-    now.received.push(side);
-    let language = target.language.unwrap_or_default();
-    let message = receipt_text(side, &missing, language);
-    Ok(view(&state, &now, Notice::Received(message)).render(StatusCode::OK))
+    let mut after = target.clone();
+    after.received.push(side);
+    Ok(view(&state, &after, Notice::Received(receipt)).render(StatusCode::OK))
 }
 
 /// The row, the confirming text and its send, all or nothing.
@@ -78,7 +77,7 @@ async fn record(
     side: Side,
     kind: FileKind,
     stored: &super::storage::Stored,
-    missing: &[Side],
+    receipt: &str,
 ) -> Result<(), ApiError> {
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let upload = NewUpload {
@@ -91,8 +90,7 @@ async fn record(
         stored_name: &stored.name,
     };
     uploads::insert(&mut *tx, &upload).await?;
-    let text = receipt_text(side, missing, target.language.unwrap_or_default());
-    super::queue_text(&mut tx, &state.queue, target, &text, smsagent_domain::Purpose::UploadReceipt).await?;
+    super::queue_text(&mut tx, &state.queue, target, receipt, smsagent_domain::Purpose::UploadReceipt).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
     Ok(())
@@ -113,7 +111,7 @@ async fn target(state: &AppState, token: &str) -> Result<Option<UploadTarget>, A
 fn view<'a>(state: &AppState, target: &'a UploadTarget, notice: Notice) -> UploadPage<'a> {
     UploadPage {
         business_name: &target.business_name,
-        asked: Side::asked(target.id_photos.max(1)),
+        asked: target.sides(),
         received: &target.received,
         max_bytes: state.uploads.max_bytes,
         notice,

@@ -1,0 +1,12 @@
+# shellcheck shell=bash
+# Installs Debian packages a script needs, with sudo unless already root.
+#
+#   source scripts/lib/apt.sh
+#   apt_install chromium || echo "install it yourself" >&2
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v apt-get >/dev/null || { echo "[apt] no apt-get here to install $*" >&2; return 1; }
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
