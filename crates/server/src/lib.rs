@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod bootstrap;
+pub mod cli;
 mod compliance;
 mod dialogue;
 pub mod error;
