@@ -1,14 +1,16 @@
 //! The durable job queue.
 //!
 //! A worker claims a job with `FOR UPDATE SKIP LOCKED` and takes a lease on it; the claim commits at once,
-//! so no lock is held while the job calls the network. The claim's commit does not wait for the disk: a
-//! claim lost in a crash loses nothing (the job is claimed again), and whatever the job commits next is
-//! flushed together with it. A job can also be queued already claimed, by a worker that will run it at
-//! once ([`enqueue_claimed`]). A job finishes in the same transaction that records
-//! its effects ([`complete`]), fenced by its attempt number: a worker whose lease ran out, and whose job
-//! was taken over, can no longer finish it. Jobs sharing a `concurrency_key` never run at the same time.
+//! so no lock is held while the job calls the network. The claim is durable before the job starts: jobs
+//! call providers, and a claim that a database crash undid would let a second worker run the same job
+//! beside the first. A job can also be queued already claimed, by a worker that will run it at once
+//! ([`enqueue_claimed`]).
+//!
+//! Every claim draws a token of its own. A job finishes in the same transaction that records its effects
+//! ([`complete`]), fenced by that token: a worker whose lease ran out, and whose job was taken over, can
+//! no longer finish it, nor retry or bury it. Jobs sharing a `concurrency_key` never run at the same time.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -41,11 +43,41 @@ pub struct ClaimedJob {
     /// 1 for the first attempt.
     pub attempt: i32,
     pub max_attempts: i32,
+    /// This claim's own token: what fences the job's effects (not the attempt number, which a claim
+    /// undone by a crash would hand out twice).
+    pub token: Uuid,
+    /// When the lease runs out, by this process's clock: no later than the database's reckoning, since it
+    /// is counted from before the claim was made.
+    pub leased_until: Instant,
 }
 
 impl ClaimedJob {
     pub fn is_last_attempt(&self) -> bool {
         self.attempt >= self.max_attempts
+    }
+
+    /// What is left of the lease. A job's calls to the outside must end within it, or another worker
+    /// could take the job over while they are still under way.
+    pub fn lease_left(&self) -> Duration {
+        self.leased_until.saturating_duration_since(Instant::now())
+    }
+}
+
+/// A claim as the database returns it.
+struct ClaimRow {
+    id: Uuid,
+    kind: String,
+    payload: Value,
+    attempt: i32,
+    max_attempts: i32,
+    token: Option<Uuid>,
+}
+
+impl ClaimRow {
+    fn leased(self, from: Instant, lease: Duration) -> Result<ClaimedJob, StoreError> {
+        let token = self.token.ok_or_else(|| StoreError::corrupt("a claimed job without a token"))?;
+        let ClaimRow { id, kind, payload, attempt, max_attempts, .. } = self;
+        Ok(ClaimedJob { id, kind, payload, attempt, max_attempts, token, leased_until: from + lease })
     }
 }
 
@@ -96,12 +128,12 @@ pub async fn claim(pool: &PgPool, lease: Duration) -> Result<Option<ClaimedJob>,
 }
 
 async fn try_claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<ClaimedJob>, StoreError> {
+    let asked = Instant::now();
     let claimed = sqlx::query_as!(
-        ClaimedJob,
+        ClaimRow,
         r#"
-        WITH no_flush AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
         -- Two walks, each down its own index, rather than one OR that would read every entry of both.
-        due AS (
+        WITH due AS (
             SELECT candidate.id, candidate.run_at
             FROM job candidate
             WHERE candidate.status = 'queued' AND candidate.run_at <= now()
@@ -128,33 +160,37 @@ async fn try_claim(db: impl PgExecutor<'_>, lease: Duration) -> Result<Option<Cl
         UPDATE job
         SET status = 'running',
             attempts = attempts + 1,
-            lease_expires_at = now() + make_interval(secs => $1),
+            claim_token = $2,
+            -- From the statement's own clock, not the transaction's start: never earlier than `asked`.
+            lease_expires_at = clock_timestamp() + make_interval(secs => $1),
             updated_at = now()
         WHERE id = (
             SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM abandoned) candidates
             ORDER BY run_at, id
             LIMIT 1
-        ) AND EXISTS (SELECT 1 FROM no_flush)
-        RETURNING id, kind, payload, attempts AS attempt, max_attempts
+        )
+        RETURNING id, kind, payload, attempts AS attempt, max_attempts, claim_token AS token
         "#,
         lease.as_secs_f64(),
+        Uuid::now_v7(),
     )
     .fetch_optional(db)
     .await?;
-    Ok(claimed)
+    claimed.map(|row| row.leased(asked, lease)).transpose()
 }
 
 /// Queues `job` as claimed by the caller (running, first attempt, leased for `lease`), in the transaction
 /// that makes it necessary, for the caller to run as soon as that commits. Should the caller die first, the
 /// lease runs out and another worker takes the job, as with any claim.
 pub async fn enqueue_claimed(db: impl PgExecutor<'_>, job: &NewJob, lease: Duration) -> Result<ClaimedJob, StoreError> {
+    let asked = Instant::now();
     let claimed = sqlx::query_as!(
-        ClaimedJob,
+        ClaimRow,
         r#"
         INSERT INTO job (id, kind, payload, status, concurrency_key, dedupe_key, attempts, max_attempts, run_at,
-                         lease_expires_at)
-        VALUES ($1, $2, $3, 'running', $4, $5, 1, $6, now(), now() + make_interval(secs => $7))
-        RETURNING id, kind, payload, attempts AS attempt, max_attempts
+                         lease_expires_at, claim_token)
+        VALUES ($1, $2, $3, 'running', $4, $5, 1, $6, now(), clock_timestamp() + make_interval(secs => $7), $8)
+        RETURNING id, kind, payload, attempts AS attempt, max_attempts, claim_token AS token
         "#,
         Uuid::now_v7(),
         job.kind,
@@ -163,21 +199,22 @@ pub async fn enqueue_claimed(db: impl PgExecutor<'_>, job: &NewJob, lease: Durat
         job.dedupe_key,
         job.max_attempts,
         lease.as_secs_f64(),
+        Uuid::now_v7(),
     )
     .fetch_one(db)
     .await?;
-    Ok(claimed)
+    claimed.leased(asked, lease)
 }
 
 /// Finishes a job: call it in the transaction that records the job's effects, so both commit or neither.
 ///
-/// Fails with [`StoreError::LeaseLost`] when another worker took the job over; roll back then.
+/// Fails with [`StoreError::LeaseLost`] when the claim is no longer this worker's; roll back then.
 pub async fn complete(db: impl PgExecutor<'_>, job: &ClaimedJob) -> Result<(), StoreError> {
     let done =
-        sqlx::query!("DELETE FROM job WHERE id = $1 AND attempts = $2 AND status = 'running'", job.id, job.attempt,)
+        sqlx::query!("DELETE FROM job WHERE id = $1 AND claim_token = $2 AND status = 'running'", job.id, job.token)
             .execute(db)
             .await?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id)) }
+    fenced(done.rows_affected(), job)
 }
 
 /// Puts a failed job back on the queue, due again after `delay`. When an equal job (same dedupe key) was
@@ -194,11 +231,11 @@ async fn requeue(db: impl PgExecutor<'_>, job: &ClaimedJob, delay: Duration, err
         r#"
         UPDATE job
         SET status = 'queued', run_at = now() + make_interval(secs => $3), lease_expires_at = NULL,
-            last_error = $4, updated_at = now()
-        WHERE id = $1 AND attempts = $2 AND status = 'running'
+            claim_token = NULL, last_error = $4, updated_at = now()
+        WHERE id = $1 AND claim_token = $2 AND status = 'running'
         "#,
         job.id,
-        job.attempt,
+        job.token,
         delay.as_secs_f64(),
         error,
     )
@@ -212,11 +249,11 @@ pub async fn bury(db: impl PgExecutor<'_>, job: &ClaimedJob, error: &str) -> Res
     let updated = sqlx::query!(
         r#"
         UPDATE job
-        SET status = 'dead', lease_expires_at = NULL, last_error = $3, updated_at = now()
-        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        SET status = 'dead', lease_expires_at = NULL, claim_token = NULL, last_error = $3, updated_at = now()
+        WHERE id = $1 AND claim_token = $2 AND status = 'running'
         "#,
         job.id,
-        job.attempt,
+        job.token,
         error,
     )
     .execute(db)
@@ -229,7 +266,7 @@ pub async fn bury_abandoned(db: impl PgExecutor<'_>) -> Result<u64, StoreError> 
     let buried = sqlx::query!(
         r#"
         UPDATE job
-        SET status = 'dead', lease_expires_at = NULL, updated_at = now(),
+        SET status = 'dead', lease_expires_at = NULL, claim_token = NULL, updated_at = now(),
             last_error = concat_ws(': ', 'the worker stopped during the last attempt', last_error)
         WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
         "#

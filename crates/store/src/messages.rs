@@ -232,10 +232,84 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
     .transpose()
 }
 
+/// An attempt to hand a text to its provider, on record before the provider is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendAttempt {
+    /// The attempt before this one may have left the text at the provider: its outcome was never learned.
+    pub after_unknown_outcome: bool,
+    /// When the first attempt began.
+    pub first_at: DateTime<Utc>,
+}
+
+/// Records that `job` is about to hand message `id` to its provider, its outcome unknown until it is
+/// recorded, and says whether an earlier attempt's outcome is unknown. Call it outside any transaction, so
+/// it is on disk before the provider hears of the text. `None` when the job is no longer this worker's
+/// (send nothing then), or the message is gone.
+pub async fn begin_send_attempt(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    job: &crate::jobs::ClaimedJob,
+) -> Result<Option<SendAttempt>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        WITH before AS (
+            SELECT id, send_outcome_unknown FROM sms_messages
+            WHERE id = $1
+              AND EXISTS (SELECT 1 FROM job WHERE id = $2 AND claim_token = $3 AND status = 'running')
+            FOR UPDATE
+        )
+        UPDATE sms_messages m
+        SET send_attempts = m.send_attempts + 1,
+            first_send_attempt_at = COALESCE(m.first_send_attempt_at, clock_timestamp()),
+            send_outcome_unknown = true,
+            updated_at = now()
+        FROM before
+        WHERE m.id = before.id
+        RETURNING before.send_outcome_unknown AS "after_unknown!", m.first_send_attempt_at AS "first_at!"
+        "#,
+        id,
+        job.id,
+        job.token,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| SendAttempt { after_unknown_outcome: r.after_unknown, first_at: r.first_at }))
+}
+
+/// Records that the provider said it did not take message `id` on the latest attempt: the next attempt
+/// need not look for it there.
+pub async fn record_not_taken(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE sms_messages SET send_outcome_unknown = false WHERE id = $1", id).execute(db).await?;
+    Ok(())
+}
+
+/// The first of `sids` (the provider's ids, in the order given) that no stored message carries: of the
+/// texts a provider holds that look like ours, the one no other row has claimed.
+pub async fn first_unrecorded(
+    db: impl PgExecutor<'_>,
+    provider: Provider,
+    sids: &[String],
+) -> Result<Option<String>, StoreError> {
+    let sid = sqlx::query_scalar!(
+        r#"
+        SELECT candidate.sid AS "sid!"
+        FROM unnest($2::text[]) WITH ORDINALITY AS candidate (sid, n)
+        WHERE NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.provider = $1 AND m.message_sid = candidate.sid)
+        ORDER BY candidate.n
+        LIMIT 1
+        "#,
+        provider.as_str(),
+        sids,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(sid)
+}
+
 /// Records what the provider said on taking the text (its id, status, segments, price), and finishes `job`
 /// (the send) in the same statement. A status only moves forward, so a delivery report that came first is
-/// kept, and a sid already known is kept when the answer had none. The receipt is recorded whatever became
-/// of the job; returns whether the job was still this worker's to finish.
+/// kept, and the first provider id recorded is the one kept. The receipt is recorded whatever became of
+/// the job; returns whether the job was still this worker's to finish.
 pub async fn record_accepted(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -246,10 +320,11 @@ pub async fn record_accepted(
     let finished = sqlx::query_scalar!(
         r#"
         WITH finished AS (
-            DELETE FROM job WHERE id = $11 AND attempts = $12 AND status = 'running' RETURNING id
+            DELETE FROM job WHERE id = $11 AND claim_token = $12 AND status = 'running' RETURNING id
         ), recorded AS (
             UPDATE sms_messages
-            SET message_sid = COALESCE($2, message_sid),
+            SET message_sid = COALESCE(message_sid, $2),
+                send_outcome_unknown = false,
                 status = CASE WHEN status = ANY($3) THEN $4 ELSE status END,
                 num_segments = COALESCE($5, num_segments),
                 price = COALESCE(CASE WHEN $6 ~ '^-?[0-9]+(\.[0-9]+)?$' THEN $6::text::numeric END, price),
@@ -274,7 +349,7 @@ pub async fn record_accepted(
         accepted.date_sent,
         accepted.date_updated,
         job.id,
-        job.attempt,
+        job.token,
     )
     .fetch_one(db)
     .await?;

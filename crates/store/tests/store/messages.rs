@@ -188,3 +188,72 @@ async fn a_message_the_provider_took_is_never_marked_failed_by_us(pool: PgPool) 
     messages::record_failed(&pool, id, None, "gave up").await.unwrap();
     assert_eq!(status_of(&pool, id).await, "sent");
 }
+
+fn send_job() -> NewJob {
+    NewJob {
+        kind: "send_message",
+        payload: serde_json::json!({}),
+        concurrency_key: None,
+        dedupe_key: None,
+        max_attempts: 3,
+        run_at: None,
+    }
+}
+
+fn taken(sid: &str) -> SendReceipt {
+    SendReceipt { message_sid: Some(sid.into()), ..SendReceipt::accepted_without_details() }
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn the_first_provider_id_recorded_is_the_one_kept(pool: PgPool) {
+    let id = outbound(&pool).await;
+    let lease = std::time::Duration::from_secs(30);
+    let first = jobs::enqueue_claimed(&pool, &send_job(), lease).await.unwrap();
+    let second = jobs::enqueue_claimed(&pool, &send_job(), lease).await.unwrap();
+    messages::record_accepted(&pool, id, &taken("SM00000000000000000000000000000001"), &first).await.unwrap();
+    messages::record_accepted(&pool, id, &taken("SM00000000000000000000000000000002"), &second).await.unwrap();
+    let sid: String = sqlx::query_scalar("SELECT message_sid FROM sms_messages WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sid, "SM00000000000000000000000000000001");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn each_send_attempt_is_counted_before_the_provider_is_called_and_only_by_its_claim(pool: PgPool) {
+    let id = outbound(&pool).await;
+    let lease = std::time::Duration::from_secs(30);
+    let job = jobs::enqueue_claimed(&pool, &send_job(), lease).await.unwrap();
+
+    let first = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
+    let second = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
+    assert!(!first.after_unknown_outcome && second.after_unknown_outcome, "the first never learned its outcome");
+    assert_eq!(first.first_at, second.first_at, "the window starts at the first attempt");
+    messages::record_not_taken(&pool, id).await.unwrap();
+    let third = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
+    assert!(!third.after_unknown_outcome, "the provider said the second was not taken");
+
+    jobs::complete(&pool, &job).await.unwrap();
+    assert_eq!(
+        messages::begin_send_attempt(&pool, id, &job).await.unwrap(),
+        None,
+        "a claim no longer held sends nothing"
+    );
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn of_the_providers_lookalikes_the_first_no_row_claims_is_chosen(pool: PgPool) {
+    let id = outbound(&pool).await;
+    let job = jobs::enqueue_claimed(&pool, &send_job(), std::time::Duration::from_secs(30)).await.unwrap();
+    messages::record_accepted(&pool, id, &taken("SM00000000000000000000000000000002"), &job).await.unwrap();
+    let candidates = ["SM00000000000000000000000000000002".to_owned(), "SM00000000000000000000000000000003".to_owned()];
+
+    let free = messages::first_unrecorded(&pool, Provider::Twilio, &candidates).await.unwrap();
+    assert_eq!(free.as_deref(), Some("SM00000000000000000000000000000003"));
+    assert_eq!(messages::first_unrecorded(&pool, Provider::Twilio, &candidates[..1]).await.unwrap(), None);
+    assert_eq!(
+        messages::first_unrecorded(&pool, Provider::Acs, &candidates[..1]).await.unwrap().as_deref(),
+        Some(candidates[0].as_str())
+    );
+}

@@ -153,3 +153,23 @@ async fn a_job_whose_twin_is_waiting_is_not_queued_again(pool: PgPool) {
     jobs::retry_later(&pool, &running, Duration::ZERO, "model timed out").await.unwrap();
     assert_eq!(jobs::counts(&pool).await.unwrap(), QueueCounts { queued: 2, running: 0, dead: 0 });
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_claim_undone_by_a_crash_cannot_finish_the_job_claimed_again_after_it(pool: PgPool) {
+    jobs::enqueue(&pool, &job(None)).await.unwrap().unwrap();
+    let undone = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
+    // What a crash does to a claim that never reached the disk: the row is as it was before it.
+    sqlx::query("UPDATE job SET status = 'queued', attempts = 0, claim_token = NULL, lease_expires_at = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let again = jobs::claim(&pool, LEASE).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempt), (undone.id, undone.attempt), "the same attempt number, twice");
+
+    for fenced in [jobs::complete(&pool, &undone).await, jobs::bury(&pool, &undone, "x").await] {
+        assert!(matches!(fenced, Err(StoreError::LeaseLost(_))), "the undone claim is fenced out: {fenced:?}");
+    }
+    let retried = jobs::retry_later(&pool, &undone, Duration::ZERO, "x").await;
+    assert!(matches!(retried, Err(StoreError::LeaseLost(_))), "{retried:?}");
+    jobs::complete(&pool, &again).await.unwrap();
+}
