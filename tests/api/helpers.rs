@@ -12,8 +12,10 @@ use smsagent_server::worker::Worker;
 use smsagent_server::{Application, Settings};
 use sqlx::PgPool;
 use uuid::Uuid;
-use wiremock::matchers::{basic_auth, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::twilio_account::TwilioAccount;
 
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 pub const AUTH_TOKEN: &str = "test-auth-token";
@@ -173,8 +175,8 @@ impl TestApp {
     }
 
     /// Twilio accepts every message, as the real API does with valid credentials.
-    pub async fn twilio_accepts(&self) {
-        mount_twilio(&self.twilio, None).await;
+    pub async fn twilio_accepts(&self) -> TwilioAccount {
+        mount_twilio(&self.twilio, None).await
     }
 
     /// Makes the default assistant a general one (no form): it greets, then lets the model answer.
@@ -191,9 +193,10 @@ impl TestApp {
             .await;
     }
 
-    /// The messages Twilio was asked to send, in order.
+    /// The messages Twilio was asked to send, in order (not its list being read).
     pub async fn twilio_sends(&self) -> Vec<FormParams> {
-        requests_to(&self.twilio, MESSAGES_API).await.iter().map(|r| FormParams::parse(&r.body)).collect()
+        let requests = requests_to(&self.twilio, MESSAGES_API).await;
+        requests.iter().filter(|r| r.method.as_str() == "POST").map(|r| FormParams::parse(&r.body)).collect()
     }
 
     /// The chat completion requests the model received, in order.
@@ -360,9 +363,9 @@ pub fn sid() -> String {
     format!("SM{}", Uuid::now_v7().simple())
 }
 
-/// Mounts Twilio's Messages API: right credentials get 201 and a message resource; `first` answers first,
-/// once, when given.
-pub async fn mount_twilio(server: &MockServer, first: Option<ResponseTemplate>) {
+/// Mounts Twilio's Messages API (a [`TwilioAccount`]: right credentials get 201 and a message resource,
+/// and its list reads them back); `first` answers the first create instead, once, when given.
+pub async fn mount_twilio(server: &MockServer, first: Option<ResponseTemplate>) -> TwilioAccount {
     if let Some(response) = first {
         Mock::given(method("POST"))
             .and(path(MESSAGES_API))
@@ -372,42 +375,7 @@ pub async fn mount_twilio(server: &MockServer, first: Option<ResponseTemplate>) 
             .mount(server)
             .await;
     }
-    Mock::given(method("POST"))
-        .and(path(MESSAGES_API))
-        .and(basic_auth(ACCOUNT_SID, AUTH_TOKEN))
-        .respond_with(TwilioMessagesApi)
-        .with_priority(2)
-        .mount(server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(twilio_error(401, 20003, "Authentication Error - invalid username"))
-        .with_priority(3)
-        .mount(server)
-        .await;
-}
-
-/// Twilio's Messages API: checks the required fields and answers 201 with the new message.
-struct TwilioMessagesApi;
-
-impl Respond for TwilioMessagesApi {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let params = FormParams::parse(&request.body);
-        let (Some(to), Some(from)) = (params.get("To"), params.get("From")) else {
-            return twilio_error(400, 21604, "A 'To' phone number is required.");
-        };
-        let body = params.get("Body").unwrap_or_default();
-        if body.chars().count() > 1600 {
-            return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
-        }
-        let now = "Thu, 24 Aug 2023 05:01:45 +0000";
-        ResponseTemplate::new(201).set_body_json(json!({
-            "account_sid": ACCOUNT_SID, "api_version": "2010-04-01", "body": body,
-            "date_created": now, "date_sent": null, "date_updated": now, "direction": "outbound-api",
-            "error_code": null, "error_message": null, "from": from, "num_media": "0",
-            "num_segments": smsagent_domain::segments::count(body).segments.to_string(),
-            "price": null, "price_unit": "USD", "sid": sid(), "status": "queued", "to": to,
-        }))
-    }
+    TwilioAccount::mount(server).await
 }
 
 pub fn twilio_error(status: u16, code: i64, message: &str) -> ResponseTemplate {

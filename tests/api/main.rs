@@ -7,6 +7,7 @@ mod azure_mocks;
 mod browser;
 mod dialogue_support;
 mod helpers;
+mod twilio_account;
 
 mod acs_replies;
 mod api_access;
@@ -20,6 +21,7 @@ mod conversation_engine;
 mod conversations;
 mod dialogues;
 mod event_grid;
+mod faults;
 mod health;
 mod metrics;
 mod openapi;

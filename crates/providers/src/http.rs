@@ -1,5 +1,8 @@
 use std::time::Duration;
 
+/// The longest a provider's answer is waited for.
+pub(crate) const PROVIDER_WAIT: Duration = Duration::from_secs(15);
+
 /// The HTTP client every provider uses: bounded waits, so a hung provider costs a retry, not a worker.
 pub(crate) fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()

@@ -11,7 +11,7 @@ use uuid::Uuid;
 pub struct OutboundSms {
     /// Our id for the message: the same on every attempt to send it.
     pub id: Uuid,
-    /// When the message was first to be sent (providers that dedupe retries want it).
+    /// When the first attempt to send the message began (providers that dedupe retries want it).
     pub first_attempt_at: DateTime<Utc>,
     pub from: PhoneNumber,
     pub to: PhoneNumber,
@@ -20,6 +20,9 @@ pub struct OutboundSms {
     pub status_callback: Option<String>,
     /// The provider's conversation to post into, for channels that have them (Twilio Conversations CH…).
     pub conversation: Option<String>,
+    /// The longest this attempt may wait for the provider's answer, when shorter than the sender's own
+    /// limit: a worker's calls end before its lease does.
+    pub answer_within: Option<Duration>,
 }
 
 /// Why a provider did not take a message.
@@ -28,16 +31,24 @@ pub enum SendError {
     /// The provider refused this message for good: a bad number, an opted-out recipient. Retrying cannot help.
     #[error("rejected ({code:?}): {message}")]
     Rejected { code: Option<String>, message: String, opted_out: bool },
-    /// Worth another try later: rate limits, provider errors, timeouts.
+    /// The provider did not take the message this time, and said so; worth another try later: rate limits,
+    /// a service unavailable, a connection refused.
     #[error("temporary failure: {reason}")]
     Transient { reason: String, retry_after: Option<Duration> },
+    /// No answer said what became of the message: a timeout, a dropped connection, a server error that can
+    /// come after the message was taken. Worth another try, after asking the provider whether it has the
+    /// message ([`SmsSender::find_sent`]).
+    #[error("no answer: {reason}")]
+    Unanswered { reason: String, retry_after: Option<Duration> },
     /// Our credentials or settings are wrong; nothing will go out until a person fixes them.
     #[error("provider refused our credentials or settings: {0}")]
     Misconfigured(String),
 }
 
 impl SendError {
-    /// Classes a failed exchange by its HTTP status, as every provider's REST API means them.
+    /// Classes a failed exchange by its HTTP status, as every provider's REST API means them. A 429 (Twilio:
+    /// "never processed and is always safe to retry"), a 503 and a 408 were not acted on; other server
+    /// errors leave it open.
     pub(crate) fn from_status(
         status: reqwest::StatusCode,
         headers: &HeaderMap,
@@ -45,20 +56,30 @@ impl SendError {
         message: String,
         opted_out: bool,
     ) -> Self {
+        let reason = format!("HTTP {status}: {message}");
+        let retry_after = parse_retry_after(headers, Utc::now());
         match status.as_u16() {
-            401 | 403 | 404 => SendError::Misconfigured(format!("HTTP {status}: {message}")),
-            408 | 409 | 425 | 429 | 500..=599 => SendError::Transient {
-                reason: format!("HTTP {status}: {message}"),
-                retry_after: parse_retry_after(headers, Utc::now()),
-            },
+            401 | 403 | 404 => SendError::Misconfigured(reason),
+            408 | 409 | 425 | 429 | 503 => SendError::Transient { reason, retry_after },
+            500..=599 => SendError::Unanswered { reason, retry_after },
             _ => SendError::Rejected { code, message, opted_out },
         }
     }
 
-    /// A request that got no answer. After a timeout the provider may or may not have the message; like the
-    /// providers' official clients, we try again.
+    /// A request that got no answer. One that never connected never reached the provider; after anything
+    /// else (a timeout above all) the provider may or may not have the message.
     pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
-        SendError::Transient { reason: format!("no answer from the provider: {error}"), retry_after: None }
+        let reason = format!("no answer from the provider: {error}");
+        if error.is_connect() {
+            SendError::Transient { reason, retry_after: None }
+        } else {
+            SendError::Unanswered { reason, retry_after: None }
+        }
+    }
+
+    /// Whether the provider may have taken the message all the same.
+    pub fn may_have_been_taken(&self) -> bool {
+        matches!(self, SendError::Unanswered { .. })
     }
 }
 
@@ -85,6 +106,23 @@ pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dura
 #[async_trait]
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
     async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError>;
+
+    /// The texts the provider holds that an earlier attempt to send `sms`, begun no earlier than `since`,
+    /// may have left there (same sender, recipient and body), oldest first. Asked before sending again
+    /// after an attempt whose outcome was lost, so that a text the provider took is recorded, not sent
+    /// twice. Providers that recognise a repeated request themselves (ACS) find nothing and are sent to
+    /// again.
+    async fn find_sent(&self, _sms: &OutboundSms, _since: DateTime<Utc>) -> Result<Vec<SendReceipt>, SendError> {
+        Ok(Vec::new())
+    }
+}
+
+/// `request` bounded by `sms`'s wait, when it is shorter than a provider's usual one.
+pub(crate) fn within(request: reqwest::RequestBuilder, sms: &OutboundSms) -> reqwest::RequestBuilder {
+    match sms.answer_within {
+        Some(wait) if wait < crate::http::PROVIDER_WAIT => request.timeout(wait),
+        _ => request,
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ fn sms() -> OutboundSms {
         body: "Hello & welcome".into(),
         status_callback: Some("https://sms.example.com/api/v1/sms/status-callback?message_id=1".into()),
         conversation: None,
+        answer_within: None,
     }
 }
 
@@ -163,4 +164,94 @@ async fn an_acceptance_with_an_unreadable_answer_is_still_an_acceptance() {
     let receipt = sender(&server).send(&sms()).await.unwrap();
     assert_eq!(receipt.message_sid, None);
     assert_eq!(receipt.status, MessageStatus::Accepted);
+}
+
+/// A message as Twilio lists it.
+fn listed(sid: &str, to: &str, body: &str, at: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+    let mut message = created();
+    message["sid"] = json!(sid);
+    message["to"] = json!(to);
+    message["body"] = json!(body);
+    message["date_created"] = json!(at.to_rfc2822());
+    message
+}
+
+#[tokio::test]
+async fn an_earlier_attempt_is_found_by_sender_recipient_and_body_since_it_began() {
+    let server = MockServer::start().await;
+    let now = chrono::Utc::now();
+    let minutes = |m| now - chrono::TimeDelta::minutes(m);
+    let (ours, other) = ("+15551234567", "+15550000000");
+    // Newest first, over two pages; the second page reaches back past the first attempt.
+    let first_page = json!({
+        "messages": [
+            listed("SM01", ours, "Hello & welcome", minutes(1)),
+            listed("SM02", ours, "Something else", minutes(2)),
+            listed("SM03", other, "Hello & welcome", minutes(3)),
+        ],
+        "next_page_uri": "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=x&Page=1&PageToken=PA1",
+    });
+    let second_page = json!({
+        "messages": [
+            listed("SM04", ours, "Hello & welcome", minutes(4)),
+            listed("SM05", ours, "Hello & welcome", minutes(20)),
+        ],
+        "next_page_uri": "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=x&Page=2&PageToken=PA2",
+    });
+    Mock::given(method("GET"))
+        .and(path(MESSAGES))
+        .and(basic_auth(ACCOUNT, "secret-token"))
+        .and(wiremock::matchers::query_param("Page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(second_page))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MESSAGES))
+        .and(basic_auth(ACCOUNT, "secret-token"))
+        .and(wiremock::matchers::query_param("To", ours))
+        .and(wiremock::matchers::query_param("From", "+15557654321"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(first_page))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let found = sender(&server).find_sent(&sms(), minutes(10)).await.unwrap();
+
+    let sids: Vec<_> = found.iter().map(|r| r.message_sid.as_deref().unwrap()).collect();
+    assert_eq!(sids, ["SM04", "SM01"], "same recipient and body, since the first attempt, oldest first");
+}
+
+#[tokio::test]
+async fn a_lookup_twilio_cannot_answer_is_worth_another_try_never_a_blind_send() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(error(503, 20500, "Service Unavailable")).mount(&server).await;
+    let err = sender(&server).find_sent(&sms(), chrono::Utc::now()).await.unwrap_err();
+    assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_conversations_message_an_earlier_attempt_posted_is_found_by_author_and_body() {
+    use smsagent_providers::twilio::ConversationsSender;
+    let server = MockServer::start().await;
+    let now = chrono::Utc::now();
+    let at = |minutes| (now - chrono::TimeDelta::minutes(minutes)).to_rfc3339();
+    Mock::given(method("GET"))
+        .and(path("/v1/Conversations/CH00000000000000000000000000000001/Messages"))
+        .and(wiremock::matchers::query_param("Order", "desc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"messages": [
+            {"sid": "IM1", "author": "assistant", "body": "Hello & welcome", "date_created": at(1)},
+            {"sid": "IM2", "author": "+15551234567", "body": "Hello & welcome", "date_created": at(2)},
+            {"sid": "IM3", "author": "assistant", "body": "Hello & welcome", "date_created": at(30)},
+        ], "meta": {"next_page_url": null}})))
+        .mount(&server)
+        .await;
+    let credentials = TwilioCredentials { account_sid: ACCOUNT.into(), auth_token: SecretString::from("secret-token") };
+    let sender = ConversationsSender::new(credentials, &server.uri(), "assistant");
+    let sms = OutboundSms { conversation: Some("CH00000000000000000000000000000001".into()), ..sms() };
+
+    let found = sender.find_sent(&sms, now - chrono::TimeDelta::minutes(10)).await.unwrap();
+
+    let sids: Vec<_> = found.iter().map(|r| r.message_sid.as_deref().unwrap()).collect();
+    assert_eq!(sids, ["IM1"], "ours, with the same body, since the first attempt");
 }

@@ -4,8 +4,6 @@
 //! a report that beats our bookkeeping still finds its message) and carries a repeatability id that is the
 //! same on every attempt, so a retried send is never delivered twice.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use chrono::Utc;
 use secrecy::ExposeSecret;
@@ -15,6 +13,7 @@ use smsagent_domain::{MessageStatus, SendReceipt};
 use url::Url;
 
 use super::{AcsCredentials, ManagedIdentity, sign};
+use crate::sender::within;
 use crate::{OutboundSms, SendError, SmsSender, http};
 
 const API_VERSION: &str = "2021-03-07";
@@ -36,7 +35,7 @@ pub struct AcsSender {
 
 impl AcsSender {
     pub fn new(auth: AcsAuth) -> Self {
-        AcsSender { http: http::client(Duration::from_secs(15)), auth }
+        AcsSender { http: http::client(http::PROVIDER_WAIT), auth }
     }
 
     fn endpoint(&self) -> &str {
@@ -110,7 +109,7 @@ impl SmsSender for AcsSender {
                 request = request.bearer_auth(token.expose_secret());
             }
         }
-        let response = request.body(body).send().await.map_err(|e| SendError::from_transport(&e))?;
+        let response = within(request.body(body), sms).send().await.map_err(|e| SendError::from_transport(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await;

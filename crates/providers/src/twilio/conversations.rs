@@ -1,14 +1,13 @@
 //! Twilio Conversations: the `onMessageAdded` webhook in, `POST /v1/Conversations/{sid}/Messages` out.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use smsagent_domain::{MessageStatus, PhoneNumber, SendReceipt};
 
 use super::{FormParams, ParamError, TwilioCredentials};
+use crate::sender::within;
 use crate::{OutboundSms, SendError, SmsSender, http};
 
 /// A message added to a conversation (`onMessageAdded`).
@@ -67,7 +66,7 @@ impl ConversationsSender {
     /// `api_base` is `https://conversations.twilio.com` in production.
     pub fn new(credentials: TwilioCredentials, api_base: &str, author: &str) -> Self {
         ConversationsSender {
-            http: http::client(Duration::from_secs(15)),
+            http: http::client(http::PROVIDER_WAIT),
             api_base: api_base.trim_end_matches('/').to_owned(),
             credentials,
             author: author.to_owned(),
@@ -93,37 +92,105 @@ impl SmsSender for ConversationsSender {
             .conversation
             .as_deref()
             .ok_or_else(|| SendError::Misconfigured("the conversation has no Twilio Conversations id".into()))?;
-        let response = self
+        let request = self
             .http
-            .post(format!("{}/v1/Conversations/{conversation}/Messages", self.api_base))
+            .post(self.messages_url(conversation))
             .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
             // Our own message must not come back to us as a webhook.
             .header("X-Twilio-Webhook-Enabled", "false")
-            .form(&[("Author", self.author.as_str()), ("Body", sms.body.as_str())])
-            .send()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
+            .form(&[("Author", self.author.as_str()), ("Body", sms.body.as_str())]);
+        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await;
         if status.is_success() {
             let sid = body.ok().and_then(|b| serde_json::from_slice::<ConversationMessage>(&b).ok()).map(|m| m.sid);
-            return Ok(SendReceipt {
-                message_sid: sid,
-                status: MessageStatus::Sent,
-                num_segments: None,
-                price: None,
-                price_unit: None,
-                date_created: Some(Utc::now()),
-                date_sent: Some(Utc::now()),
-                date_updated: None,
-            });
+            return Ok(posted(sid, Utc::now()));
         }
-        let body = body.map_err(|e| SendError::from_transport(&e))?;
-        let error: TwilioError = serde_json::from_slice(&body).unwrap_or_default();
-        let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
-        Err(SendError::from_status(status, &headers, error.code.map(|c| c.to_string()), message, false))
+        Err(refusal(status, &headers, body))
     }
+
+    /// The conversation's newest messages by our author with the same body, created since `since`: the
+    /// Conversations API has no idempotency key either.
+    async fn find_sent(&self, sms: &OutboundSms, since: DateTime<Utc>) -> Result<Vec<SendReceipt>, SendError> {
+        let Some(conversation) = sms.conversation.as_deref() else { return Ok(Vec::new()) };
+        let request = self
+            .http
+            .get(self.messages_url(conversation))
+            .query(&[("Order", "desc"), ("PageSize", "50")])
+            .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()));
+        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = response.bytes().await;
+        if !status.is_success() {
+            return Err(refusal(status, &headers, body));
+        }
+        let page: MessagePage = body.map_err(|e| SendError::from_transport(&e)).and_then(|b| {
+            serde_json::from_slice(&b).map_err(|e| SendError::Transient {
+                reason: format!("the conversation's message list was unreadable: {e}"),
+                retry_after: None,
+            })
+        })?;
+        let mut found: Vec<SendReceipt> = page
+            .messages
+            .into_iter()
+            .filter(|m| m.author == self.author && m.body.as_deref() == Some(sms.body.as_str()))
+            .filter_map(|m| {
+                let created = DateTime::parse_from_rfc3339(&m.date_created?).ok()?.with_timezone(&Utc);
+                (created >= since).then(|| posted(Some(m.sid), created))
+            })
+            .collect();
+        found.reverse();
+        Ok(found)
+    }
+}
+
+impl ConversationsSender {
+    fn messages_url(&self, conversation: &str) -> String {
+        format!("{}/v1/Conversations/{conversation}/Messages", self.api_base)
+    }
+}
+
+/// A message posted into a conversation: there is no delivery to wait for.
+fn posted(sid: Option<String>, at: DateTime<Utc>) -> SendReceipt {
+    SendReceipt {
+        message_sid: sid,
+        status: MessageStatus::Sent,
+        num_segments: None,
+        price: None,
+        price_unit: None,
+        date_created: Some(at),
+        date_sent: Some(at),
+        date_updated: None,
+    }
+}
+
+fn refusal(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: reqwest::Result<impl AsRef<[u8]>>,
+) -> SendError {
+    // The status says what happened even when the body cannot be read.
+    let body = body.as_ref().map(AsRef::as_ref).unwrap_or_default();
+    let error: TwilioError = serde_json::from_slice(body).unwrap_or_default();
+    let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+    SendError::from_status(status, headers, error.code.map(|c| c.to_string()), message, false)
+}
+
+/// A page of a conversation's messages (`Order=desc`: newest first).
+#[derive(Debug, Deserialize)]
+struct MessagePage {
+    messages: Vec<ListedMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedMessage {
+    sid: String,
+    #[serde(default)]
+    author: String,
+    body: Option<String>,
+    /// ISO 8601.
+    date_created: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Pointing a Twilio number's "A message comes in" webhook at this service, through the IncomingPhoneNumbers
 //! API: find the number's PN… sid in the account, then set its `SmsUrl` and `SmsMethod`.
 
-use std::time::Duration;
-
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use smsagent_domain::PhoneNumber;
@@ -42,7 +40,7 @@ impl TwilioNumbers {
     /// `api_base` is `https://api.twilio.com` in production, a mock's address in tests.
     pub fn new(credentials: TwilioCredentials, api_base: &str) -> Self {
         let account_url = format!("{}/2010-04-01/Accounts/{}", api_base.trim_end_matches('/'), credentials.account_sid);
-        TwilioNumbers { http: http::client(Duration::from_secs(15)), account_url, credentials }
+        TwilioNumbers { http: http::client(http::PROVIDER_WAIT), account_url, credentials }
     }
 
     /// Makes Twilio POST the texts `number` receives to `webhook_url`.

@@ -1,6 +1,9 @@
-//! Sending through Twilio's Messages API (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`).
-
-use std::time::Duration;
+//! Sending through Twilio's Messages API (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`), and
+//! finding a text an earlier attempt may have left there (`GET` on the same list).
+//!
+//! The Messages API has no idempotency key: a request whose answer was lost (a timeout, a killed worker)
+//! may or may not have created a message. Before sending again, the worker asks the list for a message
+//! with the same sender, recipient and body created since the first attempt.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use smsagent_domain::{MessageStatus, SendReceipt};
 
+use crate::sender::within;
 use crate::{OutboundSms, SendError, SmsSender, http};
 
 /// Twilio's error code for "Attempt to send to unsubscribed recipient": the contact texted STOP.
@@ -20,9 +24,14 @@ pub struct TwilioCredentials {
     pub auth_token: SecretString,
 }
 
+/// How many pages of a contact's messages (newest first) are read looking for an earlier attempt's text.
+const LOOKUP_PAGES: usize = 4;
+const LOOKUP_PAGE_SIZE: &str = "50";
+
 #[derive(Debug, Clone)]
 pub struct TwilioSender {
     http: reqwest::Client,
+    api_base: String,
     messages_url: String,
     credentials: TwilioCredentials,
 }
@@ -30,9 +39,13 @@ pub struct TwilioSender {
 impl TwilioSender {
     /// `api_base` is `https://api.twilio.com` in production, a mock's address in tests.
     pub fn new(credentials: TwilioCredentials, api_base: &str) -> Self {
-        let messages_url =
-            format!("{}/2010-04-01/Accounts/{}/Messages.json", api_base.trim_end_matches('/'), credentials.account_sid);
-        TwilioSender { http: http::client(Duration::from_secs(15)), messages_url, credentials }
+        let api_base = api_base.trim_end_matches('/').to_owned();
+        let messages_url = format!("{api_base}/2010-04-01/Accounts/{}/Messages.json", credentials.account_sid);
+        TwilioSender { http: http::client(http::PROVIDER_WAIT), api_base, messages_url, credentials }
+    }
+
+    fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.get(url).basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
     }
 }
 
@@ -43,14 +56,12 @@ impl SmsSender for TwilioSender {
         if let Some(callback) = &sms.status_callback {
             form.push(("StatusCallback", callback));
         }
-        let response = self
+        let request = self
             .http
             .post(&self.messages_url)
             .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
+            .form(&form);
+        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
 
         let status = response.status();
         let headers = response.headers().clone();
@@ -66,20 +77,81 @@ impl SmsSender for TwilioSender {
                 }
             });
         }
-        let body = body.map_err(|e| SendError::from_transport(&e))?;
-        let error: TwilioError = serde_json::from_slice(&body).unwrap_or_default();
-        let code = error.code.map(|c| c.to_string());
-        let opted_out = code.as_deref() == Some(OPTED_OUT_CODE);
-        let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
-        Err(SendError::from_status(status, &headers, code, message, opted_out))
+        Err(refusal(status, &headers, body))
+    }
+
+    async fn find_sent(&self, sms: &OutboundSms, since: DateTime<Utc>) -> Result<Vec<SendReceipt>, SendError> {
+        let query = [("To", sms.to.as_str()), ("From", sms.from.as_str()), ("PageSize", LOOKUP_PAGE_SIZE)];
+        let mut url = url::Url::parse(&self.messages_url)
+            .map_err(|e| SendError::Misconfigured(format!("the Twilio API address is not a URL: {e}")))?;
+        url.query_pairs_mut().extend_pairs(query);
+        let mut url = url.to_string();
+        let mut found = Vec::new();
+        for _ in 0..LOOKUP_PAGES {
+            let response = within(self.get(&url), sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+            let (status, headers) = (response.status(), response.headers().clone());
+            let body = response.bytes().await;
+            if !status.is_success() {
+                return Err(refusal(status, &headers, body));
+            }
+            let page: MessagePage = body
+                .map_err(|e| SendError::from_transport(&e))
+                .and_then(|b| serde_json::from_slice(&b).map_err(|e| unreadable_page(&e)))?;
+            // Newest first: a page that reaches back before the first attempt is the last one needed.
+            let reaches_back = page.messages.iter().any(|m| m.created().is_some_and(|at| at < since));
+            found.extend(page.messages.into_iter().filter(|m| m.is_attempt_of(sms, since)));
+            match page.next_page_uri {
+                Some(next) if !reaches_back => url = format!("{}{next}", self.api_base),
+                _ => break,
+            }
+        }
+        found.reverse();
+        Ok(found.into_iter().map(MessageResource::into_receipt).collect())
     }
 }
 
-/// The message resource Twilio answers with (201 Created).
+/// Twilio's refusal, classed by its status (a 4xx means it has no such message; 5xx and 429 are worth
+/// another try).
+fn refusal(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: reqwest::Result<impl AsRef<[u8]>>,
+) -> SendError {
+    // The status says what happened even when the body cannot be read.
+    let body = body.as_ref().map(AsRef::as_ref).unwrap_or_default();
+    let error: TwilioError = serde_json::from_slice(body).unwrap_or_default();
+    let code = error.code.map(|c| c.to_string());
+    let opted_out = code.as_deref() == Some(OPTED_OUT_CODE);
+    let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+    SendError::from_status(status, headers, code, message, opted_out)
+}
+
+fn unreadable_page(error: &serde_json::Error) -> SendError {
+    // Without the list, whether an earlier attempt went through is unknown: try again later, never blind.
+    SendError::Transient { reason: format!("Twilio's message list was unreadable: {error}"), retry_after: None }
+}
+
+/// A page of the Messages list, newest first.
+#[derive(Debug, Deserialize)]
+struct MessagePage {
+    messages: Vec<MessageResource>,
+    /// The next page's path and query, on the API's host; `null` on the last page.
+    next_page_uri: Option<String>,
+}
+
+/// The message resource Twilio answers with (201 Created), and lists.
 #[derive(Debug, Deserialize)]
 struct MessageResource {
     sid: String,
     status: String,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
     num_segments: Option<String>,
     price: Option<String>,
     price_unit: Option<String>,
@@ -89,6 +161,19 @@ struct MessageResource {
 }
 
 impl MessageResource {
+    fn created(&self) -> Option<DateTime<Utc>> {
+        rfc2822(self.date_created.clone())
+    }
+
+    /// Whether this is a text we sent with `sms`'s sender, recipient and body, created since `since`.
+    fn is_attempt_of(&self, sms: &OutboundSms, since: DateTime<Utc>) -> bool {
+        self.direction.as_deref().is_some_and(|d| d.starts_with("outbound"))
+            && self.to.as_deref() == Some(sms.to.as_str())
+            && self.from.as_deref() == Some(sms.from.as_str())
+            && self.body.as_deref() == Some(sms.body.as_str())
+            && self.created().is_some_and(|at| at >= since)
+    }
+
     fn into_receipt(self) -> SendReceipt {
         SendReceipt {
             message_sid: Some(self.sid),

@@ -4,13 +4,18 @@
 //! provider's answer is recorded still finds it. Once a provider has taken a text, that is recorded before
 //! anything else, and a text already taken, or already failed, is never sent again. Nothing is ever sent to
 //! an opted-out contact.
+//!
+//! Each attempt is on record before the provider is called, and waits for the provider no longer than half
+//! of what is left of the job's lease, so no other worker can take the job over while it is under way. An
+//! attempt that follows one whose outcome was lost (a killed worker, a crashed database, a timeout) first
+//! asks the provider whether it has the text, and records the text it has instead of sending it again.
 
 use std::time::Duration;
 
 use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt};
-use smsagent_providers::{OutboundSms, SendError, simulator};
+use smsagent_providers::{OutboundSms, SendError, SmsSender, simulator};
 use smsagent_store::jobs::{self, ClaimedJob};
-use smsagent_store::messages::{self, OutboundMessage};
+use smsagent_store::messages::{self, OutboundMessage, SendAttempt};
 use smsagent_store::opt_outs::{self, OptOutSource};
 use smsagent_store::{PgPool, StoreError};
 use tracing::{error, info, warn};
@@ -35,17 +40,38 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         // A web chat reads its replies from the conversation: kept, as the simulator keeps texts.
         Contact::Chat(_) => Ok(simulator::kept(&message.body)),
         Contact::Phone(to) => {
+            let Some(attempt) = messages::begin_send_attempt(pool, message.id, job).await? else {
+                return Err(JobError::LeaseLost);
+            };
             let sms = OutboundSms {
                 id: message.id,
-                first_attempt_at: message.created_at,
+                first_attempt_at: attempt.first_at,
                 from: message.from.clone(),
                 to: to.clone(),
                 body: message.body.clone(),
                 status_callback: callback_url(deps, &message),
                 conversation: message.external_id.clone(),
+                answer_within: Some(job.lease_left() / 2),
             };
             match deps.senders.get(message.provider, message.channel) {
-                Ok(sender) => sender.send(&sms).await,
+                Ok(sender) => match earlier_attempt(deps, sender, &sms, &message, &attempt).await {
+                    Ok(Some(found)) => {
+                        info!(%message_id, sid = ?found.message_sid, "an earlier attempt had reached the provider: recorded, not sent again");
+                        Ok(found)
+                    }
+                    Ok(None) => sender.send(&sms).await,
+                    // Whatever the lookup met, the earlier attempt's outcome is still unknown.
+                    Err(SendError::Misconfigured(reason)) => Err(SendError::Misconfigured(reason)),
+                    Err(e) => Err(SendError::Unanswered {
+                        reason: format!("cannot tell whether an earlier attempt reached the provider: {e}"),
+                        retry_after: match e {
+                            SendError::Transient { retry_after, .. } | SendError::Unanswered { retry_after, .. } => {
+                                retry_after
+                            }
+                            _ => None,
+                        },
+                    }),
+                },
                 Err(e) => Err(e),
             }
         }
@@ -55,6 +81,7 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         Ok(_) => "accepted",
         Err(SendError::Rejected { .. }) => "rejected",
         Err(SendError::Transient { .. }) => "transient_failure",
+        Err(SendError::Unanswered { .. }) => "unanswered",
         Err(SendError::Misconfigured(_)) => "misconfigured",
     };
     deps.metrics.send(message.provider.as_str(), outcome);
@@ -83,13 +110,46 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
             fail(deps, job, &message, code.as_deref(), &reason, opted_out).await
         }
         Err(SendError::Transient { reason, retry_after }) if !job.is_last_attempt() => {
+            messages::record_not_taken(pool, message.id).await?;
             Err(JobError::Retry { reason, retry_after })
         }
-        Err(SendError::Transient { reason, .. }) => {
+        Err(SendError::Unanswered { reason, retry_after }) if !job.is_last_attempt() => {
+            Err(JobError::Retry { reason, retry_after })
+        }
+        Err(SendError::Transient { reason, .. } | SendError::Unanswered { reason, .. }) => {
             give_up(deps, job, &message, &format!("not sent after {} attempts: {reason}", job.attempt)).await
         }
         Err(SendError::Misconfigured(reason)) => give_up(deps, job, &message, &reason).await,
     }
+}
+
+/// How far before the first attempt (by our database's clock) the provider's records are searched: room
+/// for the two clocks to disagree.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// The text an earlier attempt left at the provider, if any earlier attempt may have. Of the provider's
+/// texts that look like this one, the oldest that no other message of ours has recorded.
+async fn earlier_attempt(
+    deps: &WorkerDeps,
+    sender: &dyn SmsSender,
+    sms: &OutboundSms,
+    message: &OutboundMessage,
+    attempt: &SendAttempt,
+) -> Result<Option<SendReceipt>, SendError> {
+    if !attempt.after_unknown_outcome {
+        return Ok(None);
+    }
+    let candidates = sender.find_sent(sms, attempt.first_at - CLOCK_SKEW).await?;
+    let sids: Vec<String> = candidates.iter().filter_map(|c| c.message_sid.clone()).collect();
+    if sids.is_empty() {
+        return Ok(None);
+    }
+    let unclaimed =
+        messages::first_unrecorded(&deps.pool, message.provider, &sids).await.map_err(|e| SendError::Transient {
+            reason: format!("cannot check the provider's texts against ours: {e}"),
+            retry_after: None,
+        })?;
+    Ok(unclaimed.and_then(|sid| candidates.into_iter().find(|c| c.message_sid.as_ref() == Some(&sid))))
 }
 
 /// Records the provider's receipt and finishes the job, trying again for a while if the database is briefly
