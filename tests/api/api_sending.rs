@@ -225,7 +225,7 @@ async fn a_test_text_is_answered_in_the_conversation_and_nothing_is_sent(pool: P
 
     assert!(app.twilio_sends().await.is_empty(), "nothing leaves the machine");
     let history: Value = app
-        .api(Method::GET, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY)
+        .api(Method::GET, "/api/conversations/test:%2B15551234567", BOOTSTRAP_KEY)
         .send()
         .await
         .unwrap()

@@ -1,5 +1,6 @@
-//! Who a conversation is with: a phone number, or a web chat session (`POST /chat/{tenant_id}`), which
-//! has none. Stored in `contact_number` as the number, or as `chat:` and the session's id.
+//! Who a conversation is with: a phone number; a web chat session (`POST /chat/{tenant_id}`), which has
+//! none; or an operator trying an assistant as a number (`POST /api/v1/sms/test`). Stored in
+//! `contact_number` as the number, as `chat:` and the session's id, or as `test:` and the number.
 
 use std::fmt;
 
@@ -9,6 +10,29 @@ use crate::PhoneNumber;
 pub enum Contact {
     Phone(PhoneNumber),
     Chat(ChatSession),
+    /// An operator's texts as if from this number: a contact of its own, so that nothing a test does (a
+    /// START or a STOP, a conversation moved to another channel) touches the real contact's.
+    Test(TestContact),
+}
+
+/// The operator's stand-in for a number, stored as `test:` and the number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TestContact {
+    number: PhoneNumber,
+    address: String,
+}
+
+impl TestContact {
+    const PREFIX: &'static str = "test:";
+
+    pub fn new(number: PhoneNumber) -> Self {
+        TestContact { address: format!("{}{}", Self::PREFIX, number.as_str()), number }
+    }
+
+    /// The number the operator is playing.
+    pub fn number(&self) -> &PhoneNumber {
+        &self.number
+    }
 }
 
 /// A chat session: its id, chosen by the caller or by us, is 1 to 64 letters, digits, `-`, `_` or `.`.
@@ -42,9 +66,12 @@ impl ChatSession {
 impl Contact {
     /// Reads a stored `contact_number`.
     pub fn parse(stored: &str) -> Result<Self, crate::PhoneNumberError> {
-        match stored.strip_prefix(ChatSession::PREFIX).map(ChatSession::parse) {
-            Some(Ok(session)) => Ok(Contact::Chat(session)),
-            _ => PhoneNumber::parse(stored).map(Contact::Phone),
+        if let Some(Ok(session)) = stored.strip_prefix(ChatSession::PREFIX).map(ChatSession::parse) {
+            return Ok(Contact::Chat(session));
+        }
+        match stored.strip_prefix(TestContact::PREFIX) {
+            Some(number) => PhoneNumber::parse(number).map(|n| Contact::Test(TestContact::new(n))),
+            None => PhoneNumber::parse(stored).map(Contact::Phone),
         }
     }
 
@@ -53,13 +80,17 @@ impl Contact {
         match self {
             Contact::Phone(number) => number.as_str(),
             Contact::Chat(session) => &session.address,
+            Contact::Test(test) => &test.address,
         }
     }
 
-    /// The contact's phone number; a chat session has none.
+    /// The number the contact writes from, as the conversation knows it (a form's phone question may take
+    /// it): a test contact's is the number the operator plays; a chat session has none. Not where texts
+    /// go: only [`Contact::Phone`] is ever texted.
     pub fn phone(&self) -> Option<&PhoneNumber> {
         match self {
             Contact::Phone(number) => Some(number),
+            Contact::Test(test) => Some(test.number()),
             Contact::Chat(_) => None,
         }
     }
@@ -69,6 +100,7 @@ impl Contact {
         match self {
             Contact::Phone(number) => number.masked(),
             Contact::Chat(session) => session.address.clone(),
+            Contact::Test(test) => format!("{}{}", TestContact::PREFIX, test.number.masked()),
         }
     }
 }
@@ -93,11 +125,14 @@ mod tests {
     fn a_stored_contact_reads_back_as_what_was_stored() {
         let phone = Contact::Phone(PhoneNumber::parse("+15551234567").unwrap());
         let chat = Contact::Chat(ChatSession::parse("web-7f3a.1_b").unwrap());
-        for contact in [phone, chat] {
+        let test = Contact::Test(TestContact::new(PhoneNumber::parse("+15551234567").unwrap()));
+        for contact in [phone, chat, test] {
             assert_eq!(Contact::parse(contact.as_str()), Ok(contact.clone()));
         }
         assert_eq!(Contact::parse("chat:web-1").unwrap().as_str(), "chat:web-1");
         assert_eq!(ChatSession::parse("web-1").unwrap().id(), "web-1");
+        assert_eq!(Contact::parse("test:+15551234567").unwrap().as_str(), "test:+15551234567");
+        assert!(Contact::parse("test:nobody").is_err());
     }
 
     #[test]
@@ -112,5 +147,7 @@ mod tests {
     fn logs_never_see_a_full_number() {
         let phone = Contact::Phone(PhoneNumber::parse("+15551234567").unwrap());
         assert_eq!(format!("{phone:?}"), "Contact(+1555***4567)");
+        let test = Contact::Test(TestContact::new(PhoneNumber::parse("+15551234567").unwrap()));
+        assert_eq!(format!("{test:?}"), "Contact(test:+1555***4567)");
     }
 }

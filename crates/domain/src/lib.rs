@@ -22,7 +22,7 @@ pub mod text;
 pub mod upload;
 
 pub use channel::Channel;
-pub use contact::{ChatSession, Contact, InvalidSession};
+pub use contact::{ChatSession, Contact, InvalidSession, TestContact};
 pub use direction::Direction;
 pub use language::{Language, after as language_after, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};

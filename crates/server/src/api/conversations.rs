@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::Contact;
 use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
 use smsagent_store::tenants;
 use tracing::{error, info};
@@ -117,6 +117,9 @@ pub struct Erased {
     uploads: usize,
 }
 
+/// How a contact is written in a path.
+const CONTACT_PATH: &str = "The contact: an E.164 number (the + encoded as %2B), chat:<session id> for a web chat, or test:<E.164> for the texts fed in with POST /api/v1/sms/test";
+
 /// Contacts with a conversation, most recently active first, with the last message.
 #[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("api_key" = [])),
     params(super::Page), responses((status = 200, body = ConversationPage), (status = 400, body = super::openapi::ErrorBody)))]
@@ -135,7 +138,7 @@ pub async fn list(
 
 /// Everything the tenant's numbers said with a contact: messages oldest first, with statuses and the form.
 #[utoipa::path(get, path = "/api/conversations/{phone_number}", tag = "conversations", security(("api_key" = [])),
-    params(("phone_number" = String, Path, description = "E.164, with the + encoded as %2B")),
+    params(("phone_number" = String, Path, description = CONTACT_PATH)),
     responses((status = 200, body = ContactHistory), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn with_contact(
     operator: Operator,
@@ -146,7 +149,7 @@ pub async fn with_contact(
     let mut db = state.pool.acquire().await.map_err(ApiError::internal)?;
     let found = history::with_contact(&mut db, operator.tenant_id(), contact.as_str()).await?;
     if found.is_empty() {
-        return Err(ApiError::not_found("no conversation with this number"));
+        return Err(ApiError::not_found("no conversation with this contact"));
     }
     let conversations = found.into_iter().map(HistoryView::from).collect();
     Ok(HttpResponse::Ok().json(ContactHistory { contact_number: contact.as_str().to_owned(), conversations }))
@@ -171,7 +174,7 @@ pub async fn by_id(
 /// their messages, form data and waiting replies, gone for good in one transaction, with an audit entry
 /// that says who erased what (counts and ids, no content). Opt-outs stay.
 #[utoipa::path(delete, path = "/api/conversations/{phone_number}", tag = "conversations",
-    security(("api_key" = [])), params(("phone_number" = String, Path, description = "E.164, with the + encoded as %2B")),
+    security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH)),
     responses((status = 200, body = Erasure), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn erase(
     operator: Operator,
@@ -182,7 +185,7 @@ pub async fn erase(
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let erased = history::erase_contact(&mut tx, operator.tenant_id(), contact.as_str()).await?;
     if erased.conversation_ids.is_empty() {
-        return Err(ApiError::not_found("no conversation with this number"));
+        return Err(ApiError::not_found("no conversation with this contact"));
     }
     let detail = json!({
         "conversation_ids": erased.conversation_ids,
@@ -209,6 +212,12 @@ pub async fn erase(
     }))
 }
 
-fn contact(raw: &str) -> Result<PhoneNumber, ApiError> {
-    PhoneNumber::parse(raw).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))
+/// A contact in a path: a number, a web chat session or an operator's test contact, each as stored.
+fn contact(raw: &str) -> Result<Contact, ApiError> {
+    Contact::parse(raw).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_contact",
+            format!("{e}; a contact is an E.164 number (+ as %2B), chat:<session id> or test:<E.164 number>"),
+        )
+    })
 }

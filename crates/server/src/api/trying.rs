@@ -1,10 +1,12 @@
 //! `POST /api/v1/sms/test`: a text fed in as if a contact had sent it (the seed system's test endpoint),
-//! to try an assistant without a phone. It goes through the same ingest and worker as a real text; the
-//! reply is kept in the conversation (read it with `GET /api/conversations/{phone_number}`) and never sent.
+//! to try an assistant without a phone. It goes through the same ingest and worker as a real text, from a
+//! contact of its own (`test:` and the number), so a test on a real contact's number never changes their
+//! opt-out, conversation or channel; the reply is kept in that conversation (read it with
+//! `GET /api/conversations/test:+1…`) and never sent.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use smsagent_domain::{Channel, Contact, PhoneNumber, Provider, segments};
+use smsagent_domain::{Channel, Contact, PhoneNumber, Provider, TestContact, segments};
 use smsagent_store::messages::NewInbound;
 use uuid::Uuid;
 
@@ -16,7 +18,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestText {
-    /// Who the text is from (any E.164 number: nothing is sent to it).
+    /// Who the text is as if from (any E.164 number: nothing is sent to it, and the test conversation,
+    /// `test:` and the number, is not the number's own).
     from: String,
     body: String,
     /// Which of the tenant's numbers it is to; may be left out when the tenant has only one.
@@ -49,13 +52,14 @@ pub async fn feed(
     if body.trim().is_empty() || body.chars().count() > 1600 {
         return Err(ApiError::bad_request("invalid_body", "body must be 1 to 1600 characters"));
     }
+    let from = Contact::Test(TestContact::new(from));
     state.limits.text_to(operator.tenant_id(), from.as_str())?;
     let (to, _) = super::numbers::business_number(&state.pool, operator, to.as_deref(), ("to", "to_required")).await?;
     let message_sid = format!("API{}", Uuid::now_v7().simple());
     let text = NewInbound {
         provider: Provider::Simulator,
         message_sid: &message_sid,
-        from: &Contact::Phone(from.clone()),
+        from: &from,
         to: &to,
         body: &body,
         num_segments: i32::try_from(segments::count(&body).segments).ok(),

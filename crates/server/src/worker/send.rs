@@ -37,8 +37,9 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
     }
 
     let sent = match &message.to {
-        // A web chat reads its replies from the conversation: kept, as the simulator keeps texts.
-        Contact::Chat(_) => Ok(simulator::kept(&message.body)),
+        // A web chat reads its replies from the conversation, and an operator's test from the API: kept,
+        // as the simulator keeps texts.
+        Contact::Chat(_) | Contact::Test(_) => Ok(simulator::kept(&message.body)),
         Contact::Phone(to) => {
             let Some(attempt) = messages::begin_send_attempt(pool, message.id, job).await? else {
                 return Err(JobError::LeaseLost);
