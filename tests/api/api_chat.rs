@@ -132,3 +132,24 @@ async fn chat_refuses_bad_input_other_tenants_and_no_key_and_stores_nothing(pool
     assert_eq!(anonymous.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT count(*) FROM sms_messages").await, 0);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_chat_session_is_read_and_erased_by_its_contact_like_a_number(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    say(&app, "web-42", "Hi, I'm Maria Garcia").await;
+    say(&app, "web-42", "yes").await;
+
+    let (status, history) = app.api_json(Method::GET, "/api/conversations/chat:web-42", BOOTSTRAP_KEY, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    assert_eq!(history["contact_number"], "chat:web-42");
+    assert!(history["conversations"][0]["form"].to_string().contains("Maria"), "{history}");
+
+    let (status, erased) = app.api_json(Method::DELETE, "/api/conversations/chat:web-42", BOOTSTRAP_KEY, None).await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE contact_number = 'chat:web-42'").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM form_session").await, 0, "the form's answers are gone too");
+    let (status, _) = app.api_json(Method::GET, "/api/conversations/chat:web-42", BOOTSTRAP_KEY, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, bad) = app.api_json(Method::GET, "/api/conversations/chat:", BOOTSTRAP_KEY, None).await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_contact")));
+}
