@@ -9,7 +9,7 @@ use smsagent_domain::keywords::{Keyword, KeywordMatch};
 use smsagent_domain::{Contact, PhoneNumber, Purpose, detect_language, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
 use smsagent_store::messages::{self, NewOutbound};
-use smsagent_store::opt_outs::{self, OptOutSource};
+use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
 use smsagent_store::{StoreError, assistants, phone_numbers};
 use sqlx::PgConnection;
 use tracing::info;
@@ -28,29 +28,43 @@ pub enum Handled {
     NotHandled,
 }
 
-/// Acts on `keyword` in the ingest transaction.
+/// The keyword text `message_id` arrived: `text`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeywordText<'a> {
+    pub message_id: uuid::Uuid,
+    pub text: &'a str,
+    pub keyword: KeywordMatch,
+}
+
+/// Acts on a keyword in the ingest transaction.
 pub async fn handle(
     db: &mut PgConnection,
     queue: &Queue,
     conversation: &InboundConversation,
     business: &PhoneNumber,
     contact: &Contact,
-    text: &str,
-    keyword: KeywordMatch,
+    arrived: KeywordText<'_>,
 ) -> Result<Handled, StoreError> {
-    let language = keyword.language.or(conversation.language).or_else(|| detect_language(text)).unwrap_or_default();
-    let purpose = match keyword.keyword {
+    let text = arrived.text;
+    let language =
+        arrived.keyword.language.or(conversation.language).or_else(|| detect_language(text)).unwrap_or_default();
+    let change = ConsentChange {
+        source: ConsentSource::Keyword,
+        detail: Some(text.trim()),
+        message_id: Some(arrived.message_id),
+    };
+    let purpose = match arrived.keyword.keyword {
         Keyword::OptOut => {
             // The opt-out ends the burst it closes: nothing queued before it is answered. Only the STOP that
             // actually opted them out is confirmed ("at most one confirmation").
             conversations::mark_answered(&mut *db, conversation.id).await?;
-            if !opt_outs::record(&mut *db, business, contact, OptOutSource::Keyword, Some(text.trim())).await? {
+            if !opt_outs::record(&mut *db, business, contact, &change).await? {
                 return Ok(Handled::Answered);
             }
             Purpose::OptOutConfirmation
         }
         Keyword::OptIn => {
-            opt_outs::remove(&mut *db, business, contact).await?;
+            opt_outs::remove(&mut *db, business, contact, &change).await?;
             Purpose::OptInConfirmation
         }
         // Nothing but the confirmation of an opt-out ever goes to an opted-out contact.

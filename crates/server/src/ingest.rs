@@ -111,7 +111,8 @@ async fn with_keywords(
 
     let handled = match keywords::classify(text.body, conversation.opted_out) {
         Some(keyword) => {
-            compliance::handle(&mut tx, queue, &conversation, text.to, text.from, text.body, keyword).await?
+            let arrived = compliance::KeywordText { message_id, text: text.body, keyword };
+            compliance::handle(&mut tx, queue, &conversation, text.to, text.from, arrived).await?
         }
         None => Handled::NotHandled,
     };

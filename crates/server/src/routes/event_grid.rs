@@ -17,7 +17,7 @@ use smsagent_providers::acs::{
     DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
 use smsagent_store::messages::{self, NewInbound, StatusReport};
-use smsagent_store::opt_outs::{self, OptOutSource};
+use smsagent_store::opt_outs::{self, ConsentSource};
 use subtle::ConstantTimeEq;
 use tracing::{info, warn};
 use uuid::Uuid;
@@ -128,7 +128,7 @@ async fn delivery_report(state: &AppState, event: &GridEvent) -> Result<(), ApiE
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let outcome = messages::apply_status_report(&mut *tx, &status).await?;
     if let (true, Some(message_id)) = (report.opted_out, outcome.message_id) {
-        opt_outs::record_for_message(&mut *tx, message_id, OptOutSource::Provider, report.details.as_deref()).await?;
+        opt_outs::record_for_message(&mut *tx, message_id, ConsentSource::Provider, report.details.as_deref()).await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
     info!(event_id = %event.id, status = %report.status, message_id = ?outcome.message_id, applied = outcome.applied, duplicate = outcome.duplicate, "ACS delivery report");

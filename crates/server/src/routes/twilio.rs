@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use smsagent_domain::{Channel, Contact, Provider};
 use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
 use smsagent_store::messages::{self, NewInbound, StatusReport};
-use smsagent_store::opt_outs::{self, OptOutSource};
+use smsagent_store::opt_outs::{self, ConsentSource};
 use tracing::warn;
 use uuid::Uuid;
 
@@ -61,7 +61,7 @@ pub async fn status_callback(
     let outcome = messages::apply_status_report(&mut *tx, &report).await?;
     if let (true, Some(message_id)) = (callback.says_opted_out(), outcome.message_id) {
         let code = callback.error_code.as_deref();
-        opt_outs::record_for_message(&mut *tx, message_id, OptOutSource::Provider, code).await?;
+        opt_outs::record_for_message(&mut *tx, message_id, ConsentSource::Provider, code).await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
 

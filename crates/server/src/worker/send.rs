@@ -16,7 +16,7 @@ use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendRe
 use smsagent_providers::{OutboundSms, SendError, SmsSender, simulator};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage, SendAttempt};
-use smsagent_store::opt_outs::{self, OptOutSource};
+use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
 use smsagent_store::{PgPool, StoreError};
 use tracing::{error, info, warn};
 use uuid::Uuid;
@@ -188,7 +188,8 @@ async fn fail(
     let mut tx = deps.pool.begin().await?;
     messages::record_failed(&mut *tx, message.id, code, reason).await?;
     if opted_out {
-        opt_outs::record(&mut *tx, &message.from, &message.to, OptOutSource::Provider, code).await?;
+        let change = ConsentChange { source: ConsentSource::Provider, detail: code, message_id: Some(message.id) };
+        opt_outs::record(&mut *tx, &message.from, &message.to, &change).await?;
     }
     jobs::complete(&mut *tx, job).await?;
     tx.commit().await?;
