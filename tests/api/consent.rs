@@ -1,7 +1,8 @@
-//! Consent: only the contact can undo their opt-out, and every opt-out and opt-in is on record.
+//! Consent: only the contact can undo their opt-out, every opt-out and opt-in is on record, and coming
+//! back is answered as that alone.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use smsagent_store::PgPool;
 
 use crate::helpers::{BOOTSTRAP_KEY, CONTACT, Options, TestApp, mount_twilio, sid, twilio_error};
@@ -102,4 +103,26 @@ struct Event {
     provider: Option<String>,
     channel: Option<String>,
     has_message: bool,
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_yes_that_opts_back_in_confirms_nothing_the_form_was_waiting_on(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    for body in ["Hi, I'm Maria Garcia", "STOP", "YES", "Hello again"] {
+        app.text(&sid(), CONTACT, body).await;
+        app.worker.drain().await.unwrap();
+    }
+
+    let state: Value = sqlx::query_scalar("SELECT state FROM form_session").fetch_one(&app.pool).await.unwrap();
+    assert!(
+        state["slots"].as_object().unwrap().values().all(|slot| slot["state"] != "confirmed"),
+        "the yes was the opt-in's, not the name's: {state}"
+    );
+    let bodies: Vec<String> = app.twilio_sends().await.iter().map(|s| s.get("Body").unwrap().to_owned()).collect();
+    assert!(
+        bodies[2].contains("subscribed") || bodies[2].contains("resubscribed"),
+        "the opt-in's confirmation: {bodies:?}"
+    );
+    assert_eq!(bodies.len(), 4, "the name read back, the opt-out, the opt-in, the next question: {bodies:?}");
 }

@@ -64,6 +64,11 @@ pub async fn handle(
             Purpose::OptOutConfirmation
         }
         Keyword::OptIn => {
+            // Coming back is answered as that and nothing else: the "yes" that opts them back in confirms no
+            // value a form was waiting on, and what they wrote while opted out goes unanswered, as then.
+            if conversation.opted_out {
+                conversations::mark_answered(&mut *db, conversation.id).await?;
+            }
             opt_outs::remove(&mut *db, business, contact, &change).await?;
             Purpose::OptInConfirmation
         }
