@@ -12,12 +12,12 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::dialogue_support::{Mode, run, say};
-use crate::helpers::{BOOTSTRAP_KEY, CONTACT, Options, TestApp, sid, wait_for};
+use crate::helpers::{BOOTSTRAP_KEY, CONTACT, Options, SCREENING_ANSWERS, TestApp, sid, wait_for};
 
 const SECRET: &str = "whsec_test_secret";
 
 async fn complete_the_form(app: &TestApp) {
-    for text in ["Hi, I'm Maria Garcia", "yes", "yes", "123 Main St, Springfield, IL 62701", "yes", "85k", "yes"] {
+    for text in SCREENING_ANSWERS {
         app.text(&sid(), CONTACT, text).await;
         app.worker.drain().await.unwrap();
     }
@@ -91,7 +91,7 @@ async fn a_failing_completion_url_is_retried_and_a_refusing_one_is_not(pool: PgP
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).with_priority(2).mount(&receiver).await;
     with_completion_url(&app, &receiver).await;
 
-    for text in ["Hi, I'm Maria Garcia", "yes", "yes", "123 Main St, Springfield, IL 62701", "yes", "85k", "yes"] {
+    for text in SCREENING_ANSWERS {
         let before = app.outbound().await.len();
         app.text(&sid(), CONTACT, text).await;
         wait_for("the reply", || async { app.outbound().await.len() > before }).await;

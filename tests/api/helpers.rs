@@ -27,6 +27,9 @@ pub const WEBHOOK: &str = "/api/v1/sms/webhook";
 pub const STATUS_CALLBACK: &str = "/api/v1/sms/status-callback";
 pub const MESSAGES_API: &str = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json";
 pub const FIRST_SMS: &str = smsagent_server::bootstrap::DEFAULT_FIRST_SMS;
+/// What a contact texts, one by one, to complete the default tenant-screening form.
+pub const SCREENING_ANSWERS: [&str; 7] =
+    ["Hi, I'm Maria Garcia", "yes", "yes", "123 Main St, Springfield, IL 62701", "yes", "85k", "yes"];
 /// API_BOOTSTRAP_KEY: the default tenant's key (the tenant that owns BUSINESS).
 pub const BOOTSTRAP_KEY: &str = "sk_test_bootstrap_0123456789abcdef0123456789";
 
@@ -48,6 +51,8 @@ pub struct Options {
     pub azure_openai: bool,
     /// API_RATE_LIMIT_PER_MINUTE.
     pub api_rate_limit_per_minute: u32,
+    /// OUTBOUND_ALLOWED_HOSTS: loopback by default, where the tests' stand-ins for businesses listen.
+    pub outbound_allowed_hosts: Vec<String>,
 }
 
 impl Default for Options {
@@ -62,6 +67,7 @@ impl Default for Options {
             acs: false,
             azure_openai: false,
             api_rate_limit_per_minute: 600,
+            outbound_allowed_hosts: vec!["127.0.0.1".into()],
         }
     }
 }
@@ -306,6 +312,8 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         api_rate_limit_per_minute: options.api_rate_limit_per_minute,
         contact_rate_limit_per_minute: 10,
         cors_allowed_origins: vec!["https://admin.example.test".into()],
+        // The tests' stand-ins for businesses' endpoints listen on loopback.
+        outbound_allowed_hosts: options.outbound_allowed_hosts.clone(),
         azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),
         azure_openai_key: options.azure_openai.then(|| SecretString::from(AZURE_KEY)),
         azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),

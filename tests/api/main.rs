@@ -21,6 +21,7 @@ mod consent;
 mod conversation_engine;
 mod conversations;
 mod dialogues;
+mod egress;
 mod event_grid;
 mod faults;
 mod health;

@@ -120,6 +120,12 @@ pub struct Settings {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Hosts (comma-separated names or IP addresses) that tenants' URLs (completion URLs, later tools and
+    /// calendars) may reach although they are private, loopback or link-local: for systems on the same
+    /// network as an on-premises deployment. None by default: such URLs are refused.
+    #[arg(long, env = "OUTBOUND_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub outbound_allowed_hosts: Vec<String>,
+
     /// An API key for the default tenant (at least 32 characters), so a deployment can be driven through the
     /// API without `smsagent tenant create`. Kept in the settings only; replacing it retires the old one.
     #[arg(long, env = "API_BOOTSTRAP_KEY", value_parser = secret, hide_env_values = true)]
@@ -287,6 +293,11 @@ impl Settings {
 
     pub fn job_lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
+    }
+
+    /// What tenants' URLs may reach.
+    pub fn egress(&self) -> smsagent_egress::Guard {
+        smsagent_egress::Guard::new(&self.outbound_allowed_hosts)
     }
 
     /// The upload links' signer. Without UPLOAD_LINK_SECRET a random one is made, good for this process

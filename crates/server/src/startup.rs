@@ -138,6 +138,7 @@ impl Application {
                     ),
                     webhook_url: format!("{base}{}", routes::INBOUND_SMS_PATH),
                 }),
+            egress: settings.egress(),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
@@ -301,12 +302,7 @@ fn build_worker(
         },
         poll: Duration::from_millis(settings.worker_poll_ms),
         takeover_idle: Duration::from_secs(settings.takeover_idle_minutes.saturating_mul(60)),
-        http: reqwest::Client::builder()
-            .user_agent(concat!("smsagent/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}")),
+        http: settings.egress().client(Duration::from_secs(15)),
         upload_links,
     })
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub uploads: crate::uploads::Uploads,
     /// Sets a Twilio number's SMS webhook to this service, when Twilio and PUBLIC_BASE_URL are configured.
     pub twilio_numbers: Option<TwilioNumberSetup>,
+    /// What tenants' URLs may reach (OUTBOUND_ALLOWED_HOSTS): checked when one is set.
+    pub egress: smsagent_egress::Guard,
 }
 
 /// What setting a Twilio number's webhook needs.

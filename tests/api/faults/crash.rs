@@ -9,7 +9,7 @@ use smsagent_store::jobs;
 
 use super::cluster::Cluster;
 use super::{assert_sent_once, next_arrival, settled};
-use crate::helpers::{CONTACT, Options, TestApp, sid, wait_for};
+use crate::helpers::{CONTACT, Options, SCREENING_ANSWERS, TestApp, sid, wait_for};
 use crate::twilio_account::{Create, TwilioAccount};
 
 /// The reply's first send fails, so the retry is claimed from the queue; Twilio takes the retry and
@@ -73,7 +73,7 @@ async fn a_database_crash_while_a_form_is_delivered_does_not_deliver_it_twice() 
         .await
         .unwrap();
 
-    for text in ["Hi, I'm Maria Garcia", "yes", "yes", "123 Main St, Springfield, IL 62701", "yes", "85k", "yes"] {
+    for text in SCREENING_ANSWERS {
         app.text(&sid(), CONTACT, text).await;
         settled(&app).await;
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smsagent_domain::form::Form;
+use smsagent_egress::Guard;
 use smsagent_store::assistants::{self, Settings, Stored};
 use uuid::Uuid;
 
@@ -40,6 +41,9 @@ pub struct AssistantInput {
     segment_budget: i32,
     #[serde(default)]
     help_text: Option<String>,
+    /// Where completed forms are POSTed, signed. It must reach the public internet: private, loopback,
+    /// link-local and metadata addresses are refused (unless the deployment allowlists the host), and
+    /// redirects are not followed.
     #[serde(default)]
     completion_url: Option<String>,
     /// Write-only: never shown again.
@@ -97,8 +101,9 @@ pub struct AssistantView {
 }
 
 impl AssistantInput {
-    /// The settings to store, or a 400 saying what is wrong.
-    fn checked(self) -> Result<Settings, ApiError> {
+    /// The settings to store, or a 400 saying what is wrong. A completion URL is checked against `egress`,
+    /// as written and on the addresses its name resolves to now.
+    async fn checked(self, egress: &Guard) -> Result<Settings, ApiError> {
         let invalid = |message: String| ApiError::bad_request("invalid_assistant", message);
         let within = |name: &str, value: i32, low: i32, high: i32| {
             if (low..=high).contains(&value) { Ok(()) } else { Err(invalid(format!("{name} must be {low} to {high}"))) }
@@ -124,10 +129,7 @@ impl AssistantInput {
             Form::from_json(form).map_err(|e| invalid(format!("form: {e}")))?;
         }
         if let Some(url) = &self.completion_url {
-            let parsed = url::Url::parse(url).map_err(|e| invalid(format!("completion_url: {e}")))?;
-            if !matches!(parsed.scheme(), "https" | "http") {
-                return Err(invalid("completion_url must be an http(s) address".into()));
-            }
+            egress.check(url).await.map_err(|e| invalid(format!("completion_url: {e}")))?;
         }
         if self.completion_secret.as_deref().is_some_and(|s| s.len() < 16) {
             return Err(invalid("completion_secret must be at least 16 characters".into()));
@@ -205,7 +207,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<AssistantInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = body.into_inner().checked()?;
+    let settings = body.into_inner().checked(&state.egress).await?;
     let id = assistants::create(&state.pool, operator.tenant_id(), &settings).await?;
     let stored = assistants::get(&state.pool, operator.tenant_id(), id).await?.ok_or_else(gone)?;
     Ok(HttpResponse::Created().json(view(stored)))
@@ -257,7 +259,7 @@ pub async fn update(
     merge_patch(&mut merged, Value::Object(patch));
     let input: AssistantInput =
         serde_json::from_value(merged).map_err(|e| ApiError::bad_request("invalid_assistant", e.to_string()))?;
-    let settings = input.checked()?;
+    let settings = input.checked(&state.egress).await?;
     assistants::replace(&mut *tx, operator.tenant_id(), *id, &settings).await?;
     let stored = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
     tx.commit().await.map_err(ApiError::internal)?;

@@ -18,6 +18,9 @@ use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
 
+/// The longest a business's endpoint is waited for.
+const COMPLETION_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub(super) async fn deliver_submission(
     deps: &WorkerDeps,
     job: &ClaimedJob,
@@ -35,11 +38,18 @@ pub(super) async fn deliver_submission(
             .await;
     };
 
+    let request = match deps.http.post(&url) {
+        Ok(request) => request,
+        Err(refused) => {
+            warn!(%submission_id, %refused, "the completion URL is refused");
+            return end(deps, job, submission_id, Err(&format!("refused: {refused}")), false).await;
+        }
+    };
     let body = serde_json::to_vec(&payload(&delivery)).map_err(|e| JobError::Fatal(e.to_string()))?;
     let timestamp = Utc::now().timestamp();
-    let sent = deps
-        .http
-        .post(&url)
+    let sent = request
+        // Within the lease, so the job cannot be taken over while the business is still being called.
+        .timeout((job.lease_left() / 2).min(COMPLETION_WAIT))
         .header("content-type", "application/json")
         .header("Smsagent-Event-Id", submission_id.to_string())
         .header(
@@ -63,6 +73,11 @@ pub(super) async fn deliver_submission(
                 format!("the completion URL answered HTTP {status}"),
                 parse_retry_after(response.headers(), Utc::now()),
             )
+        }
+        // A refused address shows as a failed connection: not worth retrying, and not worth detailing to the
+        // tenant (that would tell them what answers inside).
+        Err(e) if refused_address(&e) => {
+            (false, "refused: the completion URL resolves to an inside address".into(), None)
         }
         Err(e) => (true, format!("the completion URL did not answer: {e}"), None),
     };
@@ -90,6 +105,18 @@ async fn end(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether the guard refused the address the URL's name resolved to.
+fn refused_address(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.downcast_ref::<smsagent_egress::Refused>().is_some() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn payload(delivery: &Delivery) -> serde_json::Value {

@@ -46,8 +46,8 @@ pub struct WorkerDeps {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// A conversation a person took over goes back to the assistant after this long without them.
     pub takeover_idle: Duration,
-    /// For calls to the business's own endpoints (completion URLs).
-    pub http: reqwest::Client,
+    /// For calls to the business's own endpoints (completion URLs), through the egress guard.
+    pub http: smsagent_egress::GuardedClient,
     /// Makes the ID photo links texted when a form completes or the contact asks.
     pub upload_links: crate::uploads::UploadLinks,
 }
