@@ -16,6 +16,7 @@ mod api_chat;
 mod api_conversations;
 mod api_keys;
 mod api_sending;
+mod bad_input;
 mod bootstrap;
 mod consent;
 mod conversation_engine;

@@ -34,7 +34,9 @@ pub struct Delivery {
 /// Reads a delivery. Only a body that is not JSON, or not an event or an array of them, is refused as a
 /// whole: Event Grid drops a batch it gets a 400 for, so one bad item must not cost the others.
 pub fn parse_delivery(body: &[u8]) -> Result<Delivery, EventsError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| EventsError::NotJson)?;
+    let mut value: Value = serde_json::from_slice(body).map_err(|_| EventsError::NotJson)?;
+    // Postgres cannot store NUL (U+0000); a text is worth keeping without it.
+    without_nul(&mut value);
     let items = match value {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
@@ -48,6 +50,15 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, EventsError> {
         }
     }
     Ok(delivery)
+}
+
+fn without_nul(value: &mut Value) {
+    match value {
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', ""),
+        Value::Array(items) => items.iter_mut().for_each(without_nul),
+        Value::Object(fields) => fields.values_mut().for_each(without_nul),
+        _ => {}
+    }
 }
 
 /// The `n`th item's envelope, in either schema.

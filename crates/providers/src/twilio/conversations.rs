@@ -42,9 +42,20 @@ impl MessageAdded {
         };
         let phone = |name: &str| params.get(name).and_then(|v| PhoneNumber::parse(v).ok());
         let author = required("Author")?;
+        // It goes into the reply's URL path: only the shape Twilio gives them, CH and 32 hex digits.
+        let conversation_sid = required("ConversationSid")?;
+        let well_formed = conversation_sid.len() == 34
+            && conversation_sid.starts_with("CH")
+            && conversation_sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+        if !well_formed {
+            return Err(ParamError::Invalid {
+                name: "ConversationSid",
+                reason: "expected CH followed by 32 hex digits".into(),
+            });
+        }
         Ok(Some(MessageAdded {
             message_sid: required("MessageSid")?,
-            conversation_sid: required("ConversationSid")?,
+            conversation_sid,
             contact: PhoneNumber::parse(&author).ok().or_else(|| phone("MessagingBinding.Address")),
             business: phone("MessagingBinding.ProxyAddress"),
             author,
@@ -215,13 +226,26 @@ mod tests {
         let chat = FormParams::from_pairs([
             ("EventType", "onMessageAdded"),
             ("MessageSid", "IM1"),
-            ("ConversationSid", "CH1"),
+            ("ConversationSid", "CH6c25138e952448e3b27ef8164097a1c7"),
             ("Author", "dave"),
             ("Body", "hi"),
         ]);
         let message = MessageAdded::from_params(&chat).unwrap().unwrap();
         assert_eq!((message.author.as_str(), message.contact), ("dave", None));
-        let missing = FormParams::from_pairs([("EventType", "onMessageAdded"), ("Author", "dave")]);
+        let missing = FormParams::from_pairs([
+            ("EventType", "onMessageAdded"),
+            ("Author", "dave"),
+            ("ConversationSid", "CH6c25138e952448e3b27ef8164097a1c7"),
+        ]);
         assert_eq!(MessageAdded::from_params(&missing), Err(ParamError::Missing("MessageSid")));
+        for bad in [
+            "CH1",
+            "../../Services/IS1/Messages",
+            "CH6c25138e952448e3b27ef8164097a1c7/x",
+            "CHzz25138e952448e3b27ef8164097a1c7",
+        ] {
+            let params = FormParams::from_pairs([("Author", "dave"), ("MessageSid", "IM1"), ("ConversationSid", bad)]);
+            assert!(matches!(MessageAdded::from_params(&params), Err(ParamError::Invalid { .. })), "{bad}");
+        }
     }
 }

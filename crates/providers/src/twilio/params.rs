@@ -20,6 +20,13 @@ impl FormParams {
         self.0.push((name.to_owned(), value.to_owned()));
     }
 
+    /// The pairs with NUL (U+0000) taken out of every name and value: Postgres cannot store it, and a text
+    /// is worth keeping without it. Call it after the signature is checked, which covers the pairs as sent.
+    pub fn without_nul(self) -> Self {
+        let clean = |s: String| if s.contains('\0') { s.replace('\0', "") } else { s };
+        FormParams(self.0.into_iter().map(|(k, v)| (clean(k), clean(v))).collect())
+    }
+
     /// The first value given for `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())

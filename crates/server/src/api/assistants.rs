@@ -11,6 +11,7 @@ use smsagent_store::assistants::{self, Settings, Stored};
 use uuid::Uuid;
 
 use super::auth::Operator;
+use super::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -205,7 +206,7 @@ fn view(stored: Stored) -> AssistantView {
 pub async fn create(
     operator: Operator,
     state: web::Data<AppState>,
-    body: web::Json<AssistantInput>,
+    body: Json<AssistantInput>,
 ) -> Result<HttpResponse, ApiError> {
     let settings = body.into_inner().checked(&state.egress).await?;
     let id = assistants::create(&state.pool, operator.tenant_id(), &settings).await?;
@@ -247,7 +248,7 @@ pub async fn update(
     operator: Operator,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    patch: web::Json<Value>,
+    patch: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let Value::Object(patch) = patch.into_inner() else {
         return Err(ApiError::bad_request("invalid_body", "send a JSON object with the fields to change"));

@@ -18,6 +18,7 @@ use smsagent_store::{PgPool, assistants, conversations, forms};
 use uuid::Uuid;
 
 use super::auth::Operator;
+use super::json::Json;
 use crate::error::ApiError;
 use crate::ingest::{Ingested, ingest};
 use crate::state::AppState;
@@ -71,7 +72,7 @@ pub async fn chat(
     operator: Operator,
     state: web::Data<AppState>,
     tenant_id: web::Path<Uuid>,
-    body: web::Json<ChatMessage>,
+    body: Json<ChatMessage>,
 ) -> Result<HttpResponse, ApiError> {
     if operator.tenant_id() != *tenant_id {
         return Err(ApiError::forbidden("wrong_tenant", "the API key does not belong to this tenant"));

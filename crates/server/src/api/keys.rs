@@ -11,6 +11,7 @@ use smsagent_store::tenants::{self, KeyRow};
 use uuid::Uuid;
 
 use super::auth::{Operator, new_key};
+use super::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -59,7 +60,7 @@ pub struct KeyList {
 pub async fn create(
     operator: Operator,
     state: web::Data<AppState>,
-    body: web::Json<NewKeyRequest>,
+    body: Json<NewKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let label = body.into_inner().label.trim().to_owned();
     if label.chars().count() > 100 {

@@ -5,6 +5,7 @@ mod assistants;
 pub mod auth;
 mod chat;
 mod conversations;
+mod json;
 mod keys;
 pub mod limits;
 mod numbers;
@@ -25,17 +26,15 @@ use crate::error::ApiError;
 const MAX_JSON_BYTES: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(MAX_JSON_BYTES)
-            .error_handler(|e, _| ApiError::bad_request("invalid_body", e.to_string()).into()),
-    )
-    .app_data(
-        web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
-    )
-    .app_data(
-        web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
-    );
+    cfg.app_data(web::PayloadConfig::default().limit(MAX_JSON_BYTES))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
+        );
 
     cfg.route("/api/openapi.json", web::get().to(openapi::document)).route("/api/docs", web::get().to(openapi::page));
 

@@ -9,6 +9,7 @@ use smsagent_store::phone_numbers::{self, OwnedNumber};
 use uuid::Uuid;
 
 use super::auth::Operator;
+use super::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -65,7 +66,7 @@ impl From<OwnedNumber> for NumberView {
 pub async fn add(
     operator: Operator,
     state: web::Data<AppState>,
-    body: web::Json<NewNumber>,
+    body: Json<NewNumber>,
 ) -> Result<HttpResponse, ApiError> {
     let NewNumber { number, provider, inbound_assistant_id, configure_twilio_webhook } = body.into_inner();
     let number =
@@ -109,7 +110,7 @@ pub async fn assign(
     operator: Operator,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<Assignment>,
+    body: Json<Assignment>,
 ) -> Result<HttpResponse, ApiError> {
     let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook } = body.into_inner();
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;

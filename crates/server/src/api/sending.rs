@@ -62,8 +62,7 @@ pub async fn send(
     request: HttpRequest,
     raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: SendRequest =
-        serde_json::from_slice(&raw).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let body: SendRequest = super::json::parse(&raw)?;
     let to =
         PhoneNumber::parse(&body.to).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))?;
     let characters = body.body.chars().count();

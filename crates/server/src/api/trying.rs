@@ -11,6 +11,7 @@ use smsagent_store::messages::NewInbound;
 use uuid::Uuid;
 
 use super::auth::Operator;
+use super::json::Json;
 use crate::error::ApiError;
 use crate::ingest::{Ingested, ingest};
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub struct TestTaken {
 pub async fn feed(
     operator: Operator,
     state: web::Data<AppState>,
-    body: web::Json<TestText>,
+    body: Json<TestText>,
 ) -> Result<HttpResponse, ApiError> {
     let TestText { from, body, to } = body.into_inner();
     let from =

@@ -162,7 +162,7 @@ fn verified_params(req: &HttpRequest, body: &[u8], twilio: Option<&TwilioWebhook
             ),
         ));
     }
-    Ok(params)
+    Ok(params.without_nul())
 }
 
 /// Our id for the message, which we put in the callback URL when sending.
