@@ -375,3 +375,36 @@ async fn a_batch_larger_than_a_twilio_webhook_is_taken_whole(pool: PgPool) {
 
     assert_eq!(inbound(&app).await.len(), 100);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_thousand_event_batch_is_stored_once_in_order_with_its_keywords(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, acs: true, ..Options::default() }).await;
+    let mut events = Vec::new();
+    for n in 0..1000 {
+        // Most from contacts of their own; every tenth from one busy contact, who says STOP half way.
+        let (from, body) = match n {
+            500 => (CONTACT.to_owned(), "STOP".to_owned()),
+            n if n % 10 == 0 => (CONTACT.to_owned(), format!("text {n}")),
+            n => (format!("+1555400{n:04}"), format!("text {n}")),
+        };
+        events.push(sms_received(&acs_id("Incoming"), &from, &body));
+    }
+    let batch = Value::Array(events);
+
+    for _ in 0..2 {
+        assert_eq!(deliver(&app, EVENT_GRID_WEBHOOK, &batch).await.status(), 200);
+    }
+
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE direction = 'inbound'").await, 1000);
+    assert_eq!(app.count("SELECT count(*) FROM conversation").await, 901);
+    let busy: Vec<String> =
+        sqlx::query_scalar("SELECT body FROM sms_messages WHERE from_number = $1 ORDER BY created_at, id")
+            .bind(CONTACT)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let stop = busy.iter().position(|b| b == "STOP").unwrap();
+    assert_eq!((stop, busy.len()), (50, 100), "in the order they came: {busy:?}");
+    assert_eq!(app.count("SELECT count(*) FROM opt_out").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM job WHERE kind = 'generate_reply'").await, 901, "one reply each");
+}

@@ -68,6 +68,54 @@ pub async fn ingest(
     })
 }
 
+/// Texts one statement takes in at most: a batch's arrays stay a few hundred kilobytes.
+const BATCH_STATEMENT_TEXTS: usize = 500;
+
+/// Stores a batch of texts (an Event Grid delivery) and queues their replies, as [`ingest`] would one by one,
+/// in a few statements: each run of ordinary texts in one, each keyword on its own in its place (so the
+/// batch keeps its order). A run the statement cannot take (a text racing its twin from another delivery)
+/// is taken in text by text.
+pub async fn ingest_batch(
+    pool: &PgPool,
+    queue: &Queue,
+    burst_window: Duration,
+    texts: &[NewInbound<'_>],
+) -> Result<Vec<Ingested>, StoreError> {
+    let mut ingested = Vec::with_capacity(texts.len());
+    let mut rest = texts;
+    while let Some(first) = rest.first() {
+        if keywords::classify(first.body, true).is_some() {
+            ingested.push(ingest(pool, queue, burst_window, first).await?);
+            rest = &rest[1..];
+            continue;
+        }
+        let run =
+            rest.iter().take(BATCH_STATEMENT_TEXTS).take_while(|t| keywords::classify(t.body, true).is_none()).count();
+        let (ordinary, after) = rest.split_at(run);
+        match inbound::take_in_batch(pool, ordinary, queue.max_attempts(), burst_window).await {
+            Ok(taken) => ingested.extend(taken.into_iter().map(|t| match t.taken {
+                TakenIn::Duplicate => Ingested::Duplicate,
+                TakenIn::Stored { message_id, conversation_id, reply_due, .. } => {
+                    Ingested::Stored { message_id, conversation_id, reply_queued: reply_due }
+                }
+            })),
+            Err(e) => {
+                warn!(texts = ordinary.len(), error = %e, "a batch of texts could not be taken in at once; one by one");
+                for text in ordinary {
+                    ingested.push(ingest(pool, queue, burst_window, text).await?);
+                }
+            }
+        }
+        rest = after;
+    }
+    let stored = ingested.iter().filter(|i| matches!(i, Ingested::Stored { .. })).count();
+    if ingested.iter().any(|i| matches!(i, Ingested::Stored { reply_queued: true, .. })) {
+        queue.wake();
+    }
+    info!(texts = texts.len(), stored, duplicates = texts.len() - stored, "batch of texts received");
+    Ok(ingested)
+}
+
 /// A text taken in, committed.
 struct Stored {
     message_id: Uuid,

@@ -113,3 +113,128 @@ pub async fn take_in(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A text of a batch, as [`take_in_batch`] left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchTaken {
+    /// The text's place in the batch.
+    pub index: usize,
+    pub taken: TakenIn,
+}
+
+/// Stores a batch of ordinary texts (none a keyword) and queues their replies, in one statement: what
+/// [`take_in`] does for one text, for all of them. Each conversation is touched once whatever its number of
+/// texts (and so its row is not rewritten once per text). Texts already stored, or repeated within the
+/// batch, are duplicates. A text racing its twin from another delivery fails the whole statement, as in
+/// [`take_in`], and nothing of the batch is written: take the texts in one by one then.
+pub async fn take_in_batch(
+    db: impl PgExecutor<'_>,
+    texts: &[NewInbound<'_>],
+    max_attempts: i32,
+    delay: Duration,
+) -> Result<Vec<BatchTaken>, StoreError> {
+    let column = |f: fn(&NewInbound<'_>) -> String| texts.iter().map(f).collect::<Vec<String>>();
+    let providers = column(|t| t.provider.as_str().to_owned());
+    let sids = column(|t| t.message_sid.to_owned());
+    let to = column(|t| t.to.as_str().to_owned());
+    let from = column(|t| t.from.as_str().to_owned());
+    let bodies = column(|t| t.body.to_owned());
+    let channels = column(|t| t.channel.as_str().to_owned());
+    let segments: Vec<Option<i32>> = texts.iter().map(|t| t.num_segments).collect();
+    let external: Vec<Option<String>> = texts.iter().map(|t| t.external_id.map(str::to_owned)).collect();
+    let ids = |_| Uuid::now_v7();
+    let message_ids: Vec<Uuid> = (0..texts.len()).map(ids).collect();
+    let conversation_ids: Vec<Uuid> = (0..texts.len()).map(ids).collect();
+    let job_ids: Vec<Uuid> = (0..texts.len()).map(ids).collect();
+    let rows = sqlx::query!(
+        r#"
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::text[],
+                                 $8::text[], $9::uuid[], $10::uuid[], $11::uuid[])
+                WITH ORDINALITY AS t (provider, message_sid, to_number, from_number, body, num_segments, channel,
+                                      external_id, message_id, conversation_id, job_id, n)
+        ), fresh AS (
+            -- The first of each text, if it is not stored already.
+            SELECT DISTINCT ON (provider, message_sid) * FROM input i
+            WHERE NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.provider = i.provider AND m.message_sid = i.message_sid)
+            ORDER BY provider, message_sid, n
+        ), arrivals AS (
+            -- Per conversation: how many texts, and the channel its newest came by.
+            SELECT to_number, from_number, count(*) AS texts,
+                   (array_agg(conversation_id ORDER BY n))[1] AS conversation_id,
+                   (array_agg(job_id ORDER BY n))[1] AS job_id,
+                   (array_agg(channel ORDER BY n DESC))[1] AS channel,
+                   (array_agg(external_id ORDER BY n DESC) FILTER (WHERE external_id IS NOT NULL))[1] AS external_id
+            FROM fresh GROUP BY to_number, from_number
+        ), conv AS (
+            INSERT INTO conversation (id, business_number, contact_number, assistant_id, inbound_count, channel,
+                                      external_id)
+            SELECT a.conversation_id, a.to_number, a.from_number,
+                   (SELECT inbound_assistant_id FROM phone_number WHERE number = a.to_number), a.texts, a.channel,
+                   a.external_id
+            FROM arrivals a
+            ON CONFLICT (business_number, contact_number) DO UPDATE
+            SET assistant_id = EXCLUDED.assistant_id, inbound_count = conversation.inbound_count + EXCLUDED.inbound_count,
+                channel = EXCLUDED.channel, external_id = COALESCE(EXCLUDED.external_id, conversation.external_id),
+                last_message_at = now(), updated_at = now()
+            RETURNING id, business_number, contact_number, assistant_id,
+                      status <> 'paused'
+                      AND NOT EXISTS (SELECT 1 FROM opt_out o
+                                      WHERE o.business_number = conversation.business_number
+                                        AND o.contact_number = conversation.contact_number) AS may_reply
+        ), message AS (
+            INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
+                                      body, status, num_segments, date_created, channel, external_conversation_id)
+            SELECT f.message_id, f.provider, f.message_sid, c.id, 'inbound', f.to_number, f.from_number, f.body,
+                   'received', f.num_segments, now(), f.channel, f.external_id
+            FROM fresh f JOIN conv c ON c.business_number = f.to_number AND c.contact_number = f.from_number
+            RETURNING id
+        ), reply AS (
+            INSERT INTO job (id, kind, payload, concurrency_key, dedupe_key, max_attempts, run_at)
+            SELECT a.job_id, $12, jsonb_build_object('conversation_id', c.id), c.id::text, 'reply:' || c.id, $13,
+                   now() + make_interval(secs => $14)
+            FROM conv c JOIN arrivals a ON a.to_number = c.business_number AND a.from_number = c.contact_number
+            WHERE c.assistant_id IS NOT NULL AND c.may_reply
+            ON CONFLICT (dedupe_key) WHERE status = 'queued' DO NOTHING
+            RETURNING id
+        )
+        SELECT i.n AS "n!", f.message_id AS "message_id?", c.id AS "conversation_id?",
+               c.assistant_id IS NOT NULL AS "answered?", c.assistant_id IS NOT NULL AND c.may_reply AS "reply_due?"
+        FROM input i
+        LEFT JOIN fresh f ON f.n = i.n
+        LEFT JOIN conv c ON c.business_number = f.to_number AND c.contact_number = f.from_number
+        ORDER BY i.n
+        "#,
+        &providers,
+        &sids,
+        &to,
+        &from,
+        &bodies,
+        &segments as &[Option<i32>],
+        &channels,
+        &external as &[Option<String>],
+        &message_ids,
+        &conversation_ids,
+        &job_ids,
+        REPLY_JOB_KIND,
+        max_attempts,
+        delay.as_secs_f64(),
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let index = usize::try_from(row.n - 1).map_err(|_| StoreError::corrupt("a batch index out of range"))?;
+            let taken = match (row.message_id, row.conversation_id) {
+                (Some(message_id), Some(conversation_id)) => TakenIn::Stored {
+                    message_id,
+                    conversation_id,
+                    answered: row.answered.unwrap_or(false),
+                    reply_due: row.reply_due.unwrap_or(false),
+                },
+                _ => TakenIn::Duplicate,
+            };
+            Ok(BatchTaken { index, taken })
+        })
+        .collect()
+}

@@ -3,9 +3,10 @@
 //! Both schemas are read (Event Grid's array, CloudEvents' object or array), batches may mix event types,
 //! and unknown types are acknowledged. A delivery must carry the shared secret, compared in constant time
 //! (two secrets are accepted while one is rotated out); without it the answer is 401, which Event Grid does
-//! not retry. Texts go through the same ingest as Twilio's, deduplicated on their message id; reports are
-//! deduplicated on their event id and never move a status backwards. Each event is its own transaction:
-//! Event Grid retries a whole batch on a 5xx, and what already went through is then skipped.
+//! not retry. Texts go through the same ingest as Twilio's, deduplicated on their message id, a batch's
+//! texts in a few statements; reports are deduplicated on their event id and never move a status
+//! backwards, a few hundred to a transaction. Event Grid retries a whole batch on a 5xx, and what already
+//! went through is then skipped; an unusable event is skipped, never the batch.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,14 +17,15 @@ use smsagent_domain::{Channel, Contact, Provider};
 use smsagent_providers::acs::{
     DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
-use smsagent_store::messages::{self, NewInbound, StatusReport};
+use smsagent_store::StoreError;
+use smsagent_store::messages::{self, NewInbound, ReportOutcome, StatusReport};
 use smsagent_store::opt_outs::{self, ConsentSource};
 use subtle::ConstantTimeEq;
 use tracing::{info, warn};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::ingest::ingest;
+use crate::ingest::ingest_batch;
 use crate::state::{AppState, EventGridAuth};
 
 /// The query parameter that carries the secret (`…/webhook?code=SECRET`).
@@ -51,9 +53,6 @@ pub async fn deliveries(
         EventsError::NotJson => ApiError::bad_request("invalid_json", "the body is not JSON"),
         EventsError::Invalid(reason) => ApiError::bad_request("invalid_events", reason),
     })?;
-    for unusable in &delivery.unusable {
-        warn!(error = %unusable, "unusable Event Grid event skipped");
-    }
     if let (true, Some(unusable)) = (delivery.events.is_empty(), delivery.unusable.first()) {
         // Nothing in it is an event: not a delivery from Event Grid.
         return Err(ApiError::bad_request("invalid_events", unusable.to_string()));
@@ -62,13 +61,48 @@ pub async fn deliveries(
         info!("Event Grid subscription validated");
         return Ok(HttpResponse::Ok().json(json!({"validationResponse": code})));
     }
+
+    // Refusing the batch would have Event Grid drop every event in it: an unusable event is skipped, and
+    // the batch's are logged together.
+    let mut unusable: Vec<String> = delivery.unusable.iter().map(ToString::to_string).collect();
+    let (mut texts, mut reports, mut ignored) = (Vec::new(), Vec::new(), 0);
     for event in &delivery.events {
         match event.event_type.as_str() {
-            SMS_RECEIVED => received(&state, event).await?,
-            DELIVERY_REPORT => delivery_report(&state, event).await?,
-            other => info!(event_type = other, event_id = %event.id, "event acknowledged and ignored"),
+            SMS_RECEIVED => match ReceivedSms::from_event(event) {
+                Ok(sms) => texts.push(sms),
+                Err(e) => unusable.push(format!("SMSReceived {}: {e}", event.id)),
+            },
+            DELIVERY_REPORT => match DeliveryReport::from_event(event) {
+                Ok(report) => reports.push((event.id.as_str(), report)),
+                Err(e) => unusable.push(format!("delivery report {}: {e}", event.id)),
+            },
+            _ => ignored += 1,
         }
     }
+    if let Some(first) = unusable.first() {
+        warn!(skipped = unusable.len(), first = first.as_str(), "unusable Event Grid events skipped");
+    }
+    if ignored > 0 {
+        info!(ignored, "Event Grid events of other types acknowledged and ignored");
+    }
+
+    let from: Vec<Contact> = texts.iter().map(|sms| Contact::Phone(sms.from.clone())).collect();
+    let arrivals: Vec<NewInbound> = texts
+        .iter()
+        .zip(&from)
+        .map(|(sms, from)| NewInbound {
+            provider: Provider::Acs,
+            message_sid: &sms.message_id,
+            from,
+            to: &sms.to,
+            body: &sms.message,
+            num_segments: sms.segment_count,
+            channel: Channel::Sms,
+            external_id: None,
+        })
+        .collect();
+    ingest_batch(&state.pool, &state.queue, state.burst_window, &arrivals).await?;
+    apply_reports(&state, &reports).await?;
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -83,37 +117,52 @@ pub async fn handshake(req: HttpRequest, state: web::Data<AppState>) -> Result<H
         .finish())
 }
 
-async fn received(state: &AppState, event: &GridEvent) -> Result<(), ApiError> {
-    let sms = match ReceivedSms::from_event(event) {
-        Ok(sms) => sms,
-        Err(e) => {
-            // Refusing the batch would have Event Grid drop every event in it; this one is unusable.
-            warn!(event_id = %event.id, error = %e, "unusable SMSReceived event skipped");
-            return Ok(());
-        }
-    };
-    let text = NewInbound {
-        provider: Provider::Acs,
-        message_sid: &sms.message_id,
-        from: &Contact::Phone(sms.from.clone()),
-        to: &sms.to,
-        body: &sms.message,
-        num_segments: sms.segment_count,
-        channel: Channel::Sms,
-        external_id: None,
-    };
-    ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
+/// Reports a transaction takes at most.
+const REPORTS_PER_TRANSACTION: usize = 500;
+
+/// Applies a batch's delivery reports, a few hundred to a transaction (one flush each, not one per report).
+/// A transaction that fails is undone and its reports applied one by one, so one bad report holds up no
+/// other.
+async fn apply_reports(state: &AppState, reports: &[(&str, DeliveryReport)]) -> Result<(), ApiError> {
+    let (mut applied, mut duplicates) = (0, 0);
+    for chunk in reports.chunks(REPORTS_PER_TRANSACTION) {
+        let together = async {
+            let mut tx = state.pool.begin().await?;
+            let mut outcomes = Vec::with_capacity(chunk.len());
+            for (event_id, report) in chunk {
+                outcomes.push(apply_report(&mut tx, event_id, report).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(outcomes)
+        };
+        let outcomes = match together.await {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                warn!(reports = chunk.len(), error = %e, "delivery reports could not be applied together; one by one");
+                let mut outcomes = Vec::with_capacity(chunk.len());
+                for (event_id, report) in chunk {
+                    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+                    outcomes.push(apply_report(&mut tx, event_id, report).await?);
+                    tx.commit().await.map_err(ApiError::internal)?;
+                }
+                outcomes
+            }
+        };
+        applied += outcomes.iter().filter(|o| o.applied).count();
+        duplicates += outcomes.iter().filter(|o| o.duplicate).count();
+    }
+    if !reports.is_empty() {
+        info!(reports = reports.len(), applied, duplicates, "ACS delivery reports");
+    }
     Ok(())
 }
 
-async fn delivery_report(state: &AppState, event: &GridEvent) -> Result<(), ApiError> {
-    let report = match DeliveryReport::from_event(event) {
-        Ok(report) => report,
-        Err(e) => {
-            warn!(event_id = %event.id, error = %e, "unusable delivery report skipped");
-            return Ok(());
-        }
-    };
+/// One delivery report, with the opt-out it may carry.
+async fn apply_report(
+    tx: &mut smsagent_store::Tx,
+    event_id: &str,
+    report: &DeliveryReport,
+) -> Result<ReportOutcome, StoreError> {
     let status = StatusReport {
         provider: Provider::Acs,
         message_sid: &report.message_id,
@@ -122,17 +171,14 @@ async fn delivery_report(state: &AppState, event: &GridEvent) -> Result<(), ApiE
         status: report.status,
         error_code: None,
         error_message: report.details.as_deref().filter(|_| report.status != smsagent_domain::MessageStatus::Delivered),
-        event_id: Some(&event.id),
+        event_id: Some(event_id),
         attempts: report.attempts.as_ref(),
     };
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let outcome = messages::apply_status_report(&mut *tx, &status).await?;
+    let outcome = messages::apply_status_report(&mut **tx, &status).await?;
     if let (true, Some(message_id)) = (report.opted_out, outcome.message_id) {
-        opt_outs::record_for_message(&mut *tx, message_id, ConsentSource::Provider, report.details.as_deref()).await?;
+        opt_outs::record_for_message(&mut **tx, message_id, ConsentSource::Provider, report.details.as_deref()).await?;
     }
-    tx.commit().await.map_err(ApiError::internal)?;
-    info!(event_id = %event.id, status = %report.status, message_id = ?outcome.message_id, applied = outcome.applied, duplicate = outcome.duplicate, "ACS delivery report");
-    Ok(())
+    Ok(outcome)
 }
 
 /// The delivery carries one of the configured secrets, in the query or the configured header.

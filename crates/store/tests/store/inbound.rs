@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use smsagent_domain::{Channel, PhoneNumber, Provider};
+use smsagent_domain::{Channel, Contact, PhoneNumber, Provider};
 use smsagent_store::PgPool;
 use smsagent_store::inbound::{TakenIn, reply_dedupe_key, take_in};
 use smsagent_store::messages::NewInbound;
@@ -136,4 +136,47 @@ async fn nothing_is_queued_when_nobody_may_answer(pool: PgPool) {
 
     assert_eq!(count(&pool, "SELECT count(*) FROM job").await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM sms_messages WHERE direction = 'inbound'").await, 2);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_batch_is_taken_in_at_once_each_conversation_touched_once_and_duplicates_left_out(pool: PgPool) {
+    answered_number(&pool).await;
+    assert!(matches!(text(&pool, "SM-before").await, TakenIn::Stored { .. }));
+    let business = PhoneNumber::parse(BUSINESS).unwrap();
+    let maria: Contact = PhoneNumber::parse(CONTACT).unwrap().into();
+    let juan: Contact = PhoneNumber::parse("+15559870000").unwrap().into();
+    let mut batch = vec![
+        arrival("a1", &maria, &business, "Hi"),
+        arrival("b1", &juan, &business, "Hola"),
+        arrival("a2", &maria, &business, "Is it free?"),
+        arrival("a1", &maria, &business, "Hi"),
+    ];
+    // One already stored: as Twilio's, under its own provider.
+    let before = arrival("SM-before", &maria, &business, "Is the flat still available?");
+    batch.push(NewInbound { provider: Provider::Twilio, ..before });
+
+    let taken = smsagent_store::inbound::take_in_batch(&pool, &batch, 8, Duration::ZERO).await.unwrap();
+
+    let stored: Vec<bool> = taken.iter().map(|t| matches!(t.taken, TakenIn::Stored { .. })).collect();
+    assert_eq!(stored, [true, true, true, false, false], "repeats and texts stored before are duplicates");
+    assert_eq!(taken.iter().map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(count(&pool, "SELECT count(*) FROM sms_messages").await, 4);
+    assert_eq!(count(&pool, "SELECT inbound_count FROM conversation WHERE contact_number = '+15551234567'").await, 3);
+    assert_eq!(count(&pool, "SELECT inbound_count FROM conversation WHERE contact_number = '+15559870000'").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM job WHERE kind = 'generate_reply'").await, 2, "one reply each");
+    let again = smsagent_store::inbound::take_in_batch(&pool, &batch, 8, Duration::ZERO).await.unwrap();
+    assert!(again.iter().all(|t| t.taken == TakenIn::Duplicate), "a redelivered batch stores nothing");
+}
+
+fn arrival<'a>(sid: &'a str, from: &'a Contact, to: &'a PhoneNumber, body: &'a str) -> NewInbound<'a> {
+    NewInbound {
+        provider: Provider::Acs,
+        message_sid: sid,
+        from,
+        to,
+        body,
+        num_segments: Some(1),
+        channel: Channel::Sms,
+        external_id: None,
+    }
 }
