@@ -79,12 +79,12 @@ fn path(template: &str, ids: &Ids) -> String {
         .replace("{upload}", &ids.upload)
 }
 
-async fn call(
+fn call(
     app: &TestApp,
     (method, template, body): (&str, &str, Option<&str>),
     ids: &Ids,
     key: Option<&str>,
-) -> reqwest::Response {
+) -> reqwest::RequestBuilder {
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = app.request(method, &path(template, ids));
     if let Some(key) = key {
@@ -93,7 +93,7 @@ async fn call(
     if let Some(body) = body {
         request = request.header("content-type", "application/json").body(body.to_owned());
     }
-    request.send().await.unwrap()
+    request
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
@@ -101,9 +101,11 @@ async fn every_endpoint_refuses_a_call_without_a_valid_key(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
     let ids = default_tenants_data(&app).await;
 
-    for &endpoint in ENDPOINTS {
+    for (n, &endpoint) in ENDPOINTS.iter().enumerate() {
         for key in [None, Some("sk_smsagent_not_a_key"), Some("")] {
-            let response = call(&app, endpoint, &ids, key).await;
+            // Each endpoint from its own address (as the proxy says): wrong keys from one address are limited.
+            let response = call(&app, endpoint, &ids, key).header("x-forwarded-for", format!("198.51.100.{n}"));
+            let response = response.send().await.unwrap();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{endpoint:?} with {key:?}");
             assert_eq!(response.headers()["www-authenticate"], "Bearer");
             let body: Value = response.json().await.unwrap();
@@ -123,7 +125,7 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     let (_, other) = app.tenant("Another business").await;
 
     for &endpoint in ENDPOINTS {
-        let response = call(&app, endpoint, &ids, Some(&other)).await;
+        let response = call(&app, endpoint, &ids, Some(&other)).send().await.unwrap();
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         match (endpoint.0, endpoint.1) {
@@ -204,4 +206,45 @@ async fn only_the_configured_origins_may_call_from_a_browser(pool: PgPool) {
     assert!(refused.headers().get("access-control-allow-origin").is_none());
     // Twilio sends no Origin: webhooks are unaffected.
     assert_eq!(app.text(&sid(), CONTACT, "Hi").await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_wrong_key_gets_401_before_anything_of_the_request_is_looked_at(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/assistants/not-a-uuid", None),
+        (Method::GET, "/api/conversations?limit=0&nonsense=1", None),
+        (Method::GET, "/api/conversations/not-a-contact", None),
+        (Method::POST, "/api/v1/keys", Some("[]")),
+        (Method::POST, "/api/v1/sms/send", Some("{not json")),
+        (Method::PUT, "/api/v1/assistants", None),
+    ] {
+        let mut request = app.request(method.clone(), path).bearer_auth("sk_smsagent_wrong");
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        assert_eq!(request.send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_address_guessing_keys_is_slowed_down_and_others_are_not(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    let (_, key) = app.tenant("Another business").await;
+    let guess = |from: &'static str, key: String| {
+        app.request(Method::GET, "/api/v1/keys").bearer_auth(key).header("x-forwarded-for", from).send()
+    };
+    for n in 0..smsagent_server::api::limits::FAILED_KEYS_PER_MINUTE {
+        let status = guess("203.0.113.9", format!("sk_smsagent_guess{n}")).await.unwrap().status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let slowed = guess("203.0.113.9", "sk_smsagent_one_more".into()).await.unwrap();
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.headers().contains_key("retry-after"));
+    assert_eq!(
+        guess("203.0.113.9", key.clone()).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "no lookup at all"
+    );
+    assert_eq!(guess("198.51.100.1", key).await.unwrap().status(), StatusCode::OK, "another address is unaffected");
 }

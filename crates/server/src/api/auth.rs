@@ -1,12 +1,14 @@
 //! API keys: made at random, shown once, kept as SHA-256, sent as `Authorization: Bearer <key>`.
 
 use std::fmt::Write;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
+use std::net::IpAddr;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use smsagent_store::tenants::{self, KeyOwner};
@@ -65,8 +67,7 @@ impl std::fmt::Debug for BootstrapKey {
     }
 }
 
-/// The tenant a request speaks for, from its API key. Handlers that take an `Operator` refuse requests
-/// without a valid key (401) before they run.
+/// The tenant a request speaks for, from its API key, as [`authenticate`] found it.
 #[derive(Debug, Clone, Copy)]
 pub struct Operator(pub KeyOwner);
 
@@ -78,25 +79,62 @@ impl Operator {
 
 impl FromRequest for Operator {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let presented = bearer(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
-            let presented = hash(&presented?);
-            let owner = if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
-                KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }
-            } else {
-                tenants::key_owner(&state.pool, &presented)
-                    .await?
-                    .ok_or_else(|| ApiError::unauthorized("the API key is not valid (unknown or revoked)"))?
-            };
-            state.limits.call(owner.key_id.unwrap_or(owner.tenant_id))?;
-            Ok(Operator(owner))
-        })
+        let owner = req.extensions().get::<KeyOwner>().copied();
+        ready(owner.map(Operator).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("{} takes an Operator but is not behind authenticate", req.path()))
+        }))
     }
+}
+
+/// Wraps every operators' API resource: the key is checked, and the key's rate, before anything else of the
+/// request is read or validated, so a caller without a valid key learns nothing but 401 (never whether its
+/// path, query or body would have passed). Wrong keys from one address are limited before the database is
+/// asked ([`crate::api::limits::RateLimits::key_lookup`]).
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+    let presented = hash(&bearer(req.request())?);
+    let owner = if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
+        KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }
+    } else {
+        let client = client_address(req.request());
+        state.limits.key_lookup(client)?;
+        match tenants::key_owner(&state.pool, &presented).await.map_err(ApiError::from)? {
+            Some(owner) => owner,
+            None => {
+                state.limits.key_failed(client);
+                return Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)").into());
+            }
+        }
+    };
+    state.limits.call(owner.key_id.unwrap_or(owner.tenant_id))?;
+    req.extensions_mut().insert(owner);
+    next.call(req).await
+}
+
+/// Who is calling, for limits: the peer, or, when the peer is a proxy on our own network, the address it
+/// says it saw (the last X-Forwarded-For entry, the one the proxy appended; earlier ones are the caller's
+/// own say).
+fn client_address(req: &HttpRequest) -> IpAddr {
+    let peer = req.peer_addr().map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    if smsagent_egress::is_public(peer) {
+        return peer;
+    }
+    req.headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .last()
+        .unwrap_or(peer)
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {

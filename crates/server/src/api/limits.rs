@@ -2,8 +2,11 @@
 //! person), answered with 429 and `Retry-After`. In memory, per process: behind a load balancer each
 //! instance allows the rate, which bounds abuse without a shared store.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -14,6 +17,7 @@ use crate::error::ApiError;
 pub struct RateLimits {
     per_key: DefaultKeyedRateLimiter<Uuid>,
     per_contact: DefaultKeyedRateLimiter<(Uuid, String)>,
+    failed_keys: FailedKeys,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -30,7 +34,22 @@ impl RateLimits {
         RateLimits {
             per_key: RateLimiter::keyed(quota(per_key_per_minute)),
             per_contact: RateLimiter::keyed(quota(per_contact_per_minute)),
+            failed_keys: FailedKeys::default(),
         }
+    }
+
+    /// Whether a key from `client` may be looked up: not after [`FAILED_KEYS_PER_MINUTE`] wrong ones from
+    /// the same address in the last minute. Refused before the database is asked, so guessing keys is slow
+    /// and costs the database nothing.
+    pub fn key_lookup(&self, client: IpAddr) -> Result<(), ApiError> {
+        self.failed_keys
+            .allowed(client, Instant::now())
+            .map_err(|wait| too_many("too many wrong API keys from this address", wait))
+    }
+
+    /// A key from `client` turned out wrong.
+    pub fn key_failed(&self, client: IpAddr) {
+        self.failed_keys.failed(client, Instant::now());
     }
 
     /// A call with the key `key_id` (the tenant's id stands in for the bootstrap key).
@@ -60,6 +79,42 @@ impl RateLimits {
     }
 }
 
+/// Wrong API keys one client address may present in a minute.
+pub const FAILED_KEYS_PER_MINUTE: u32 = 20;
+
+/// Wrong keys per client address, in fixed one-minute windows.
+#[derive(Debug, Default)]
+struct FailedKeys {
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl FailedKeys {
+    const WINDOW: Duration = Duration::from_secs(60);
+
+    fn allowed(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match windows.get(&client) {
+            Some(&(started, failures)) if failures >= FAILED_KEYS_PER_MINUTE && now < started + Self::WINDOW => {
+                Err(started + Self::WINDOW - now)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, client: IpAddr, now: Instant) {
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Memory follows the addresses failing now, not every one ever seen.
+        if windows.len() > 10_000 {
+            windows.retain(|_, (started, _)| now < *started + Self::WINDOW);
+        }
+        let window = windows.entry(client).or_insert((now, 0));
+        if now >= window.0 + Self::WINDOW {
+            *window = (now, 0);
+        }
+        window.1 += 1;
+    }
+}
+
 fn too_many(what: &str, wait: Duration) -> ApiError {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     ApiError::too_many_requests(format!("{what}; try again in {seconds} s"), seconds.max(1))
@@ -82,5 +137,19 @@ mod tests {
         assert!(limits.text_to(a, "+15551234567").is_ok());
         assert!(limits.text_to(a, "+15551234567").is_err());
         assert!(limits.text_to(a, "+15557654321").is_ok());
+    }
+
+    #[test]
+    fn an_address_that_keeps_presenting_wrong_keys_waits_out_the_minute() {
+        let failed = FailedKeys::default();
+        let (guesser, other) = ("203.0.113.9".parse().unwrap(), "198.51.100.7".parse().unwrap());
+        let start = Instant::now();
+        for _ in 0..FAILED_KEYS_PER_MINUTE {
+            assert!(failed.allowed(guesser, start).is_ok());
+            failed.failed(guesser, start);
+        }
+        assert!(failed.allowed(guesser, start + Duration::from_secs(30)).is_err());
+        assert!(failed.allowed(other, start).is_ok(), "another address is unaffected");
+        assert!(failed.allowed(guesser, start + Duration::from_secs(61)).is_ok(), "a new minute");
     }
 }

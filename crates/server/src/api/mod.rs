@@ -17,6 +17,7 @@ mod takeover;
 mod trying;
 mod uploads;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -38,39 +39,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
     cfg.route("/api/openapi.json", web::get().to(openapi::document)).route("/api/docs", web::get().to(openapi::page));
 
-    cfg.route("/api/v1/assistants", web::post().to(assistants::create))
-        .route("/api/v1/assistants", web::get().to(assistants::list))
-        .route("/api/v1/assistants/{id}", web::get().to(assistants::get))
-        .route("/api/v1/assistants/{id}", web::patch().to(assistants::update))
-        .route("/api/v1/assistants/{id}", web::delete().to(assistants::delete))
-        .route("/api/v1/assistants/{id}/submissions", web::get().to(submissions::list));
+    // Each resource checks its key before anything else of a request is read (see `auth::authenticate`).
+    let keyed = |path| web::resource(path).wrap(from_fn(auth::authenticate));
 
-    cfg.route("/api/v1/keys", web::post().to(keys::create))
-        .route("/api/v1/keys", web::get().to(keys::list))
-        .route("/api/v1/keys/{id}", web::delete().to(keys::revoke));
+    cfg.service(
+        keyed("/api/v1/assistants").route(web::post().to(assistants::create)).route(web::get().to(assistants::list)),
+    )
+    .service(
+        keyed("/api/v1/assistants/{id}")
+            .route(web::get().to(assistants::get))
+            .route(web::patch().to(assistants::update))
+            .route(web::delete().to(assistants::delete)),
+    )
+    .service(keyed("/api/v1/assistants/{id}/submissions").route(web::get().to(submissions::list)));
 
-    cfg.route("/api/v1/phone-numbers", web::post().to(numbers::add))
-        .route("/api/v1/phone-numbers", web::get().to(numbers::list))
-        .route("/api/v1/phone-numbers/{id}", web::patch().to(numbers::assign))
-        .route("/api/v1/phone-numbers/{id}", web::delete().to(numbers::remove));
+    cfg.service(keyed("/api/v1/keys").route(web::post().to(keys::create)).route(web::get().to(keys::list)))
+        .service(keyed("/api/v1/keys/{id}").route(web::delete().to(keys::revoke)));
+
+    cfg.service(keyed("/api/v1/phone-numbers").route(web::post().to(numbers::add)).route(web::get().to(numbers::list)))
+        .service(
+            keyed("/api/v1/phone-numbers/{id}")
+                .route(web::patch().to(numbers::assign))
+                .route(web::delete().to(numbers::remove)),
+        );
 
     // The first seed system's paths.
-    cfg.route("/api/conversations", web::get().to(conversations::list))
-        .route("/api/conversations/{phone_number}", web::get().to(conversations::with_contact))
-        .route("/api/conversations/{phone_number}", web::delete().to(conversations::erase))
-        .route("/api/v1/sms/conversation/{conversation_id}", web::get().to(conversations::by_id))
-        .route("/api/v1/sms/conversation/{conversation_id}/pause", web::post().to(takeover::pause))
-        .route("/api/v1/sms/conversation/{conversation_id}/resume", web::post().to(takeover::resume))
-        .route("/api/v1/sms/conversation/{conversation_id}/uploads", web::get().to(uploads::list))
-        .route("/api/v1/sms/conversation/{conversation_id}/upload-link", web::post().to(uploads::send_link))
-        .route("/api/v1/uploads/{id}", web::get().to(uploads::download));
+    cfg.service(keyed("/api/conversations").route(web::get().to(conversations::list)))
+        .service(
+            keyed("/api/conversations/{phone_number}")
+                .route(web::get().to(conversations::with_contact))
+                .route(web::delete().to(conversations::erase)),
+        )
+        .service(keyed("/api/v1/sms/conversation/{conversation_id}").route(web::get().to(conversations::by_id)))
+        .service(keyed("/api/v1/sms/conversation/{conversation_id}/pause").route(web::post().to(takeover::pause)))
+        .service(keyed("/api/v1/sms/conversation/{conversation_id}/resume").route(web::post().to(takeover::resume)))
+        .service(keyed("/api/v1/sms/conversation/{conversation_id}/uploads").route(web::get().to(uploads::list)))
+        .service(
+            keyed("/api/v1/sms/conversation/{conversation_id}/upload-link").route(web::post().to(uploads::send_link)),
+        )
+        .service(keyed("/api/v1/uploads/{id}").route(web::get().to(uploads::download)));
 
-    cfg.route("/api/v1/sms/send", web::post().to(sending::send))
-        .route("/api/v1/sms/test", web::post().to(trying::feed))
-        .route("/api/v1/sms/stats", web::get().to(stats::stats));
+    cfg.service(keyed("/api/v1/sms/send").route(web::post().to(sending::send)))
+        .service(keyed("/api/v1/sms/test").route(web::post().to(trying::feed)))
+        .service(keyed("/api/v1/sms/stats").route(web::get().to(stats::stats)));
 
     // The receptionist seed's text chat.
-    cfg.route("/chat/{tenant_id}", web::post().to(chat::chat));
+    cfg.service(keyed("/chat/{tenant_id}").route(web::post().to(chat::chat)));
 }
 
 /// `?limit=&offset=` on lists.
