@@ -135,6 +135,7 @@ async fn a_number_given_to_an_assistant_is_answered_by_it(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn numbers_are_checked_and_owned_once(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    app.twilio_accepts().await;
     let (_, key) = app.tenant("Elm Street Rentals").await;
     let (_, other) = app.tenant("Oak Avenue Homes").await;
     let (_, theirs) = app
@@ -157,8 +158,18 @@ async fn numbers_are_checked_and_owned_once(pool: PgPool) {
         app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await.0,
         StatusCode::CREATED
     );
+    let (status, again) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(body.clone())).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("number_taken")), "ours already");
+    // Another tenant learns only that it cannot have the number, not that someone does.
     let (status, taken) = app.api_json(Method::POST, "/api/v1/phone-numbers", &other, Some(body)).await;
-    assert_eq!((status, taken["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("number_taken")));
+    assert_eq!(
+        (status, taken["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("number_unavailable"))
+    );
+    let (_, never_seen) = app
+        .api_json(Method::POST, "/api/v1/phone-numbers", &other, Some(add("+15550009999", "twilio", Value::Null)))
+        .await;
+    assert_eq!(taken, never_seen, "a held number and one not in the Twilio account are refused alike");
 
     let (_, listed) = app.api_json(Method::GET, "/api/v1/phone-numbers", &key, None).await;
     let number = &listed["phone_numbers"][0];
@@ -207,7 +218,23 @@ async fn a_twilio_numbers_webhook_can_be_pointed_at_the_service(pool: PgPool) {
 
     // A number Twilio does not have in the account: refused, and not added here either.
     let (status, refused) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550003333"))).await;
-    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("twilio_error")));
-    assert!(refused["error"]["message"].as_str().unwrap().contains("not in this Twilio account"));
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("number_unavailable"))
+    );
     assert_eq!(app.count("SELECT count(*) FROM phone_number").await, 1);
+
+    // Twilio answering with a proxy's HTML page: the tenant gets a clean summary, not the page.
+    Mock::given(method("GET"))
+        .and(path(format!("{account}/IncomingPhoneNumbers.json")))
+        .and(query_param("PhoneNumber", "+15550004444"))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_string("<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"),
+        )
+        .mount(&app.twilio)
+        .await;
+    let (status, failed) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(add("+15550004444"))).await;
+    assert_eq!((status, failed["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("twilio_error")));
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert_eq!(message, "Twilio: Twilio answered HTTP 502");
 }

@@ -2,7 +2,7 @@
 //! the 1600-character limit) and lists them back (newest first, filtered by `To` and `From`, paged with
 //! `next_page_uri`), as the real one does. Each create can be scripted to fail, or to take the message
 //! and answer only after the client has given up, so the tests can count how many messages each of our
-//! outbound rows left at Twilio.
+//! outbound rows left at Twilio. Its IncomingPhoneNumbers list holds the test business's number.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use wiremock::matchers::{basic_auth, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::helpers::{ACCOUNT_SID, AUTH_TOKEN, MESSAGES_API, sid, twilio_error};
+use crate::helpers::{ACCOUNT_SID, AUTH_TOKEN, BUSINESS, MESSAGES_API, sid, twilio_error};
 
 /// What Twilio does with the next create.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +60,18 @@ impl TwilioAccount {
     /// Answers Twilio's Messages API on `server` (with the right credentials; 401 otherwise).
     pub async fn mount(server: &MockServer) -> TwilioAccount {
         let account = TwilioAccount::default();
+        // The numbers the account holds (IncomingPhoneNumbers): the test business's.
+        let held = |number: &str| json!({"sid": "PN0123456789abcdef0123456789abcdef", "phone_number": number});
+        Mock::given(path(format!("/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json")))
+            .and(basic_auth(ACCOUNT_SID, AUTH_TOKEN))
+            .respond_with(move |request: &Request| {
+                let asked = request.url.query_pairs().find(|(k, _)| k == "PhoneNumber").map(|(_, v)| v.into_owned());
+                let numbers: Vec<Value> = asked.filter(|n| n == BUSINESS).iter().map(|n| held(n)).collect();
+                ResponseTemplate::new(200).set_body_json(json!({"incoming_phone_numbers": numbers}))
+            })
+            .with_priority(2)
+            .mount(server)
+            .await;
         Mock::given(path(MESSAGES_API))
             .and(basic_auth(ACCOUNT_SID, AUTH_TOKEN))
             .respond_with(account.clone())

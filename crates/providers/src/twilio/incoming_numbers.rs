@@ -1,5 +1,6 @@
-//! Pointing a Twilio number's "A message comes in" webhook at this service, through the IncomingPhoneNumbers
-//! API: find the number's PN… sid in the account, then set its `SmsUrl` and `SmsMethod`.
+//! Twilio's IncomingPhoneNumbers API: whether the account holds a number (a tenant may only register a
+//! number the account has), and pointing its "A message comes in" webhook at this service (find the
+//! number's PN… sid, then set its `SmsUrl` and `SmsMethod`).
 
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -13,10 +14,12 @@ use crate::http;
 pub enum NumberSetupError {
     #[error("the number is not in this Twilio account")]
     NotInAccount,
-    #[error("Twilio answered {status}: {message}")]
-    Refused { status: u16, message: String },
-    #[error("Twilio could not be reached: {0}")]
-    Unreachable(String),
+    /// Twilio's own error message when it gave one; whatever else it sent is logged, not passed on.
+    #[error("Twilio answered HTTP {status}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Refused { status: u16, message: Option<String> },
+    /// Details (addresses with our account in them) are logged, not passed on.
+    #[error("Twilio could not be reached")]
+    Unreachable,
 }
 
 #[derive(Debug, Clone)]
@@ -43,8 +46,8 @@ impl TwilioNumbers {
         TwilioNumbers { http: http::client(http::PROVIDER_WAIT), account_url, credentials }
     }
 
-    /// Makes Twilio POST the texts `number` receives to `webhook_url`.
-    pub async fn point_sms_webhook(&self, number: &PhoneNumber, webhook_url: &str) -> Result<(), NumberSetupError> {
+    /// The number's PN… sid in the account; `None` when the account does not hold it.
+    pub async fn find(&self, number: &PhoneNumber) -> Result<Option<String>, NumberSetupError> {
         let list = self
             .http
             .get(format!("{}/IncomingPhoneNumbers.json", self.account_url))
@@ -52,9 +55,14 @@ impl TwilioNumbers {
             .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
             .send()
             .await
-            .map_err(|e| NumberSetupError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?;
         let list: NumberList = answer(list).await?;
-        let sid = list.incoming_phone_numbers.into_iter().next().ok_or(NumberSetupError::NotInAccount)?.sid;
+        Ok(list.incoming_phone_numbers.into_iter().next().map(|n| n.sid))
+    }
+
+    /// Makes Twilio POST the texts `number` receives to `webhook_url`.
+    pub async fn point_sms_webhook(&self, number: &PhoneNumber, webhook_url: &str) -> Result<(), NumberSetupError> {
+        let sid = self.find(number).await?.ok_or(NumberSetupError::NotInAccount)?;
         let updated = self
             .http
             .post(format!("{}/IncomingPhoneNumbers/{sid}.json", self.account_url))
@@ -62,22 +70,33 @@ impl TwilioNumbers {
             .form(&[("SmsUrl", webhook_url), ("SmsMethod", "POST")])
             .send()
             .await
-            .map_err(|e| NumberSetupError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?;
         answer::<serde_json::Value>(updated).await.map(|_| ())
     }
 }
 
-/// A successful answer's JSON, or Twilio's own message for a refusal.
+fn unreachable(error: reqwest::Error) -> NumberSetupError {
+    tracing::warn!(error = %error, "Twilio's IncomingPhoneNumbers API could not be reached");
+    NumberSetupError::Unreachable
+}
+
+/// A successful answer's JSON, or Twilio's own message for a refusal. Anything else Twilio sends (an HTML
+/// error page from a proxy) is logged, not passed on.
 async fn answer<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, NumberSetupError> {
     let status = response.status();
-    let body = response.bytes().await.map_err(|e| NumberSetupError::Unreachable(e.to_string()))?;
-    if !status.is_success() {
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
+    let body = response.bytes().await.map_err(unreachable)?;
+    let refused = |body: &[u8]| {
+        let message = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
-        return Err(NumberSetupError::Refused { status: status.as_u16(), message });
+            .and_then(|v| v["message"].as_str().map(str::to_owned));
+        if message.is_none() {
+            let raw: String = String::from_utf8_lossy(body).chars().take(500).collect();
+            tracing::warn!(%status, body = raw, "Twilio's IncomingPhoneNumbers API answered without its error message");
+        }
+        NumberSetupError::Refused { status: status.as_u16(), message }
+    };
+    if !status.is_success() {
+        return Err(refused(&body));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| NumberSetupError::Refused { status: status.as_u16(), message: e.to_string() })
+    serde_json::from_slice(&body).map_err(|_| refused(&body))
 }

@@ -58,11 +58,13 @@ impl From<OwnedNumber> for NumberView {
     }
 }
 
-/// Adds a number to the tenant (409 if it is registered already).
+/// Adds a number to the tenant. A Twilio number must be in the service's Twilio account. A number that is
+/// already the tenant's is a 409; one that cannot be theirs (not in the account, or another tenant's) is the
+/// same 422 either way, so nobody learns who holds a number.
 #[utoipa::path(post, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
     request_body = NewNumber,
     responses((status = 201, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody),
-        (status = 502, body = super::openapi::ErrorBody)))]
+        (status = 422, body = super::openapi::ErrorBody), (status = 502, body = super::openapi::ErrorBody)))]
 pub async fn add(
     operator: Operator,
     state: web::Data<AppState>,
@@ -75,9 +77,21 @@ pub async fn add(
         .map_err(|_| ApiError::bad_request("invalid_provider", "provider must be twilio, acs or simulator"))?;
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     check_assistant(&mut tx, operator, inbound_assistant_id).await?;
+    if let (Provider::Twilio, Some(setup)) = (provider, &state.twilio_numbers) {
+        // Twilio can say whether the account holds the number; ACS numbers have no such lookup here.
+        if setup.client.find(&number).await.map_err(twilio_error)?.is_none() {
+            return Err(unavailable());
+        }
+    }
     let Some(id) = phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id).await?
     else {
-        return Err(ApiError::conflict("number_taken", "this number is registered already"));
+        let ours =
+            phone_numbers::list(&mut *tx, operator.tenant_id()).await?.iter().any(|n| n.number == number.as_str());
+        return Err(if ours {
+            ApiError::conflict("number_taken", "this number is one of yours already")
+        } else {
+            unavailable()
+        });
     };
     let added = phone_numbers::owned(&mut *tx, operator.tenant_id(), id).await?.ok_or_else(gone)?;
     if configure_twilio_webhook {
@@ -160,9 +174,21 @@ async fn point_webhook(state: &AppState, number: &OwnedNumber) -> Result<(), Api
         ApiError::bad_request("twilio_not_configured", "Twilio's credentials and PUBLIC_BASE_URL must be set")
     })?;
     let parsed = PhoneNumber::parse(&number.number).map_err(ApiError::internal)?;
-    setup.client.point_sms_webhook(&parsed, &setup.webhook_url).await.map_err(|e| {
-        ApiError::new(actix_web::http::StatusCode::BAD_GATEWAY, "twilio_error", format!("the webhook was not set: {e}"))
-    })
+    setup.client.point_sms_webhook(&parsed, &setup.webhook_url).await.map_err(twilio_error)
+}
+
+/// Twilio refused or failed: a clean summary for the tenant (the rest is in our log).
+fn twilio_error(e: smsagent_providers::twilio::NumberSetupError) -> ApiError {
+    ApiError::new(actix_web::http::StatusCode::BAD_GATEWAY, "twilio_error", format!("Twilio: {e}"))
+}
+
+/// A number the tenant cannot register, said the same way whatever the reason.
+fn unavailable() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "number_unavailable",
+        "this number cannot be added to your account: it must be in the service's provider account and not in use",
+    )
 }
 
 /// The tenant's number a request names in `field` (its name, and the error code when it must be named),
