@@ -301,3 +301,76 @@ async fn an_applicant_uploads_from_a_phone_sized_browser(pool: PgPool) {
         sqlx::query_as("SELECT sha256, content_type FROM id_upload").fetch_one(&app.pool).await.unwrap();
     assert_eq!((hash, kind.as_str()), (Sha256::digest(PNG).to_vec(), "image/png"));
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn thirty_uploads_at_once_keep_the_links_few_files_and_text_one_receipt(pool: PgPool) {
+    use smsagent_domain::upload::MAX_FILES_PER_LINK;
+    let app = app_with_conversation(pool).await;
+    let link = operator_link(&app).await;
+    app.worker.drain().await.unwrap();
+    let texts_before = app.twilio_sends().await.len();
+
+    let flood = (0..30).map(|n| upload(&link, photo(jpeg(2000 + n), "IMG.jpg", "front")));
+    let answers = futures_util::future::join_all(flood).await;
+
+    let kept = answers.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    assert_eq!(kept as i64, MAX_FILES_PER_LINK, "a link takes a few files");
+    for (status, html) in answers.iter().filter(|(status, _)| *status != StatusCode::OK) {
+        assert_eq!(*status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(html.contains("as many photos as this link takes"), "{html}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM id_upload").await, MAX_FILES_PER_LINK);
+    assert_eq!(files(&app).len() as i64, MAX_FILES_PER_LINK, "refused files are not kept: {:?}", files(&app));
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.twilio_sends().await.len() - texts_before, 1, "one receipt for the side");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_conversation_takes_a_bounded_number_of_files_across_links(pool: PgPool) {
+    use smsagent_domain::upload::{MAX_FILES_PER_CONVERSATION, MAX_FILES_PER_LINK};
+    let app = app_with_conversation(pool).await;
+    let links = UploadLinks::new(UPLOAD_LINK_SECRET.to_owned().into(), TimeDelta::hours(24), PUBLIC_BASE_URL);
+    let id = conversation_id(&app).await;
+    let mut kept = 0;
+    // Links made a second apart are links of their own.
+    for n in 0..(MAX_FILES_PER_CONVERSATION / MAX_FILES_PER_LINK + 1) {
+        let (link, _) = links.link(id, Utc::now() + TimeDelta::seconds(n));
+        for _ in 0..MAX_FILES_PER_LINK {
+            let (status, _) = upload(&local(&link, &app), photo(jpeg(3000), "IMG.jpg", "back")).await;
+            kept += usize::from(status == StatusCode::OK);
+        }
+    }
+    assert_eq!(kept as i64, MAX_FILES_PER_CONVERSATION);
+    assert_eq!(app.count("SELECT count(*) FROM id_upload").await, MAX_FILES_PER_CONVERSATION);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_operators_upload_link_keeps_to_the_contacts_rate_and_quiet_hours(pool: PgPool) {
+    let app = app_with_conversation(pool).await;
+    let id = conversation_id(&app).await;
+    let path = format!("/api/v1/sms/conversation/{id}/upload-link");
+
+    // The contact's text is days old: a link is a text the business starts, held to quiet hours.
+    sqlx::query("UPDATE sms_messages SET created_at = created_at - interval '3 days'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let (status, sent) = app.api_json(Method::POST, &path, BOOTSTRAP_KEY, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let contact = smsagent_domain::PhoneNumber::parse(CONTACT).unwrap();
+    match smsagent_domain::quiet_hours::next_allowed(&contact, now) {
+        None => assert_eq!(sent["send_at"], Value::Null, "inside the window"),
+        Some(at) => {
+            let send_at: chrono::DateTime<Utc> = serde_json::from_value(sent["send_at"].clone()).unwrap();
+            assert!((send_at - at).num_seconds().abs() < 60, "{send_at} against {at}");
+        }
+    }
+
+    for _ in 1..10 {
+        assert_eq!(app.api_json(Method::POST, &path, BOOTSTRAP_KEY, None).await.0, StatusCode::CREATED);
+    }
+    let limited = app.api(Method::POST, &path, BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the contact's ten texts a minute");
+    assert!(limited.headers().contains_key("retry-after"));
+}

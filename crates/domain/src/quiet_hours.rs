@@ -76,6 +76,22 @@ pub fn window(state: &str, weekday: Weekday) -> (NaiveTime, NaiveTime) {
     (hour(start), hour(end))
 }
 
+/// A text to a contact who texted within this long is a reply, not a solicitation: quiet hours do not hold
+/// it back.
+pub const REPLY_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+/// When a text the business starts (an operator's, an upload link) may go to `number`: None for now, when it
+/// answers the contact's text of the last [`REPLY_WINDOW`] (`last_inbound`) or quiet hours allow; else the
+/// first instant they do.
+pub fn business_text_at(
+    number: &PhoneNumber,
+    last_inbound: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let replying = last_inbound.is_some_and(|at| now - at < REPLY_WINDOW);
+    if replying { None } else { next_allowed(number, now) }
+}
+
 /// None when the business may text `number` at `now`; otherwise the first instant (UTC) it may.
 ///
 /// A number outside country code 1 gets None: US rules do not apply to it, and other countries' rules are not

@@ -3,6 +3,14 @@
 
 use crate::Language;
 
+/// Files one link takes: both sides, and a few retakes of blurry ones.
+pub const MAX_FILES_PER_LINK: i64 = 6;
+/// Files one conversation keeps, whatever the links: a flood of uploads stops here.
+pub const MAX_FILES_PER_CONVERSATION: i64 = 20;
+/// A second photo of a side within this many seconds of the last gets no text of its own: the page says it
+/// arrived, and one text per side is enough.
+pub const RECEIPT_QUIET_SECONDS: i64 = 120;
+
 /// The kinds of file taken: photos as phones take them, and PDFs of scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {

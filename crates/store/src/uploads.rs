@@ -25,6 +25,8 @@ pub struct UploadTarget {
     pub received: Vec<Side>,
     /// The contact opted out of texts from the business number.
     pub opted_out: bool,
+    /// When the contact last texted: a text to them within a day of it is a reply (no quiet hours).
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 impl UploadTarget {
@@ -43,7 +45,9 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
                ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!",
                EXISTS (SELECT 1 FROM opt_out o
                        WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
-                 AS "opted_out!"
+                 AS "opted_out!",
+               (SELECT max(m.created_at) FROM sms_messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound')
+                 AS last_inbound_at
         FROM conversation c
         JOIN phone_number p ON p.number = c.business_number
         JOIN tenant t ON t.id = p.tenant_id
@@ -65,15 +69,63 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
             language: r.language.as_deref().and_then(Language::parse),
             received: r.received.iter().filter_map(|s| Side::parse(s)).collect(),
             opted_out: r.opted_out,
+            last_inbound_at: r.last_inbound_at,
         })
     })
     .transpose()
+}
+
+/// What a conversation's uploads come to, for the caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadCounts {
+    /// Through the link in hand.
+    pub through_link: i64,
+    /// Through every link of the conversation.
+    pub in_conversation: i64,
+    /// The newest upload of the side in hand, if any.
+    pub side_last_at: Option<DateTime<Utc>>,
+}
+
+/// Counts the conversation's uploads (see [`lock`] to count uploads arriving together one after another).
+pub async fn counts(
+    db: impl PgExecutor<'_>,
+    conversation_id: Uuid,
+    link_expires_at: DateTime<Utc>,
+    side: Side,
+) -> Result<UploadCounts, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT count(*) FILTER (WHERE link_expires_at = $2) AS "through_link!",
+               count(*) AS "in_conversation!",
+               max(created_at) FILTER (WHERE side = $3) AS side_last_at
+        FROM id_upload
+        WHERE conversation_id = $1
+        "#,
+        conversation_id,
+        link_expires_at,
+        side.as_str(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(UploadCounts {
+        through_link: row.through_link,
+        in_conversation: row.in_conversation,
+        side_last_at: row.side_last_at,
+    })
+}
+
+/// Holds the conversation's row until the transaction ends: uploads to it are recorded one at a time.
+pub async fn lock(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!("SELECT id FROM conversation WHERE id = $1 FOR UPDATE", conversation_id).fetch_optional(db).await?;
+    Ok(())
 }
 
 /// A file stored and ready to record.
 #[derive(Debug, Clone)]
 pub struct NewUpload<'a> {
     pub conversation_id: Uuid,
+    /// When the link it came through expires: which link it was.
+    pub link_expires_at: DateTime<Utc>,
     pub contact: &'a Contact,
     pub side: Side,
     pub kind: FileKind,
@@ -86,8 +138,9 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewUpload<'_>) -> Result<Uuid
     let id = Uuid::now_v7();
     sqlx::query!(
         r#"
-        INSERT INTO id_upload (id, conversation_id, contact_number, side, content_type, size_bytes, sha256, stored_name)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO id_upload (id, conversation_id, contact_number, side, content_type, size_bytes, sha256, stored_name,
+                               link_expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         "#,
         id,
         new.conversation_id,
@@ -97,6 +150,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewUpload<'_>) -> Result<Uuid
         new.size_bytes,
         new.sha256.as_slice(),
         new.stored_name,
+        new.link_expires_at,
     )
     .execute(db)
     .await?;

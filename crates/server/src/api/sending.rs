@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use smsagent_domain::{Contact, PhoneNumber, Purpose, quiet_hours, segments};
@@ -23,9 +23,6 @@ use crate::state::AppState;
 
 /// Longest text accepted: what Twilio takes in one request (it splits it into segments).
 const MAX_CHARACTERS: usize = 1600;
-/// A text to a contact who texted within this long is a reply, not a solicitation: quiet hours do not
-/// hold it back.
-const REPLY_WINDOW: TimeDelta = TimeDelta::hours(24);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,8 +103,7 @@ pub async fn send(
         ));
     }
     let now = Utc::now();
-    let replying = target.last_inbound_at.is_some_and(|at| now - at < REPLY_WINDOW);
-    let send_at = if replying { None } else { quiet_hours::next_allowed(&to, now) };
+    let send_at = quiet_hours::business_text_at(&to, target.last_inbound_at, now);
 
     let count = segments::count(&body.body);
     let message = NewOutbound {

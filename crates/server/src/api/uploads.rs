@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use smsagent_domain::{Contact, quiet_hours};
 use smsagent_store::uploads::{self, Upload};
 use uuid::Uuid;
 
@@ -52,6 +53,9 @@ pub struct LinkSent {
     /// The link texted to the contact (also usable by them only: it is theirs).
     url: String,
     expires_at: DateTime<Utc>,
+    /// When the text goes: null for now; later when it would wake the contact (quiet hours), unless it
+    /// answers their text of the last 24 hours.
+    send_at: Option<DateTime<Utc>>,
 }
 
 /// A conversation's ID photos, newest first.
@@ -92,11 +96,12 @@ pub async fn download(
         .body(bytes))
 }
 
-/// Texts the contact the link to upload their ID photos.
+/// Texts the contact the link to upload their ID photos, as an operator's text goes: within the contact's
+/// rate limit, never to a contact who opted out, and not in their quiet hours unless it answers them.
 #[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/upload-link", tag = "uploads",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
     responses((status = 201, body = LinkSent), (status = 404, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody)))]
+        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody)))]
 pub async fn send_link(
     operator: Operator,
     state: web::Data<AppState>,
@@ -114,8 +119,15 @@ pub async fn send_link(
             "the contact has opted out of texts from this number",
         ));
     }
-    let (url, expires_at) = crate::uploads::queue_link(&mut tx, &state.queue, &state.uploads.links, &target).await?;
+    state.limits.text_to(operator.tenant_id(), target.contact.as_str())?;
+    let send_at = match &target.contact {
+        Contact::Phone(number) => quiet_hours::business_text_at(number, target.last_inbound_at, Utc::now()),
+        // Nobody's phone wakes for a chat or a test contact.
+        Contact::Chat(_) | Contact::Test(_) => None,
+    };
+    let links = &state.uploads.links;
+    let (url, expires_at) = crate::uploads::queue_link(&mut tx, &state.queue, links, &target, send_at).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
-    Ok(HttpResponse::Created().json(LinkSent { url, expires_at }))
+    Ok(HttpResponse::Created().json(LinkSent { url, expires_at, send_at }))
 }

@@ -39,27 +39,31 @@ async fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
     page::secured(HttpResponse::Ok()).content_type(content_type).body(body)
 }
 
-/// Texts the upload link for the conversation, in the caller's transaction. Returns the link and when it
-/// stops working.
+/// Texts the upload link for the conversation, in the caller's transaction, sent at `send_at` (now when
+/// `None`). Returns the link and when it stops working.
 pub async fn queue_link(
     tx: &mut Tx,
     queue: &Queue,
     links: &UploadLinks,
     target: &UploadTarget,
+    send_at: Option<DateTime<Utc>>,
 ) -> Result<(String, DateTime<Utc>), StoreError> {
-    let (link, expires_at) = links.link(target.conversation_id, Utc::now());
+    let now = Utc::now();
+    let (link, expires_at) = links.link(target.conversation_id, now);
     let text = link_text(&link, target.sides(), links.lifetime.num_hours(), target.language.unwrap_or_default());
-    queue_text(tx, queue, target, &text, Purpose::UploadLink).await?;
+    let delay = send_at.and_then(|at| (at - now).to_std().ok()).unwrap_or_default();
+    queue_text(tx, queue, target, &text, Purpose::UploadLink, delay).await?;
     Ok((link, expires_at))
 }
 
-/// Stores a text to the applicant and queues its send.
+/// Stores a text to the applicant and queues its send, due after `delay`.
 async fn queue_text(
     tx: &mut Tx,
     queue: &Queue,
     target: &UploadTarget,
     text: &str,
     purpose: Purpose,
+    delay: std::time::Duration,
 ) -> Result<(), StoreError> {
     let count = segments::count(text);
     let message = NewOutbound {
@@ -74,6 +78,8 @@ async fn queue_text(
         purpose,
     };
     let message_id = messages::insert_outbound(&mut **tx, &message).await?;
-    queue.push(&mut **tx, &Job::SendMessage { conversation_id: target.conversation_id, message_id }).await?;
+    queue
+        .push_after(&mut **tx, &Job::SendMessage { conversation_id: target.conversation_id, message_id }, delay)
+        .await?;
     Ok(())
 }

@@ -10,20 +10,24 @@ use std::borrow::Cow;
 use actix_multipart::{Field, Multipart};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use futures_util::TryStreamExt;
-use smsagent_domain::upload::{FileKind, SNIFF_BYTES, Side, receipt_text};
+use smsagent_domain::upload::{self, FileKind, SNIFF_BYTES, Side, receipt_text};
 use smsagent_store::uploads::{self, NewUpload, UploadTarget};
 use tracing::{info, warn};
 
 use super::page::{self, Notice, UploadPage};
 use super::storage::Incoming;
+use super::token::Link;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// What the applicant is told when a link, or the conversation, has taken all the files it takes.
+const FULL: &str = "You've sent as many photos as this link takes. If you need to send another, text us and we'll send you a new link.";
+
 /// The page for a working link.
 pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let Some(target) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
+    let Some((target, _)) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
     Ok(view(&state, &target, Notice::None).render(StatusCode::OK))
 }
 
@@ -33,10 +37,14 @@ pub async fn receive(
     token: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(target) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
+    let Some((target, link)) = target(&state, &token).await? else { return Ok(page::link_not_valid()) };
     let refused = |status: StatusCode, message: &str| {
         Ok(view(&state, &target, Notice::Refused(message.to_owned())).render(status))
     };
+    // A link or a conversation that has taken its files takes no more, before a byte is written.
+    if full(&uploads::counts(&state.pool, target.conversation_id, link.expires_at, Side::Front).await?) {
+        return refused(StatusCode::TOO_MANY_REQUESTS, FULL);
+    }
     let (side, file) = match read_form(&state, form).await {
         Ok(read) => read,
         Err(refusal) => return refused(refusal.status, &refusal.message),
@@ -57,55 +65,89 @@ pub async fn receive(
     let stored = state.uploads.dir.keep(*incoming, kind).await.map_err(ApiError::internal)?;
     let missing: Vec<Side> = asked.iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
     let receipt = receipt_text(side, &missing, target.language.unwrap_or_default());
-    if let Err(e) = record(&state, &target, side, kind, &stored, &receipt).await {
-        if let Err(removed) = state.uploads.dir.remove(&stored.name).await {
-            warn!(error = %removed, "an upload whose row failed could not be removed");
-        }
-        return Err(e);
+    let upload = Received { link, side, kind, stored: &stored };
+    let recorded = record(&state, &target, &upload, &receipt).await;
+    if !matches!(recorded, Ok(Recorded::Kept { .. }))
+        && let Err(removed) = state.uploads.dir.remove(&stored.name).await
+    {
+        warn!(error = %removed, "an upload not kept could not be removed");
     }
-    info!(conversation_id = %target.conversation_id, side = side.as_str(), kind = kind.as_str(), size = stored.size, "ID photo received");
+    let Recorded::Kept { texted } = recorded? else { return refused(StatusCode::TOO_MANY_REQUESTS, FULL) };
+    info!(conversation_id = %target.conversation_id, side = side.as_str(), kind = kind.as_str(), size = stored.size, texted, "ID photo received");
 
     let mut after = target.clone();
     after.received.push(side);
     Ok(view(&state, &after, Notice::Received(receipt)).render(StatusCode::OK))
 }
 
-/// The row, the confirming text and its send, all or nothing.
+/// A file received whole, through `link`.
+struct Received<'a> {
+    link: Link,
+    side: Side,
+    kind: FileKind,
+    stored: &'a super::storage::Stored,
+}
+
+/// What became of a received file.
+enum Recorded {
+    /// Kept, with its confirming text unless one went for the same side a moment ago.
+    Kept { texted: bool },
+    /// The link or the conversation had taken its files meanwhile.
+    Full,
+}
+
+/// Whether a link or its conversation has taken all the files it takes.
+fn full(counts: &uploads::UploadCounts) -> bool {
+    counts.through_link >= upload::MAX_FILES_PER_LINK || counts.in_conversation >= upload::MAX_FILES_PER_CONVERSATION
+}
+
+/// The row, the confirming text and its send, all or nothing; counted under the conversation's lock, so
+/// uploads arriving together are capped and confirmed one after another.
 async fn record(
     state: &AppState,
     target: &UploadTarget,
-    side: Side,
-    kind: FileKind,
-    stored: &super::storage::Stored,
+    received: &Received<'_>,
     receipt: &str,
-) -> Result<(), ApiError> {
+) -> Result<Recorded, ApiError> {
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
+    uploads::lock(&mut *tx, target.conversation_id).await?;
+    let counts = uploads::counts(&mut *tx, target.conversation_id, received.link.expires_at, received.side).await?;
+    if full(&counts) {
+        return Ok(Recorded::Full);
+    }
     let upload = NewUpload {
         conversation_id: target.conversation_id,
+        link_expires_at: received.link.expires_at,
         contact: &target.contact,
-        side,
-        kind,
-        size_bytes: i64::try_from(stored.size).map_err(ApiError::internal)?,
-        sha256: stored.sha256,
-        stored_name: &stored.name,
+        side: received.side,
+        kind: received.kind,
+        size_bytes: i64::try_from(received.stored.size).map_err(ApiError::internal)?,
+        sha256: received.stored.sha256,
+        stored_name: &received.stored.name,
     };
     uploads::insert(&mut *tx, &upload).await?;
-    super::queue_text(&mut tx, &state.queue, target, receipt, smsagent_domain::Purpose::UploadReceipt).await?;
+    let quiet = TimeDelta::seconds(upload::RECEIPT_QUIET_SECONDS);
+    let texted = counts.side_last_at.is_none_or(|at| Utc::now() - at >= quiet);
+    if texted {
+        let now = std::time::Duration::ZERO;
+        super::queue_text(&mut tx, &state.queue, target, receipt, smsagent_domain::Purpose::UploadReceipt, now).await?;
+    }
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
-    Ok(())
+    Ok(Recorded::Kept { texted })
 }
 
-/// The conversation behind a working token; `None` for every kind of link that does not work.
-async fn target(state: &AppState, token: &str) -> Result<Option<UploadTarget>, ApiError> {
-    let conversation_id = match state.uploads.links.verify(token, Utc::now()) {
-        Ok(id) => id,
+/// The conversation behind a working token, and the link it is; `None` for every kind of link that does
+/// not work.
+async fn target(state: &AppState, token: &str) -> Result<Option<(UploadTarget, Link)>, ApiError> {
+    let link = match state.uploads.links.verify(token, Utc::now()) {
+        Ok(link) => link,
         Err(e) => {
             info!(reason = %e, "upload link refused");
             return Ok(None);
         }
     };
-    Ok(uploads::target(&state.pool, conversation_id).await?)
+    Ok(uploads::target(&state.pool, link.conversation_id).await?.map(|target| (target, link)))
 }
 
 fn view<'a>(state: &AppState, target: &'a UploadTarget, notice: Notice) -> UploadPage<'a> {

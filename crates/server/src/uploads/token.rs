@@ -25,6 +25,14 @@ pub struct UploadLinks {
     base_url: String,
 }
 
+/// A genuine, working link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub conversation_id: Uuid,
+    /// When it stops working; also what tells two links to one conversation apart.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Why a token was refused. Each is shown to the person as the same friendly page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -52,8 +60,8 @@ impl UploadLinks {
         (format!("{}/upload/{}", self.base_url, URL_SAFE_NO_PAD.encode(token)), expires_at)
     }
 
-    /// The conversation a token is for, if it is genuine and not expired.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
+    /// The link a token is, if it is genuine and not expired.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Link, TokenError> {
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Malformed)?;
         if bytes.len() != TOKEN_BYTES {
             return Err(TokenError::Malformed);
@@ -68,7 +76,9 @@ impl UploadLinks {
         if now.timestamp() >= expiry {
             return Err(TokenError::Expired);
         }
-        Uuid::from_slice(id).map_err(|_| TokenError::Malformed)
+        let conversation_id = Uuid::from_slice(id).map_err(|_| TokenError::Malformed)?;
+        let expires_at = DateTime::from_timestamp(expiry, 0).ok_or(TokenError::Malformed)?;
+        Ok(Link { conversation_id, expires_at })
     }
 
     fn hmac(&self) -> Hmac<Sha256> {
@@ -109,7 +119,8 @@ mod tests {
         let (links, id, now) = (links("s3cret"), Uuid::now_v7(), Utc::now());
         let (link, expires_at) = links.link(id, now);
         assert!(link.starts_with("https://sms.example.test/upload/") && link.len() < 90, "{link}");
-        assert_eq!(links.verify(token(&link), now + TimeDelta::hours(23)), Ok(id));
+        let verified = links.verify(token(&link), now + TimeDelta::hours(23)).unwrap();
+        assert_eq!((verified.conversation_id, verified.expires_at.timestamp()), (id, expires_at.timestamp()));
         assert_eq!(links.verify(token(&link), expires_at), Err(TokenError::Expired));
     }
 

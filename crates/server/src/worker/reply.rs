@@ -113,7 +113,8 @@ async fn queue_link(deps: &WorkerDeps, tx: &mut smsagent_store::Tx, conversation
     let Some(target) = uploads::target(&mut **tx, conversation_id).await? else {
         return Err(JobError::Fatal("the conversation has no number of the tenant's to send the link from".into()));
     };
-    crate::uploads::queue_link(tx, &deps.queue, &deps.upload_links, &target).await?;
+    // A reply to the contact's text: no quiet hours.
+    crate::uploads::queue_link(tx, &deps.queue, &deps.upload_links, &target, None).await?;
     Ok(())
 }
 
