@@ -341,7 +341,7 @@ async fn completed_forms_are_listed_and_exported_as_csv(pool: PgPool) {
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[0].starts_with("submission_id,created_at,contact_number,first_name,last_name"), "{csv}");
     assert!(lines[0].ends_with(",delivery_status"));
-    assert!(lines[1].contains(",+15551234567,Maria,Garcia,"), "{csv}");
+    assert!(lines[1].contains(",'+15551234567,Maria,Garcia,"), "a + opens no formula: {csv}");
     assert!(lines[1].contains("\"123 Main St, Springfield, IL 62701\""), "quoted: {csv}");
 
     let (_, other) = app.tenant("Other").await;

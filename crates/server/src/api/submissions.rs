@@ -111,31 +111,27 @@ fn to_csv(form: Option<&Form>, rows: &[SubmissionRow]) -> anyhow::Result<Vec<u8>
     }
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = ["submission_id", "created_at", "contact_number"].into_iter().map(str::to_owned);
-    out.write_record(header.chain(fields.iter().cloned()).chain(["delivery_status".to_owned()]))?;
+    let header: Vec<String> = header.chain(fields.iter().cloned()).chain(["delivery_status".to_owned()]).collect();
+    out.write_record(header.iter().map(|cell| defused(cell)))?;
     for row in rows {
         let answer = |field: &String| match row.answers.get(field) {
-            Some(Value::String(s)) => defused(s),
+            Some(Value::String(s)) => s.clone(),
             Some(Value::Null) | None => String::new(),
-            Some(other) => defused(&other.to_string()),
+            Some(other) => other.to_string(),
         };
         let mut record = vec![row.id.to_string(), row.created_at.to_rfc3339(), row.contact_number.clone()];
         record.extend(fields.iter().map(answer));
         record.push(row.delivery_status.clone());
-        out.write_record(&record)?;
+        out.write_record(record.iter().map(|cell| defused(cell)))?;
     }
     Ok(out.into_inner()?)
 }
 
-/// A spreadsheet runs a cell that starts like a formula; answers are the contact's own words, so such a
-/// cell is opened with an apostrophe. Phone numbers and amounts (`+1…`, `-5`) stay as they are.
+/// A spreadsheet runs a cell that starts like a formula (`+1+cmd|' /C calc'!A0` too), so every cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is opened with an apostrophe, as OWASP
+/// advises: a phone number reads `'+15551234567`, shown as text, and runs nothing.
 fn defused(value: &str) -> String {
-    let mut chars = value.chars();
-    let risky = match chars.next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if risky { format!("'{value}") } else { value.to_owned() }
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
 }
 
 #[cfg(test)]
@@ -143,12 +139,16 @@ mod tests {
     use super::defused;
 
     #[test]
-    fn formulas_are_defused_and_numbers_kept() {
+    fn every_cell_that_could_start_a_formula_is_defused() {
         assert_eq!(defused("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
         assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(defused("+cmd"), "'+cmd");
-        assert_eq!(defused("+15551234567"), "+15551234567");
-        assert_eq!(defused("-5"), "-5");
+        assert_eq!(defused("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+        assert_eq!(defused("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(defused("+15551234567"), "'+15551234567");
+        assert_eq!(defused("\tx"), "'\tx");
+        assert_eq!(defused("\r=1"), "'\r=1");
         assert_eq!(defused("Maria"), "Maria");
+        assert_eq!(defused("85000"), "85000");
     }
 }
