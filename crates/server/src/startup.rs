@@ -146,15 +146,11 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(cors(&origins))
-                // Path only: query strings can carry secrets and ids.
+                // Path only (query strings can carry secrets and ids), with phone numbers masked.
                 .wrap(
                     Logger::new(r#"%{r}a "%{METHOD}xi %{PATH}xi" %s %b %Dms"#)
                         .custom_request_replace("METHOD", |req| req.method().to_string())
-                        // An upload link lets its holder upload: it stays out of the logs.
-                        .custom_request_replace("PATH", |req| match req.path().strip_prefix("/upload/") {
-                            Some(_) => "/upload/…".to_owned(),
-                            None => req.path().to_owned(),
-                        }),
+                        .custom_request_replace("PATH", |req| crate::telemetry::loggable_path(req.path())),
                 )
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(crate::metrics::count_webhooks))

@@ -14,3 +14,76 @@ pub fn init(format: &str) {
     // Ignore the error when a subscriber is already installed (tests build several apps).
     let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
+
+/// A request's path as the access log may show it: an upload link's token left out (it lets its holder
+/// upload), and every segment that is a phone number (`/api/conversations/%2B15551234567`, `test:%2B1…`,
+/// or a number written any other way) masked.
+pub fn loggable_path(path: &str) -> String {
+    if path.starts_with("/upload/") {
+        return "/upload/…".to_owned();
+    }
+    path.split('/').map(loggable_segment).collect::<Vec<_>>().join("/")
+}
+
+fn loggable_segment(segment: &str) -> String {
+    let decoded = percent_decoded(segment);
+    let (prefix, rest) = match decoded.strip_prefix("test:") {
+        Some(rest) => ("test:", rest),
+        None => ("", decoded.as_str()),
+    };
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let number_like = rest.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+    if !number_like || digits.len() < 7 {
+        return segment.to_owned();
+    }
+    let plus = if rest.trim_start().starts_with('+') { "+" } else { "" };
+    format!("{prefix}{plus}{}***{}", &digits[..digits.len().min(4)], &digits[digits.len() - 4..])
+}
+
+/// `%XX` escapes decoded (a path's `+` is a plus, not a space); anything malformed left as it is.
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn phone_numbers_and_upload_tokens_stay_out_of_the_access_log() {
+        for (path, logged) in [
+            ("/api/conversations/%2B15551234567", "/api/conversations/+1555***4567"),
+            ("/api/conversations/+15551234567", "/api/conversations/+1555***4567"),
+            ("/api/conversations/test:%2B15551234567", "/api/conversations/test:+1555***4567"),
+            ("/api/conversations/555-123-4567", "/api/conversations/5551***4567"),
+            ("/api/conversations/chat:web-42", "/api/conversations/chat:web-42"),
+            ("/upload/AbCdEf0123456789", "/upload/…"),
+            (
+                "/api/v1/sms/conversation/01a23416-f179-77fa-a32a-cc97e162b3db",
+                "/api/v1/sms/conversation/01a23416-f179-77fa-a32a-cc97e162b3db",
+            ),
+            ("/api/v1/sms/webhook", "/api/v1/sms/webhook"),
+        ] {
+            assert_eq!(loggable_path(path), logged, "{path}");
+        }
+    }
+}
