@@ -88,6 +88,8 @@ async fn a_contacts_history_comes_oldest_first_with_statuses_and_the_form(pool: 
     assert_eq!(get(&app, "/api/conversations/%2B15550000000").await.0, StatusCode::NOT_FOUND);
     let (status, bad) = get(&app, "/api/conversations/not-a-number").await;
     assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_contact")));
+    let (status, beyond) = get(&app, "/api/conversations?limit=1&offset=9223372036854775807").await;
+    assert_eq!((status, &beyond["conversations"]), (StatusCode::OK, &serde_json::json!([])), "the end of the list");
     let (status, bad) = get(&app, "/api/v1/sms/conversation/42").await;
     assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_path")));
 }

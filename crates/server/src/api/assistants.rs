@@ -19,26 +19,35 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssistantInput {
+    /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     /// The greeting of each new session; empty: the model answers the first text.
     #[serde(default)]
     first_sms: String,
+    /// Not blank.
+    #[schema(min_length = 1)]
     sms_prompt: String,
     #[serde(default)]
     model: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2)]
     temperature: Option<f32>,
     #[serde(default = "defaults::max_reply_tokens")]
+    #[schema(minimum = 1, maximum = 100)]
     max_reply_tokens: i32,
     #[serde(default = "defaults::history_limit")]
+    #[schema(minimum = 1, maximum = 200)]
     history_limit: i32,
     #[serde(default = "defaults::session_window_minutes")]
+    #[schema(minimum = 1, maximum = 10080)]
     session_window_minutes: i32,
     /// The form to collect (see the README); null for a general assistant.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     form: Option<Value>,
     #[serde(default = "defaults::segment_budget")]
+    #[schema(minimum = 1, maximum = 10)]
     segment_budget: i32,
     #[serde(default)]
     help_text: Option<String>,
@@ -47,14 +56,17 @@ pub struct AssistantInput {
     /// redirects are not followed.
     #[serde(default)]
     completion_url: Option<String>,
-    /// Write-only: never shown again.
+    /// At least 16 characters. Write-only: never shown again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 16)]
     completion_secret: Option<String>,
     #[serde(default = "defaults::form_stale_after_hours")]
+    #[schema(minimum = 1, maximum = 8760)]
     form_stale_after_hours: i32,
     /// ID photos to ask for when the form completes, through an upload link: 0 (none), 1 (the front) or
     /// 2 (front and back).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2)]
     id_photos: i16,
 }
 

@@ -132,13 +132,13 @@ pub async fn list(
     let found = history::conversations(&state.pool, operator.tenant_id(), page.limit + 1, page.offset).await?;
     let more = found.len() as i64 > page.limit;
     let conversations = found.into_iter().take(page.limit as usize).map(SummaryView::from).collect();
-    let next_offset = more.then_some(page.offset + page.limit);
+    let next_offset = more.then(|| page.offset.saturating_add(page.limit));
     Ok(HttpResponse::Ok().json(ConversationPage { conversations, limit: page.limit, offset: page.offset, next_offset }))
 }
 
 /// Everything the tenant's numbers said with a contact: messages oldest first, with statuses and the form.
 #[utoipa::path(get, path = "/api/conversations/{phone_number}", tag = "conversations", security(("api_key" = [])),
-    params(("phone_number" = String, Path, description = CONTACT_PATH)),
+    params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|test:\+[1-9][0-9]{6,14})$")),
     responses((status = 200, body = ContactHistory), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn with_contact(
     operator: Operator,
@@ -174,7 +174,7 @@ pub async fn by_id(
 /// their messages, form data and waiting replies, gone for good in one transaction, with an audit entry
 /// that says who erased what (counts and ids, no content). Opt-outs stay.
 #[utoipa::path(delete, path = "/api/conversations/{phone_number}", tag = "conversations",
-    security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH)),
+    security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|test:\+[1-9][0-9]{6,14})$")),
     responses((status = 200, body = Erasure), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn erase(
     operator: Operator,

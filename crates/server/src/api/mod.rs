@@ -92,9 +92,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
+    /// 1 to 200; 50 when left out.
     #[serde(default = "Page::default_limit")]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: i64,
     #[serde(default)]
+    #[param(minimum = 0)]
     pub offset: i64,
 }
 

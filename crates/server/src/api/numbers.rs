@@ -17,8 +17,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewNumber {
     /// E.164, such as +15557654321.
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     number: String,
     /// twilio, acs or simulator.
+    #[schema(pattern = "^(twilio|acs|simulator)$")]
     provider: String,
     #[serde(default)]
     inbound_assistant_id: Option<Uuid>,

@@ -62,8 +62,49 @@ impl Modify for BearerKeys {
 }
 
 /// The document, built once.
-static DOCUMENT: LazyLock<Value> =
-    LazyLock::new(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| panic!("the OpenAPI document: {e}")));
+static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| panic!("the OpenAPI document: {e}"));
+    common_answers(&mut document);
+    document
+});
+
+/// The answers every keyed operation can give, beside its own: 401 (no valid key, checked before anything
+/// else), 429 (the key's rate, or too many wrong keys from the caller's address) and, where the operation
+/// reads a path, a query or a body, 400 for one that cannot be read.
+fn common_answers(document: &mut Value) {
+    let error = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        })
+    };
+    let Some(paths) = document["paths"].as_object_mut() else { return };
+    for item in paths.values_mut() {
+        let Some(operations) = item.as_object_mut() else { continue };
+        for operation in operations.values_mut() {
+            if operation.get("security").is_none() {
+                continue;
+            }
+            let reads_input = operation.get("requestBody").is_some()
+                || operation["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            let Some(responses) = operation["responses"].as_object_mut() else { continue };
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status).or_insert_with(|| error(description));
+            };
+            add("401", "No valid API key (`unauthorized`); nothing else of the request was looked at.");
+            add(
+                "429",
+                "Over the key's rate (API_RATE_LIMIT_PER_MINUTE), or too many wrong keys from this address                  (`rate_limited`); Retry-After says when to come back.",
+            );
+            if reads_input {
+                add(
+                    "400",
+                    "A path, query or body that cannot be read (`invalid_path`, `invalid_query`, `invalid_body`:                      a body is one JSON object, with no NUL in its text, and no field unknown).",
+                );
+            }
+        }
+    }
+}
 
 /// `GET /api/openapi.json`.
 pub async fn document() -> HttpResponse {

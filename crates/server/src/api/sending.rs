@@ -28,10 +28,14 @@ const MAX_CHARACTERS: usize = 1600;
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     /// The contact, in E.164.
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     to: String,
+    /// 1 to 1600 characters, not all blank.
+    #[schema(min_length = 1, max_length = 1600)]
     body: String,
     /// One of the tenant's numbers; may be left out when the tenant has only one.
     #[serde(default)]
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     from: Option<String>,
 }
 

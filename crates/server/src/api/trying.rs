@@ -21,10 +21,14 @@ use crate::state::AppState;
 pub struct TestText {
     /// Who the text is as if from (any E.164 number: nothing is sent to it, and the test conversation,
     /// `test:` and the number, is not the number's own).
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     from: String,
+    /// 1 to 1600 characters, not all blank.
+    #[schema(min_length = 1, max_length = 1600)]
     body: String,
     /// Which of the tenant's numbers it is to; may be left out when the tenant has only one.
     #[serde(default)]
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     to: Option<String>,
 }
 
