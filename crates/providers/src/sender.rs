@@ -20,9 +20,9 @@ pub struct OutboundSms {
     pub status_callback: Option<String>,
     /// The provider's conversation to post into, for channels that have them (Twilio Conversations CH…).
     pub conversation: Option<String>,
-    /// The longest this attempt may wait for the provider's answer, when shorter than the sender's own
-    /// limit: a worker's calls end before its lease does.
-    pub answer_within: Option<Duration>,
+    /// When this attempt must be over: every request of it (a lookup's pages, the send) ends by then, and
+    /// none starts after, so a worker's calls end before its lease does. `None`: the sender's own limits.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Why a provider did not take a message.
@@ -117,12 +117,22 @@ pub trait SmsSender: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// `request` bounded by `sms`'s wait, when it is shorter than a provider's usual one.
-pub(crate) fn within(request: reqwest::RequestBuilder, sms: &OutboundSms) -> reqwest::RequestBuilder {
-    match sms.answer_within {
-        Some(wait) if wait < crate::http::PROVIDER_WAIT => request.timeout(wait),
-        _ => request,
+/// The least time worth starting a request with.
+const LEAST_WAIT: Duration = Duration::from_millis(100);
+
+/// `request` bounded by what is left of `sms`'s attempt, when that is shorter than a provider's usual wait;
+/// refused when too little is left to start it. Nothing is known to have reached the provider then either,
+/// so it is a lost outcome, not a refusal: the next attempt asks first.
+pub(crate) fn within(
+    request: reqwest::RequestBuilder,
+    sms: &OutboundSms,
+) -> Result<reqwest::RequestBuilder, SendError> {
+    let Some(deadline) = sms.deadline else { return Ok(request) };
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    if left < LEAST_WAIT {
+        return Err(SendError::Unanswered { reason: "the attempt ran out of time".into(), retry_after: None });
     }
+    Ok(if left < crate::http::PROVIDER_WAIT { request.timeout(left) } else { request })
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ fn sms() -> OutboundSms {
         body: "Hello world".into(),
         status_callback: None,
         conversation: None,
-        answer_within: None,
+        deadline: None,
     }
 }
 

@@ -29,7 +29,7 @@ fn sms() -> OutboundSms {
         body: "Hello & welcome".into(),
         status_callback: Some("https://sms.example.com/api/v1/sms/status-callback?message_id=1".into()),
         conversation: None,
-        answer_within: None,
+        deadline: None,
     }
 }
 
@@ -182,7 +182,7 @@ async fn an_earlier_attempt_is_found_by_sender_recipient_and_body_since_it_began
     let now = chrono::Utc::now();
     let minutes = |m| now - chrono::TimeDelta::minutes(m);
     let (ours, other) = ("+15551234567", "+15550000000");
-    // Newest first, over two pages; the second page reaches back past the first attempt.
+    // Newest first, over two pages, the second the last.
     let first_page = json!({
         "messages": [
             listed("SM01", ours, "Hello & welcome", minutes(1)),
@@ -196,7 +196,7 @@ async fn an_earlier_attempt_is_found_by_sender_recipient_and_body_since_it_began
             listed("SM04", ours, "Hello & welcome", minutes(4)),
             listed("SM05", ours, "Hello & welcome", minutes(20)),
         ],
-        "next_page_uri": "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=x&Page=2&PageToken=PA2",
+        "next_page_uri": null,
     });
     Mock::given(method("GET"))
         .and(path(MESSAGES))
@@ -223,7 +223,7 @@ async fn an_earlier_attempt_is_found_by_sender_recipient_and_body_since_it_began
 }
 
 #[tokio::test]
-async fn a_lookup_twilio_cannot_answer_is_worth_another_try_never_a_blind_send() {
+async fn a_lookup_twilio_cannot_answer_is_worth_another_try() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(error(503, 20500, "Service Unavailable")).mount(&server).await;
     let err = sender(&server).find_sent(&sms(), chrono::Utc::now()).await.unwrap_err();
@@ -254,4 +254,43 @@ async fn a_conversations_message_an_earlier_attempt_posted_is_found_by_author_an
 
     let sids: Vec<_> = found.iter().map(|r| r.message_sid.as_deref().unwrap()).collect();
     assert_eq!(sids, ["IM1"], "ours, with the same body, since the first attempt");
+}
+
+/// A page of the list: `n` recent messages to the contact, none a match, and always another page.
+fn busy_page(n: usize) -> serde_json::Value {
+    let now = chrono::Utc::now();
+    let messages: Vec<_> = (0..n).map(|i| listed(&format!("SM{i}"), "+15551234567", "Something else", now)).collect();
+    json!({"messages": messages, "next_page_uri": "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?Page=1&PageToken=PA1"})
+}
+
+#[tokio::test]
+async fn a_lookup_that_cannot_reach_back_to_the_first_attempt_says_it_cannot_tell() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(busy_page(50)))
+        .mount(&server)
+        .await;
+    let err = sender(&server).find_sent(&sms(), chrono::Utc::now() - chrono::TimeDelta::minutes(5)).await.unwrap_err();
+    assert!(err.may_have_been_taken(), "whether Twilio has the text is unknown: {err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 4, "four pages, then it stops");
+}
+
+#[tokio::test]
+async fn every_request_of_an_attempt_keeps_to_its_one_deadline() {
+    let server = MockServer::start().await;
+    // Each page answers well within the attempt's time; the pages together do not.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(busy_page(1)).set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(201).set_body_json(created())).mount(&server).await;
+    let sms = OutboundSms { deadline: Some(std::time::Instant::now() + Duration::from_millis(700)), ..sms() };
+
+    let looked = sender(&server).find_sent(&sms, chrono::Utc::now() - chrono::TimeDelta::minutes(5)).await;
+    let sent = sender(&server).send(&sms).await;
+
+    assert!(looked.is_err_and(|e| e.may_have_been_taken()), "the lookup ran out of the attempt's time");
+    assert!(sent.is_err_and(|e| e.may_have_been_taken()), "and nothing starts once it is over");
+    let posts = server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!(posts, 0, "the send never reached Twilio after the deadline");
 }

@@ -195,13 +195,16 @@ pub struct OutboundMessage {
     pub external_id: Option<String>,
     /// The recipient has opted out of texts from the sender, as of this read.
     pub recipient_opted_out: bool,
+    /// Attempts to hand the text over so far, and when the first began.
+    pub send_attempts: i32,
+    pub first_send_attempt_at: Option<DateTime<Utc>>,
 }
 
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
     let row = sqlx::query!(
         r#"
         SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose,
-               created_at, channel, external_conversation_id,
+               created_at, channel, external_conversation_id, send_attempts, first_send_attempt_at,
                EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = m.from_number AND o.contact_number = m.to_number)
                  AS "recipient_opted_out!"
         FROM sms_messages m
@@ -227,6 +230,8 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
                 .ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
             external_id: r.external_conversation_id,
             recipient_opted_out: r.recipient_opted_out,
+            send_attempts: r.send_attempts,
+            first_send_attempt_at: r.first_send_attempt_at,
         })
     })
     .transpose()
@@ -276,10 +281,54 @@ pub async fn begin_send_attempt(
     Ok(row.map(|r| SendAttempt { after_unknown_outcome: r.after_unknown, first_at: r.first_at }))
 }
 
-/// Records that the provider said it did not take message `id` on the latest attempt: the next attempt
-/// need not look for it there.
-pub async fn record_not_taken(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query!("UPDATE sms_messages SET send_outcome_unknown = false WHERE id = $1", id).execute(db).await?;
+/// Records the first attempt to hand message `id` over as about to begin, in the transaction that queues
+/// its send already claimed (a reply's): on disk with it, one flush fewer than [`begin_send_attempt`] after.
+pub async fn begin_first_send_attempt(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"
+        UPDATE sms_messages
+        SET send_attempts = 1, first_send_attempt_at = clock_timestamp(), send_outcome_unknown = true
+        WHERE id = $1 AND send_attempts = 0
+        "#,
+        id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that the provider said it did not take message `id` on `job`'s attempt: the next attempt need
+/// not look for it there. Only while `job` is still this worker's: a worker whose lease ran out must not
+/// clear the mark another worker's attempt has set.
+pub async fn record_not_taken(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    job: &crate::jobs::ClaimedJob,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"
+        UPDATE sms_messages SET send_outcome_unknown = false
+        WHERE id = $1 AND EXISTS (SELECT 1 FROM job WHERE id = $2 AND claim_token = $3 AND status = 'running')
+        "#,
+        id,
+        job.id,
+        job.token,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records why sending message `id` stopped when the provider may have it all the same (the last attempt
+/// got no answer): the message stays `queued`, not `failed`, so a delivery report can still move it on.
+pub async fn record_outcome_unknown(db: impl PgExecutor<'_>, id: Uuid, reason: &str) -> Result<(), StoreError> {
+    sqlx::query!(
+        "UPDATE sms_messages SET error_message = $2, date_updated = now(), updated_at = now() WHERE id = $1 AND status = 'queued'",
+        id,
+        reason,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 

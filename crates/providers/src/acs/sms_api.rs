@@ -109,7 +109,7 @@ impl SmsSender for AcsSender {
                 request = request.bearer_auth(token.expose_secret());
             }
         }
-        let response = within(request.body(body), sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+        let response = within(request.body(body), sms)?.send().await.map_err(|e| SendError::from_transport(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await;

@@ -6,7 +6,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use smsagent_domain::{MessageStatus, PhoneNumber, SendReceipt};
 
-use super::{FormParams, ParamError, TwilioCredentials};
+use super::{FormParams, ParamError, TwilioCredentials, looked_too_far, reaches_back, refusal};
 use crate::sender::within;
 use crate::{OutboundSms, SendError, SmsSender, http};
 
@@ -90,12 +90,6 @@ struct ConversationMessage {
     sid: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct TwilioError {
-    code: Option<i64>,
-    message: Option<String>,
-}
-
 #[async_trait]
 impl SmsSender for ConversationsSender {
     async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError> {
@@ -110,7 +104,7 @@ impl SmsSender for ConversationsSender {
             // Our own message must not come back to us as a webhook.
             .header("X-Twilio-Webhook-Enabled", "false")
             .form(&[("Author", self.author.as_str()), ("Body", sms.body.as_str())]);
-        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+        let response = within(request, sms)?.send().await.map_err(|e| SendError::from_transport(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await;
@@ -121,40 +115,55 @@ impl SmsSender for ConversationsSender {
         Err(refusal(status, &headers, body))
     }
 
-    /// The conversation's newest messages by our author with the same body, created since `since`: the
-    /// Conversations API has no idempotency key either.
+    /// The conversation's messages by our author with the same body, created since `since`, read newest
+    /// first until a page reaches back before it: the Conversations API has no idempotency key either.
     async fn find_sent(&self, sms: &OutboundSms, since: DateTime<Utc>) -> Result<Vec<SendReceipt>, SendError> {
         let Some(conversation) = sms.conversation.as_deref() else { return Ok(Vec::new()) };
-        let request = self
-            .http
-            .get(self.messages_url(conversation))
-            .query(&[("Order", "desc"), ("PageSize", "50")])
-            .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()));
-        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let body = response.bytes().await;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, body));
+        let mut url = format!("{}?Order=desc&PageSize=50", self.messages_url(conversation));
+        let mut found = Vec::new();
+        for _ in 0..LOOKUP_PAGES {
+            let request = self
+                .http
+                .get(&url)
+                .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()));
+            let response = within(request, sms)?.send().await.map_err(|e| SendError::from_transport(&e))?;
+            let (status, headers) = (response.status(), response.headers().clone());
+            let body = response.bytes().await;
+            if !status.is_success() {
+                return Err(refusal(status, &headers, body));
+            }
+            let page: MessagePage = body.map_err(|e| SendError::from_transport(&e)).and_then(|b| {
+                serde_json::from_slice(&b).map_err(|e| SendError::Unanswered {
+                    reason: format!("the conversation's message list was unreadable: {e}"),
+                    retry_after: None,
+                })
+            })?;
+            let done = reaches_back(page.messages.iter().map(ListedMessage::created), since);
+            found.extend(
+                page.messages
+                    .into_iter()
+                    .filter(|m| m.author == self.author && m.body.as_deref() == Some(sms.body.as_str()))
+                    .filter_map(|m| Some((m.created()?, m.sid)))
+                    .filter(|(created, _)| *created >= since)
+                    .map(|(created, sid)| posted(Some(sid), created)),
+            );
+            // The next page's URL is absolute, on Twilio's host: its path and query, on ours.
+            match page.meta.next_page_url.and_then(|next| url::Url::parse(&next).ok()) {
+                Some(next) if !done => {
+                    url = format!("{}{}?{}", self.api_base, next.path(), next.query().unwrap_or_default());
+                }
+                _ => {
+                    found.reverse();
+                    return Ok(found);
+                }
+            }
         }
-        let page: MessagePage = body.map_err(|e| SendError::from_transport(&e)).and_then(|b| {
-            serde_json::from_slice(&b).map_err(|e| SendError::Transient {
-                reason: format!("the conversation's message list was unreadable: {e}"),
-                retry_after: None,
-            })
-        })?;
-        let mut found: Vec<SendReceipt> = page
-            .messages
-            .into_iter()
-            .filter(|m| m.author == self.author && m.body.as_deref() == Some(sms.body.as_str()))
-            .filter_map(|m| {
-                let created = DateTime::parse_from_rfc3339(&m.date_created?).ok()?.with_timezone(&Utc);
-                (created >= since).then(|| posted(Some(m.sid), created))
-            })
-            .collect();
-        found.reverse();
-        Ok(found)
+        Err(looked_too_far())
     }
 }
+
+/// Pages of a conversation's messages read at most, looking for an earlier attempt's message.
+const LOOKUP_PAGES: usize = 4;
 
 impl ConversationsSender {
     fn messages_url(&self, conversation: &str) -> String {
@@ -176,22 +185,18 @@ fn posted(sid: Option<String>, at: DateTime<Utc>) -> SendReceipt {
     }
 }
 
-fn refusal(
-    status: reqwest::StatusCode,
-    headers: &reqwest::header::HeaderMap,
-    body: reqwest::Result<impl AsRef<[u8]>>,
-) -> SendError {
-    // The status says what happened even when the body cannot be read.
-    let body = body.as_ref().map(AsRef::as_ref).unwrap_or_default();
-    let error: TwilioError = serde_json::from_slice(body).unwrap_or_default();
-    let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
-    SendError::from_status(status, headers, error.code.map(|c| c.to_string()), message, false)
-}
-
 /// A page of a conversation's messages (`Order=desc`: newest first).
 #[derive(Debug, Deserialize)]
 struct MessagePage {
     messages: Vec<ListedMessage>,
+    #[serde(default)]
+    meta: PageMeta,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageMeta {
+    /// Absolute; `null` on the last page.
+    next_page_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,6 +207,12 @@ struct ListedMessage {
     body: Option<String>,
     /// ISO 8601.
     date_created: Option<String>,
+}
+
+impl ListedMessage {
+    fn created(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(self.date_created.as_deref()?).ok().map(|d| d.with_timezone(&Utc))
+    }
 }
 
 #[cfg(test)]

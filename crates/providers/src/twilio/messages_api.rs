@@ -11,11 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use smsagent_domain::{MessageStatus, SendReceipt};
 
+use super::{looked_too_far, reaches_back, refusal};
 use crate::sender::within;
 use crate::{OutboundSms, SendError, SmsSender, http};
-
-/// Twilio's error code for "Attempt to send to unsubscribed recipient": the contact texted STOP.
-pub(crate) const OPTED_OUT_CODE: &str = "21610";
 
 /// The account's SID and auth token (the token also signs Twilio's webhooks).
 #[derive(Debug, Clone)]
@@ -61,7 +59,7 @@ impl SmsSender for TwilioSender {
             .post(&self.messages_url)
             .basic_auth(&self.credentials.account_sid, Some(self.credentials.auth_token.expose_secret()))
             .form(&form);
-        let response = within(request, sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+        let response = within(request, sms)?.send().await.map_err(|e| SendError::from_transport(&e))?;
 
         let status = response.status();
         let headers = response.headers().clone();
@@ -88,7 +86,7 @@ impl SmsSender for TwilioSender {
         let mut url = url.to_string();
         let mut found = Vec::new();
         for _ in 0..LOOKUP_PAGES {
-            let response = within(self.get(&url), sms).send().await.map_err(|e| SendError::from_transport(&e))?;
+            let response = within(self.get(&url), sms)?.send().await.map_err(|e| SendError::from_transport(&e))?;
             let (status, headers) = (response.status(), response.headers().clone());
             let body = response.bytes().await;
             if !status.is_success() {
@@ -97,38 +95,25 @@ impl SmsSender for TwilioSender {
             let page: MessagePage = body
                 .map_err(|e| SendError::from_transport(&e))
                 .and_then(|b| serde_json::from_slice(&b).map_err(|e| unreadable_page(&e)))?;
-            // Newest first: a page that reaches back before the first attempt is the last one needed.
-            let reaches_back = page.messages.iter().any(|m| m.created().is_some_and(|at| at < since));
+            // Newest first (by when sent; a message still queued may sit anywhere): only a whole page from
+            // before the first attempt says nothing later is left to find.
+            let done = reaches_back(page.messages.iter().map(MessageResource::created), since);
             found.extend(page.messages.into_iter().filter(|m| m.is_attempt_of(sms, since)));
             match page.next_page_uri {
-                Some(next) if !reaches_back => url = format!("{}{next}", self.api_base),
-                _ => break,
+                Some(next) if !done => url = format!("{}{next}", self.api_base),
+                _ => {
+                    found.reverse();
+                    return Ok(found.into_iter().map(MessageResource::into_receipt).collect());
+                }
             }
         }
-        found.reverse();
-        Ok(found.into_iter().map(MessageResource::into_receipt).collect())
+        Err(looked_too_far())
     }
-}
-
-/// Twilio's refusal, classed by its status (a 4xx means it has no such message; 5xx and 429 are worth
-/// another try).
-fn refusal(
-    status: reqwest::StatusCode,
-    headers: &reqwest::header::HeaderMap,
-    body: reqwest::Result<impl AsRef<[u8]>>,
-) -> SendError {
-    // The status says what happened even when the body cannot be read.
-    let body = body.as_ref().map(AsRef::as_ref).unwrap_or_default();
-    let error: TwilioError = serde_json::from_slice(body).unwrap_or_default();
-    let code = error.code.map(|c| c.to_string());
-    let opted_out = code.as_deref() == Some(OPTED_OUT_CODE);
-    let message = error.message.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
-    SendError::from_status(status, headers, code, message, opted_out)
 }
 
 fn unreadable_page(error: &serde_json::Error) -> SendError {
     // Without the list, whether an earlier attempt went through is unknown: try again later, never blind.
-    SendError::Transient { reason: format!("Twilio's message list was unreadable: {error}"), retry_after: None }
+    SendError::Unanswered { reason: format!("Twilio's message list was unreadable: {error}"), retry_after: None }
 }
 
 /// A page of the Messages list, newest first.
@@ -191,11 +176,4 @@ impl MessageResource {
 
 fn rfc2822(value: Option<String>) -> Option<DateTime<Utc>> {
     value.and_then(|v| DateTime::parse_from_rfc2822(&v).ok()).map(|d| d.with_timezone(&Utc))
-}
-
-/// Twilio's v2010 error body: `{"code": 21211, "message": "...", "more_info": "...", "status": 400}`.
-#[derive(Debug, Default, Deserialize)]
-struct TwilioError {
-    code: Option<i64>,
-    message: Option<String>,
 }

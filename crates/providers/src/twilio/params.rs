@@ -138,7 +138,7 @@ impl StatusCallback {
 
     /// Whether the carrier refused the message because the recipient opted out.
     pub fn says_opted_out(&self) -> bool {
-        self.error_code.as_deref() == Some(super::messages_api::OPTED_OUT_CODE)
+        self.error_code.as_deref() == Some(super::OPTED_OUT_CODE)
     }
 }
 

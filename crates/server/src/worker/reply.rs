@@ -86,6 +86,8 @@ pub(super) async fn generate_reply(
     // Finished before the send is claimed: the conversation's jobs run one at a time.
     jobs::complete(&mut *tx, job).await?;
     let send = deps.queue.push_claimed(&mut *tx, &Job::SendMessage { conversation_id, message_id }, deps.lease).await?;
+    // This worker sends it next: its first attempt is on record with the text.
+    messages::begin_first_send_attempt(&mut *tx, message_id).await?;
     tx.commit().await?;
     // A form submission's delivery may be waiting.
     deps.queue.wake();

@@ -36,14 +36,24 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         return fail(deps, job, &message, None, "not sent: the recipient has opted out", false).await;
     }
 
+    // Whether an earlier attempt may have left the text at the provider: then it is never marked failed.
+    let mut earlier_unknown = false;
     let sent = match &message.to {
         // A web chat reads its replies from the conversation, and an operator's test from the API: kept,
         // as the simulator keeps texts.
         Contact::Chat(_) | Contact::Test(_) => Ok(simulator::kept(&message.body)),
         Contact::Phone(to) => {
-            let Some(attempt) = messages::begin_send_attempt(pool, message.id, job).await? else {
-                return Err(JobError::LeaseLost);
+            let attempt = match (job.attempt, message.send_attempts, message.first_send_attempt_at) {
+                // A reply's send, run at once by the worker that wrote it: the reply's transaction recorded
+                // this first attempt with the text.
+                (1, 1, Some(first_at)) => SendAttempt { after_unknown_outcome: false, first_at },
+                // `None`: the job is no longer ours (or the text was erased meanwhile; the next claim skips).
+                _ => match messages::begin_send_attempt(pool, message.id, job).await? {
+                    Some(attempt) => attempt,
+                    None => return Err(JobError::LeaseLost),
+                },
             };
+            earlier_unknown = attempt.after_unknown_outcome;
             let sms = OutboundSms {
                 id: message.id,
                 first_attempt_at: attempt.first_at,
@@ -52,7 +62,7 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
                 body: message.body.clone(),
                 status_callback: callback_url(deps, &message),
                 conversation: message.external_id.clone(),
-                answer_within: Some(job.lease_left() / 2),
+                deadline: Some(std::time::Instant::now() + job.lease_left() / 2),
             };
             match deps.senders.get(message.provider, message.channel) {
                 Ok(sender) => match earlier_attempt(deps, sender, &sms, &message, &attempt).await {
@@ -111,16 +121,20 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
             fail(deps, job, &message, code.as_deref(), &reason, opted_out).await
         }
         Err(SendError::Transient { reason, retry_after }) if !job.is_last_attempt() => {
-            messages::record_not_taken(pool, message.id).await?;
+            messages::record_not_taken(pool, message.id, job).await?;
             Err(JobError::Retry { reason, retry_after })
         }
         Err(SendError::Unanswered { reason, retry_after }) if !job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after })
         }
-        Err(SendError::Transient { reason, .. } | SendError::Unanswered { reason, .. }) => {
-            give_up(deps, job, &message, &format!("not sent after {} attempts: {reason}", job.attempt)).await
+        Err(error @ (SendError::Transient { .. } | SendError::Unanswered { .. } | SendError::Misconfigured(_))) => {
+            let maybe_sent = error.may_have_been_taken() || earlier_unknown;
+            let reason = match error {
+                SendError::Misconfigured(reason) => reason,
+                other => format!("not sent after {} attempts: {other}", job.attempt),
+            };
+            give_up(deps, job, &message, &reason, maybe_sent).await
         }
-        Err(SendError::Misconfigured(reason)) => give_up(deps, job, &message, &reason).await,
     }
 }
 
@@ -197,13 +211,26 @@ async fn fail(
 }
 
 /// Sending cannot succeed (out of attempts, or our settings are wrong): the text is marked failed and the
-/// job left dead for an operator, together.
-async fn give_up(deps: &WorkerDeps, job: &ClaimedJob, message: &OutboundMessage, reason: &str) -> Result<(), JobError> {
+/// job left dead for an operator, together. A text the provider may have all the same (`maybe_sent`: an
+/// attempt's outcome was never learned) keeps its `queued` status, with the reason, so a delivery report
+/// can still move it on.
+async fn give_up(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    message: &OutboundMessage,
+    reason: &str,
+    maybe_sent: bool,
+) -> Result<(), JobError> {
     let mut tx = deps.pool.begin().await?;
-    messages::record_failed(&mut *tx, message.id, None, reason).await?;
+    if maybe_sent {
+        let reason = format!("{reason}; the provider may have the text");
+        messages::record_outcome_unknown(&mut *tx, message.id, &reason).await?;
+    } else {
+        messages::record_failed(&mut *tx, message.id, None, reason).await?;
+    }
     jobs::bury(&mut *tx, job, reason).await?;
     tx.commit().await?;
-    error!(message_id = %message.id, %reason, "the text could not be sent; the job is left dead");
+    error!(message_id = %message.id, %reason, maybe_sent, "the text could not be sent; the job is left dead");
     Ok(())
 }
 

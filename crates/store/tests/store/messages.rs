@@ -221,7 +221,7 @@ async fn the_first_provider_id_recorded_is_the_one_kept(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
-async fn each_send_attempt_is_counted_before_the_provider_is_called_and_only_by_its_claim(pool: PgPool) {
+async fn a_send_attempt_is_recorded_only_by_its_claim_and_says_whether_the_last_outcome_was_lost(pool: PgPool) {
     let id = outbound(&pool).await;
     let lease = std::time::Duration::from_secs(30);
     let job = jobs::enqueue_claimed(&pool, &send_job(), lease).await.unwrap();
@@ -230,9 +230,15 @@ async fn each_send_attempt_is_counted_before_the_provider_is_called_and_only_by_
     let second = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
     assert!(!first.after_unknown_outcome && second.after_unknown_outcome, "the first never learned its outcome");
     assert_eq!(first.first_at, second.first_at, "the window starts at the first attempt");
-    messages::record_not_taken(&pool, id).await.unwrap();
+    messages::record_not_taken(&pool, id, &job).await.unwrap();
     let third = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
     assert!(!third.after_unknown_outcome, "the provider said the second was not taken");
+
+    // A worker whose claim is gone cannot clear the mark another's attempt set.
+    let stale = jobs::ClaimedJob { token: uuid::Uuid::now_v7(), ..job.clone() };
+    messages::record_not_taken(&pool, id, &stale).await.unwrap();
+    let fourth = messages::begin_send_attempt(&pool, id, &job).await.unwrap().expect("the job is held");
+    assert!(fourth.after_unknown_outcome, "the third's outcome is still unknown");
 
     jobs::complete(&pool, &job).await.unwrap();
     assert_eq!(
