@@ -170,6 +170,20 @@ async fn numbers_are_checked_and_owned_once(pool: PgPool) {
         .api_json(Method::POST, "/api/v1/phone-numbers", &other, Some(add("+15550009999", "twilio", Value::Null)))
         .await;
     assert_eq!(taken, never_seen, "a held number and one not in the Twilio account are refused alike");
+    // A number the Twilio account carries is a Twilio number: registered as another's, its texts would be
+    // answered (and read) by whoever registered it.
+    let (status, disguised) = app
+        .api_json(
+            Method::POST,
+            "/api/v1/phone-numbers",
+            &other,
+            Some(add(crate::helpers::BUSINESS, "simulator", Value::Null)),
+        )
+        .await;
+    assert_eq!(
+        (status, disguised["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("number_unavailable"))
+    );
 
     let (_, listed) = app.api_json(Method::GET, "/api/v1/phone-numbers", &key, None).await;
     let number = &listed["phone_numbers"][0];

@@ -126,18 +126,18 @@ impl Application {
                 settings.contact_rate_limit_per_minute,
             )),
             metrics,
-            twilio_numbers: settings
-                .twilio_account_sid
-                .clone()
-                .zip(settings.twilio_auth_token.clone())
-                .zip(settings.public_base_url.clone())
-                .map(|((account_sid, auth_token), base)| TwilioNumberSetup {
+            twilio_numbers: settings.twilio_account_sid.clone().zip(settings.twilio_auth_token.clone()).map(
+                |(account_sid, auth_token)| TwilioNumberSetup {
                     client: TwilioNumbers::new(
                         TwilioCredentials { account_sid, auth_token },
                         &settings.twilio_api_base,
                     ),
-                    webhook_url: format!("{base}{}", routes::INBOUND_SMS_PATH),
-                }),
+                    webhook_url: settings
+                        .public_base_url
+                        .as_ref()
+                        .map(|base| format!("{base}{}", routes::INBOUND_SMS_PATH)),
+                },
+            ),
             egress: settings.egress(),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;

@@ -24,18 +24,18 @@ pub struct AppState {
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// ID photo uploads: links, UPLOAD_DIR and its limit.
     pub uploads: crate::uploads::Uploads,
-    /// Sets a Twilio number's SMS webhook to this service, when Twilio and PUBLIC_BASE_URL are configured.
+    /// The Twilio account's numbers, when Twilio is configured.
     pub twilio_numbers: Option<TwilioNumberSetup>,
     /// What tenants' URLs may reach (OUTBOUND_ALLOWED_HOSTS): checked when one is set.
     pub egress: smsagent_egress::Guard,
 }
 
-/// What setting a Twilio number's webhook needs.
+/// The Twilio account's numbers: which it holds, and setting one's webhook.
 #[derive(Debug, Clone)]
 pub struct TwilioNumberSetup {
     pub client: smsagent_providers::twilio::TwilioNumbers,
-    /// PUBLIC_BASE_URL and the inbound webhook's path.
-    pub webhook_url: String,
+    /// PUBLIC_BASE_URL and the inbound webhook's path; `None` without PUBLIC_BASE_URL.
+    pub webhook_url: Option<String>,
 }
 
 /// How Event Grid's deliveries are authenticated: a secret in the query (`code`) or in a header. Two

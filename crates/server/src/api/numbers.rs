@@ -77,14 +77,17 @@ pub async fn add(
         PhoneNumber::parse(&number).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))?;
     let provider = Provider::parse(&provider)
         .map_err(|_| ApiError::bad_request("invalid_provider", "provider must be twilio, acs or simulator"))?;
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    check_assistant(&mut tx, operator, inbound_assistant_id).await?;
-    if let (Provider::Twilio, Some(setup)) = (provider, &state.twilio_numbers) {
-        // Twilio can say whether the account holds the number; ACS numbers have no such lookup here.
-        if setup.client.find(&number).await.map_err(twilio_error)?.is_none() {
+    check_assistant(&state.pool, operator, inbound_assistant_id).await?;
+    if let Some(setup) = &state.twilio_numbers {
+        // The Twilio account says which numbers it holds: a Twilio number must be one, and a number it
+        // holds can be nothing else (registered as another provider's, its texts would reach that tenant).
+        // ACS numbers have no such lookup here.
+        let held = setup.client.find(&number).await.map_err(twilio_error)?.is_some();
+        if held != (provider == Provider::Twilio) {
             return Err(unavailable());
         }
     }
+    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let Some(id) = phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id).await?
     else {
         let ours =
@@ -130,7 +133,7 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook } = body.into_inner();
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    check_assistant(&mut tx, operator, assistant).await?;
+    check_assistant(&mut *tx, operator, assistant).await?;
     if !phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await? {
         return Err(not_found());
     }
@@ -172,11 +175,12 @@ async fn point_webhook(state: &AppState, number: &OwnedNumber) -> Result<(), Api
     if number.provider != Provider::Twilio.as_str() {
         return Err(ApiError::bad_request("not_twilio", "configure_twilio_webhook is for Twilio numbers"));
     }
-    let setup = state.twilio_numbers.as_ref().ok_or_else(|| {
+    let setup = state.twilio_numbers.as_ref().and_then(|setup| Some((setup, setup.webhook_url.as_ref()?)));
+    let (setup, webhook_url) = setup.ok_or_else(|| {
         ApiError::bad_request("twilio_not_configured", "Twilio's credentials and PUBLIC_BASE_URL must be set")
     })?;
     let parsed = PhoneNumber::parse(&number.number).map_err(ApiError::internal)?;
-    setup.client.point_sms_webhook(&parsed, &setup.webhook_url).await.map_err(twilio_error)
+    setup.client.point_sms_webhook(&parsed, webhook_url).await.map_err(twilio_error)
 }
 
 /// Twilio refused or failed: a clean summary for the tenant (the rest is in our log).
@@ -236,12 +240,12 @@ pub(super) async fn business_number(
 
 /// A number may only be given to one of its own tenant's assistants.
 async fn check_assistant(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    db: impl sqlx::PgExecutor<'_>,
     operator: Operator,
     assistant: Option<Uuid>,
 ) -> Result<(), ApiError> {
     if let Some(assistant) = assistant
-        && !assistants::owned_by(&mut **tx, operator.tenant_id(), assistant).await?
+        && !assistants::owned_by(db, operator.tenant_id(), assistant).await?
     {
         return Err(ApiError::bad_request("unknown_assistant", "inbound_assistant_id names no assistant of yours"));
     }
