@@ -121,6 +121,7 @@ async fn every_endpoint_refuses_a_call_without_a_valid_key(pool: PgPool) {
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
     let ids = default_tenants_data(&app).await;
     let (_, other) = app.tenant("Another business").await;
 
@@ -247,4 +248,23 @@ async fn an_address_guessing_keys_is_slowed_down_and_others_are_not(pool: PgPool
         "no lookup at all"
     );
     assert_eq!(guess("198.51.100.1", key).await.unwrap().status(), StatusCode::OK, "another address is unaffected");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn guesses_sent_all_at_once_or_under_made_up_addresses_are_counted_all_the_same(pool: PgPool) {
+    // Not behind a proxy of ours: what a caller says in X-Forwarded-For counts for nothing.
+    let app =
+        TestApp::spawn_with(pool, Options { workers: 0, trusted_proxies: Vec::new(), ..Options::default() }).await;
+    let limit = smsagent_server::api::limits::FAILED_KEYS_PER_MINUTE as usize;
+    let guesses = (0..2 * limit).map(|n| {
+        app.request(Method::GET, "/api/v1/keys")
+            .bearer_auth(format!("sk_smsagent_guess{n}"))
+            .header("x-forwarded-for", format!("203.0.113.{n}"))
+            .send()
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+
+    let looked_up = answers.iter().filter(|a| a.as_ref().unwrap().status() == StatusCode::UNAUTHORIZED).count();
+    let slowed = answers.iter().filter(|a| a.as_ref().unwrap().status() == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((looked_up, slowed), (limit, limit), "at most the minute's allowance reached the database");
 }

@@ -53,6 +53,8 @@ pub struct Options {
     pub api_rate_limit_per_minute: u32,
     /// OUTBOUND_ALLOWED_HOSTS: loopback by default, where the tests' stand-ins for businesses listen.
     pub outbound_allowed_hosts: Vec<String>,
+    /// TRUSTED_PROXIES: loopback by default, so a test may say whom it calls for in X-Forwarded-For.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             azure_openai: false,
             api_rate_limit_per_minute: 600,
             outbound_allowed_hosts: vec!["127.0.0.1".into()],
+            trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
         }
     }
 }
@@ -312,6 +315,7 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         api_rate_limit_per_minute: options.api_rate_limit_per_minute,
         contact_rate_limit_per_minute: 10,
         cors_allowed_origins: vec!["https://admin.example.test".into()],
+        trusted_proxies: options.trusted_proxies.clone(),
         // The tests' stand-ins for businesses' endpoints listen on loopback.
         outbound_allowed_hosts: options.outbound_allowed_hosts.clone(),
         azure_openai_endpoint: options.azure_openai.then(|| openai_uri.to_owned()),

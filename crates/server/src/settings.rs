@@ -115,6 +115,12 @@ pub struct Settings {
     #[arg(long, env = "CONTACT_RATE_LIMIT_PER_MINUTE", default_value_t = 10)]
     pub contact_rate_limit_per_minute: u32,
 
+    /// The reverse proxies in front of this service (comma-separated IP addresses): from them, the caller's
+    /// address is the last X-Forwarded-For entry (the one the proxy added), for limits on wrong API keys.
+    /// From anyone else, the header is ignored. None by default.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Origins (comma-separated, such as https://admin.example.com) whose pages may call the API from a
     /// browser. None by default: the API is for servers and the tools of operators.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]

@@ -139,6 +139,7 @@ impl Application {
                 },
             ),
             egress: settings.egress(),
+            trusted_proxies: settings.trusted_proxies.clone().into(),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();

@@ -28,6 +28,8 @@ pub struct AppState {
     pub twilio_numbers: Option<TwilioNumberSetup>,
     /// What tenants' URLs may reach (OUTBOUND_ALLOWED_HOSTS): checked when one is set.
     pub egress: smsagent_egress::Guard,
+    /// TRUSTED_PROXIES: whose X-Forwarded-For says who the caller is.
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 /// The Twilio account's numbers: which it holds, and setting one's webhook.

@@ -105,27 +105,27 @@ pub async fn authenticate(
     let owner = if state.bootstrap_key.as_ref().is_some_and(|key| key.matches(&presented)) {
         KeyOwner { tenant_id: tenants::DEFAULT_TENANT, key_id: None }
     } else {
-        let client = client_address(req.request());
+        // Counted as wrong until the lookup says otherwise: lookups at once cannot outrun the limit.
+        let client = client_address(req.request(), &state.trusted_proxies);
         state.limits.key_lookup(client)?;
-        match tenants::key_owner(&state.pool, &presented).await.map_err(ApiError::from)? {
-            Some(owner) => owner,
-            None => {
-                state.limits.key_failed(client);
-                return Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)").into());
-            }
-        }
+        let owner = tenants::key_owner(&state.pool, &presented).await.map_err(ApiError::from)?;
+        let Some(owner) = owner else {
+            return Err(ApiError::unauthorized("the API key is not valid (unknown or revoked)").into());
+        };
+        state.limits.key_found(client);
+        owner
     };
     state.limits.call(owner.key_id.unwrap_or(owner.tenant_id))?;
     req.extensions_mut().insert(owner);
     next.call(req).await
 }
 
-/// Who is calling, for limits: the peer, or, when the peer is a proxy on our own network, the address it
-/// says it saw (the last X-Forwarded-For entry, the one the proxy appended; earlier ones are the caller's
-/// own say).
-fn client_address(req: &HttpRequest) -> IpAddr {
+/// Who is calling, for limits: the peer, or, when the peer is one of our proxies (TRUSTED_PROXIES), the
+/// address it says it saw (the last X-Forwarded-For entry, the one the proxy appended; earlier ones are the
+/// caller's own say).
+fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
     let peer = req.peer_addr().map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    if smsagent_egress::is_public(peer) {
+    if !trusted_proxies.contains(&peer) {
         return peer;
     }
     req.headers()

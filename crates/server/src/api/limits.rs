@@ -40,16 +40,16 @@ impl RateLimits {
 
     /// Whether a key from `client` may be looked up: not after [`FAILED_KEYS_PER_MINUTE`] wrong ones from
     /// the same address in the last minute. Refused before the database is asked, so guessing keys is slow
-    /// and costs the database nothing.
+    /// and costs the database nothing. The key counts as wrong until [`RateLimits::key_found`].
     pub fn key_lookup(&self, client: IpAddr) -> Result<(), ApiError> {
         self.failed_keys
-            .allowed(client, Instant::now())
+            .reserve(client, Instant::now())
             .map_err(|wait| too_many("too many wrong API keys from this address", wait))
     }
 
-    /// A key from `client` turned out wrong.
-    pub fn key_failed(&self, client: IpAddr) {
-        self.failed_keys.failed(client, Instant::now());
+    /// The key `client` presented turned out valid: it does not count against the address.
+    pub fn key_found(&self, client: IpAddr) {
+        self.failed_keys.release(client);
     }
 
     /// A call with the key `key_id` (the tenant's id stands in for the bootstrap key).
@@ -90,28 +90,33 @@ struct FailedKeys {
 
 impl FailedKeys {
     const WINDOW: Duration = Duration::from_secs(60);
+    /// Addresses kept before the ones whose minute is over are dropped.
+    const ADDRESSES: usize = 10_000;
 
-    fn allowed(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match windows.get(&client) {
-            Some(&(started, failures)) if failures >= FAILED_KEYS_PER_MINUTE && now < started + Self::WINDOW => {
-                Err(started + Self::WINDOW - now)
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn failed(&self, client: IpAddr, now: Instant) {
+    /// Counts a lookup from `client` as a wrong key, unless the address has used up its minute.
+    fn reserve(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Memory follows the addresses failing now, not every one ever seen.
-        if windows.len() > 10_000 {
+        if windows.len() >= Self::ADDRESSES && !windows.contains_key(&client) {
             windows.retain(|_, (started, _)| now < *started + Self::WINDOW);
         }
         let window = windows.entry(client).or_insert((now, 0));
         if now >= window.0 + Self::WINDOW {
             *window = (now, 0);
         }
+        if window.1 >= FAILED_KEYS_PER_MINUTE {
+            return Err(window.0 + Self::WINDOW - now);
+        }
         window.1 += 1;
+        Ok(())
+    }
+
+    /// Takes back a lookup counted by [`FailedKeys::reserve`]: the key was good.
+    fn release(&self, client: IpAddr) {
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(window) = windows.get_mut(&client) {
+            window.1 = window.1.saturating_sub(1);
+        }
     }
 }
 
@@ -145,11 +150,13 @@ mod tests {
         let (guesser, other) = ("203.0.113.9".parse().unwrap(), "198.51.100.7".parse().unwrap());
         let start = Instant::now();
         for _ in 0..FAILED_KEYS_PER_MINUTE {
-            assert!(failed.allowed(guesser, start).is_ok());
-            failed.failed(guesser, start);
+            assert!(failed.reserve(guesser, start).is_ok());
         }
-        assert!(failed.allowed(guesser, start + Duration::from_secs(30)).is_err());
-        assert!(failed.allowed(other, start).is_ok(), "another address is unaffected");
-        assert!(failed.allowed(guesser, start + Duration::from_secs(61)).is_ok(), "a new minute");
+        assert!(failed.reserve(guesser, start + Duration::from_secs(30)).is_err());
+        for _ in 0..2 * FAILED_KEYS_PER_MINUTE {
+            assert!(failed.reserve(other, start).is_ok(), "another address's good keys never count");
+            failed.release(other);
+        }
+        assert!(failed.reserve(guesser, start + Duration::from_secs(61)).is_ok(), "a new minute");
     }
 }
