@@ -47,8 +47,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         // Unique local, fc00::/7 (AWS's metadata service is fd00:ec2::254).
         || (first & 0xfe00) == 0xfc00
-        // Link-local, fe80::/10.
+        // Link-local, fe80::/10, and the deprecated site-local, fec0::/10.
         || (first & 0xffc0) == 0xfe80
+        || (first & 0xffc0) == 0xfec0
+        // Local-use NAT64, 64:ff9b:1::/48: translated inside the network.
+        || (first == 0x64 && segments[1] == 0xff9b && segments[2] == 1)
         // Documentation, 2001:db8::/32.
         || (first == 0x2001 && segments[1] == 0x0db8)
         // IPv4-compatible (deprecated) and other addresses under ::/8.
@@ -77,6 +80,8 @@ mod tests {
             "::1",
             "::",
             "fd00:ec2::254",
+            "fec0::1",
+            "64:ff9b:1::a00:1",
             "fe80::1",
             "ff02::1",
             "::ffff:10.0.0.1",

@@ -15,6 +15,7 @@ use crate::{Guard, Refused, is_public};
 pub struct GuardedClient {
     guard: Guard,
     http: reqwest::Client,
+    timeout: Duration,
 }
 
 impl GuardedClient {
@@ -29,7 +30,12 @@ impl GuardedClient {
             .build()
             // Building fails only when the TLS backend cannot initialise, which no retry would fix.
             .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}"));
-        GuardedClient { guard, http }
+        GuardedClient { guard, http, timeout }
+    }
+
+    /// The longest a request waits for its answer.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// A POST to `url`, if the guard lets it through as written (the addresses are checked on connecting).
@@ -41,6 +47,18 @@ impl GuardedClient {
         let url: Url = self.guard.check_written(url)?;
         Ok(self.http.request(method, url))
     }
+}
+
+/// The guard's refusal behind a failed request, if that is why it failed (the name resolved inside).
+pub fn refusal(error: &reqwest::Error) -> Option<&Refused> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<Refused>() {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// Resolves as the system does, then keeps only what the guard allows: a name that resolves inside fails
@@ -58,7 +76,7 @@ impl Resolve for GuardedResolver {
             let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             match keep(resolved, allowed) {
                 Ok(addresses) => Ok(Box::new(addresses.into_iter()) as Addrs),
-                Err(inside) => Err(Box::new(Refused::Inside(format!("{host} ({inside})"))).into()),
+                Err(inside) => Err(Refused::Inside(format!("{host} ({inside})")).into()),
             }
         })
     }
@@ -94,6 +112,15 @@ mod tests {
         assert!(GuardedResolver { guard: Guard::default() }.resolve(name()).await.is_err());
         let allowed = GuardedResolver { guard: Guard::new(["localhost"]) }.resolve(name()).await.unwrap();
         assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
+    }
+
+    #[tokio::test]
+    async fn a_request_to_a_name_that_resolves_inside_fails_with_the_guards_refusal() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let client = Guard::new(["127.0.0.1"]).client(Duration::from_secs(5));
+        let failed = client.post(&format!("http://localhost:{port}/hook")).unwrap().send().await.unwrap_err();
+        assert!(matches!(refusal(&failed), Some(Refused::Inside(_))), "{failed:?}");
     }
 
     #[tokio::test]

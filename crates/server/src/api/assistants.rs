@@ -114,9 +114,10 @@ pub struct AssistantView {
 }
 
 impl AssistantInput {
-    /// The settings to store, or a 400 saying what is wrong. A completion URL is checked against `egress`,
-    /// as written and on the addresses its name resolves to now.
-    async fn checked(self, egress: &Guard) -> Result<Settings, ApiError> {
+    /// The settings to store, or a 400 saying what is wrong. A completion URL is checked against `egress` as
+    /// written, and, unless it is `unchanged` (resolved when it was set), on the addresses its name resolves
+    /// to now.
+    async fn checked(self, egress: &Guard, unchanged: Option<&str>) -> Result<Settings, ApiError> {
         let invalid = |message: String| ApiError::bad_request("invalid_assistant", message);
         let within = |name: &str, value: i32, low: i32, high: i32| {
             if (low..=high).contains(&value) { Ok(()) } else { Err(invalid(format!("{name} must be {low} to {high}"))) }
@@ -142,7 +143,9 @@ impl AssistantInput {
             Form::from_json(form).map_err(|e| invalid(format!("form: {e}")))?;
         }
         if let Some(url) = &self.completion_url {
-            egress.check(url).await.map_err(|e| invalid(format!("completion_url: {e}")))?;
+            let checked =
+                if unchanged == Some(url.as_str()) { egress.check_written(url) } else { egress.check(url).await };
+            checked.map_err(|e| invalid(format!("completion_url: {e}")))?;
         }
         if self.completion_secret.as_deref().is_some_and(|s| s.len() < 16) {
             return Err(invalid("completion_secret must be at least 16 characters".into()));
@@ -220,7 +223,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<AssistantInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = body.into_inner().checked(&state.egress).await?;
+    let settings = body.into_inner().checked(&state.egress, None).await?;
     let id = assistants::create(&state.pool, operator.tenant_id(), &settings).await?;
     let stored = assistants::get(&state.pool, operator.tenant_id(), id).await?.ok_or_else(gone)?;
     Ok(HttpResponse::Created().json(view(stored)))
@@ -267,12 +270,13 @@ pub async fn update(
     };
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let current = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
+    let previous_url = current.settings.completion_url.clone();
     let mut merged =
         serde_json::to_value(AssistantInput::from_settings(current.settings)).map_err(ApiError::internal)?;
     merge_patch(&mut merged, Value::Object(patch));
     let input: AssistantInput =
         serde_json::from_value(merged).map_err(|e| ApiError::bad_request("invalid_assistant", e.to_string()))?;
-    let settings = input.checked(&state.egress).await?;
+    let settings = input.checked(&state.egress, previous_url.as_deref()).await?;
     assistants::replace(&mut *tx, operator.tenant_id(), *id, &settings).await?;
     let stored = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
     tx.commit().await.map_err(ApiError::internal)?;

@@ -18,9 +18,6 @@ use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
 
-/// The longest a business's endpoint is waited for.
-const COMPLETION_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
-
 pub(super) async fn deliver_submission(
     deps: &WorkerDeps,
     job: &ClaimedJob,
@@ -49,7 +46,7 @@ pub(super) async fn deliver_submission(
     let timestamp = Utc::now().timestamp();
     let sent = request
         // Within the lease, so the job cannot be taken over while the business is still being called.
-        .timeout((job.lease_left() / 2).min(COMPLETION_WAIT))
+        .timeout((job.lease_left() / 2).min(deps.http.timeout()))
         .header("content-type", "application/json")
         .header("Smsagent-Event-Id", submission_id.to_string())
         .header(
@@ -76,7 +73,7 @@ pub(super) async fn deliver_submission(
         }
         // A refused address shows as a failed connection: not worth retrying, and not worth detailing to the
         // tenant (that would tell them what answers inside).
-        Err(e) if refused_address(&e) => {
+        Err(e) if smsagent_egress::refusal(&e).is_some() => {
             (false, "refused: the completion URL resolves to an inside address".into(), None)
         }
         Err(e) => (true, format!("the completion URL did not answer: {e}"), None),
@@ -105,18 +102,6 @@ async fn end(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Whether the guard refused the address the URL's name resolved to.
-fn refused_address(error: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if cause.downcast_ref::<smsagent_egress::Refused>().is_some() {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 fn payload(delivery: &Delivery) -> serde_json::Value {
