@@ -1,6 +1,8 @@
 //! Logging. Fields, not prose, and never personal data: phone numbers are masked and message bodies are not
 //! logged at info (see ARCHITECTURE.md).
 
+use percent_encoding::percent_decode_str;
+use smsagent_domain::Contact;
 use tracing_subscriber::EnvFilter;
 
 /// The default filter. async-openai logs whole response bodies (model replies) when it cannot parse them,
@@ -16,8 +18,8 @@ pub fn init(format: &str) {
 }
 
 /// A request's path as the access log may show it: an upload link's token left out (it lets its holder
-/// upload), and every segment that is a phone number (`/api/conversations/%2B15551234567`, `test:%2B1…`,
-/// or a number written any other way) masked.
+/// upload), and every segment that is a phone number (`/api/conversations/%2B15551234567`, `test:%2B1…`)
+/// masked as [`Contact::masked`] masks it; a number written any other way keeps only its last two digits.
 pub fn loggable_path(path: &str) -> String {
     if path.starts_with("/upload/") {
         return "/upload/…".to_owned();
@@ -26,42 +28,19 @@ pub fn loggable_path(path: &str) -> String {
 }
 
 fn loggable_segment(segment: &str) -> String {
-    let decoded = percent_decoded(segment);
-    let (prefix, rest) = match decoded.strip_prefix("test:") {
-        Some(rest) => ("test:", rest),
-        None => ("", decoded.as_str()),
-    };
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let number_like = rest.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
-    if !number_like || digits.len() < 7 {
-        return segment.to_owned();
-    }
-    let plus = if rest.trim_start().starts_with('+') { "+" } else { "" };
-    format!("{prefix}{plus}{}***{}", &digits[..digits.len().min(4)], &digits[digits.len() - 4..])
-}
-
-/// `%XX` escapes decoded (a path's `+` is a plus, not a space); anything malformed left as it is.
-fn percent_decoded(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
+    let decoded = percent_decode_str(segment).decode_utf8_lossy();
+    match Contact::parse(&decoded) {
+        Ok(contact @ (Contact::Phone(_) | Contact::Test(_))) => contact.masked(),
+        _ => {
+            let digits: Vec<char> = decoded.chars().filter(char::is_ascii_digit).collect();
+            let number_like = decoded.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+            if number_like && digits.len() >= 7 {
+                format!("***{}", digits[digits.len() - 2..].iter().collect::<String>())
+            } else {
+                segment.to_owned()
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -74,7 +53,9 @@ mod tests {
             ("/api/conversations/%2B15551234567", "/api/conversations/+1555***4567"),
             ("/api/conversations/+15551234567", "/api/conversations/+1555***4567"),
             ("/api/conversations/test:%2B15551234567", "/api/conversations/test:+1555***4567"),
-            ("/api/conversations/555-123-4567", "/api/conversations/5551***4567"),
+            ("/api/conversations/%2B3531234567", "/api/conversations/+35***67"),
+            ("/api/conversations/555-123-4567", "/api/conversations/***67"),
+            ("/api/conversations/1234567", "/api/conversations/***67"),
             ("/api/conversations/chat:web-42", "/api/conversations/chat:web-42"),
             ("/upload/AbCdEf0123456789", "/upload/…"),
             (
