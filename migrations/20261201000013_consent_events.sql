@@ -18,8 +18,10 @@ CREATE TABLE consent_event (
 
 CREATE INDEX consent_event_contact_idx ON consent_event (contact_number, created_at);
 CREATE INDEX consent_event_business_idx ON consent_event (business_number, created_at);
+-- Erasing a contact's messages sets their events' message_id to NULL: found by this, not by a scan.
+CREATE INDEX consent_event_message_idx ON consent_event (message_id) WHERE message_id IS NOT NULL;
 
-COMMENT ON TABLE consent_event IS 'Every opt-out and opt-in, oldest first per contact: the history behind opt_out. Kept when a contact is erased, as opt_out is.';
+COMMENT ON TABLE consent_event IS 'Every opt-out and opt-in, oldest first per contact: the history behind opt_out. Kept when a contact is erased, as opt_out is: it is the proof of their consent (and of its withdrawal), and holds only their number and the keyword.';
 COMMENT ON COLUMN consent_event.contact_number IS 'The contact, E.164 (or chat:<session>, test:<number> for the operators'' simulated contacts).';
 COMMENT ON COLUMN consent_event.action IS 'opt_out: texts to the contact stop; opt_in: they may resume.';
 COMMENT ON COLUMN consent_event.source IS 'Who: keyword (the contact texted STOP, START or similar), provider (the provider refused to deliver because the contact opted out with it, e.g. Twilio 21610), operator (a person).';
