@@ -94,12 +94,18 @@ fn common_answers(document: &mut Value) {
             add("401", "No valid API key (`unauthorized`); nothing else of the request was looked at.");
             add(
                 "429",
-                "Over the key's rate (API_RATE_LIMIT_PER_MINUTE), or too many wrong keys from this address                  (`rate_limited`); Retry-After says when to come back.",
+                concat!(
+                    "Over the key's rate (API_RATE_LIMIT_PER_MINUTE), or too many wrong keys from this address ",
+                    "(`rate_limited`); Retry-After says when to come back."
+                ),
             );
             if reads_input {
                 add(
                     "400",
-                    "A path, query or body that cannot be read (`invalid_path`, `invalid_query`, `invalid_body`:                      a body is one JSON object, with no NUL in its text, and no field unknown).",
+                    concat!(
+                        "A path, query or body that cannot be read (`invalid_path`, `invalid_query`, `invalid_body`: ",
+                        "a body is one JSON object, with no NUL in its text, and no field unknown)."
+                    ),
                 );
             }
         }
