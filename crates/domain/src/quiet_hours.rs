@@ -167,6 +167,18 @@ fn first_instant(zone: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_business_text_answering_a_recent_text_goes_at_once_any_other_waits_for_the_window() {
+        let new_york = PhoneNumber::parse("+12125550123").unwrap();
+        // 03:00 in New York, a Tuesday.
+        let night = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let opens = Utc.with_ymd_and_hms(2026, 12, 1, 13, 0, 0).unwrap();
+        assert_eq!(business_text_at(&new_york, Some(night - TimeDelta::hours(2)), night), None, "a reply");
+        assert_eq!(business_text_at(&new_york, Some(night - TimeDelta::hours(25)), night), Some(opens));
+        assert_eq!(business_text_at(&new_york, None, night), Some(opens));
+        assert_eq!(business_text_at(&new_york, None, opens + TimeDelta::hours(1)), None, "in the window");
+    }
     use chrono::NaiveDate;
     use proptest::prelude::*;
 

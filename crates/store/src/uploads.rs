@@ -82,7 +82,7 @@ pub struct UploadCounts {
     pub through_link: i64,
     /// Through every link of the conversation.
     pub in_conversation: i64,
-    /// The newest upload of the side in hand, if any.
+    /// The newest upload of the side asked about, if any.
     pub side_last_at: Option<DateTime<Utc>>,
 }
 
@@ -91,7 +91,7 @@ pub async fn counts(
     db: impl PgExecutor<'_>,
     conversation_id: Uuid,
     link_expires_at: DateTime<Utc>,
-    side: Side,
+    side: Option<Side>,
 ) -> Result<UploadCounts, StoreError> {
     let row = sqlx::query!(
         r#"
@@ -103,7 +103,7 @@ pub async fn counts(
         "#,
         conversation_id,
         link_expires_at,
-        side.as_str(),
+        side.map(Side::as_str),
     )
     .fetch_one(db)
     .await?;

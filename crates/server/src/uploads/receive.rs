@@ -42,7 +42,7 @@ pub async fn receive(
         Ok(view(&state, &target, Notice::Refused(message.to_owned())).render(status))
     };
     // A link or a conversation that has taken its files takes no more, before a byte is written.
-    if full(&uploads::counts(&state.pool, target.conversation_id, link.expires_at, Side::Front).await?) {
+    if full(&uploads::counts(&state.pool, target.conversation_id, link.expires_at, None).await?) {
         return refused(StatusCode::TOO_MANY_REQUESTS, FULL);
     }
     let (side, file) = match read_form(&state, form).await {
@@ -111,7 +111,8 @@ async fn record(
 ) -> Result<Recorded, ApiError> {
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     uploads::lock(&mut *tx, target.conversation_id).await?;
-    let counts = uploads::counts(&mut *tx, target.conversation_id, received.link.expires_at, received.side).await?;
+    let counts =
+        uploads::counts(&mut *tx, target.conversation_id, received.link.expires_at, Some(received.side)).await?;
     if full(&counts) {
         return Ok(Recorded::Full);
     }
