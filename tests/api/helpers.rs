@@ -232,6 +232,24 @@ impl TestApp {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 
+    /// Each of `contacts`' newest text has a reply, and no text has two.
+    pub async fn assert_every_conversation_answered(&self, contacts: &[String]) {
+        let messages = self.messages().await;
+        let outbound = self.outbound().await;
+        for contact in contacts {
+            let newest = messages.iter().rfind(|m| m.direction == "inbound" && &m.from_number == contact).unwrap();
+            assert!(
+                outbound.iter().any(|r| r.reply_to_message_id == Some(newest.id)),
+                "{contact}'s newest text is answered"
+            );
+        }
+        let mut answered: Vec<_> = outbound.iter().filter_map(|r| r.reply_to_message_id).collect();
+        let replies = answered.len();
+        answered.sort();
+        answered.dedup();
+        assert_eq!(answered.len(), replies, "no text is answered twice");
+    }
+
     /// Waits until every queued job has run (or died), and the messages they sent have been handed over.
     pub async fn settle(&self) {
         wait_for("the job queue to empty", || async {
@@ -350,6 +368,21 @@ async fn start(settings: Settings, pool: PgPool) -> (String, Worker) {
 /// An inbound text as Twilio posts it, with the fields real payloads carry.
 pub fn inbound(sid: &str, from: &str, body: &str) -> FormParams {
     smsagent_providers::twilio::samples::inbound_sms(ACCOUNT_SID, sid, from, BUSINESS, body)
+}
+
+/// Posts `params` as Twilio posts a text, signed, to the instance of the service at `address` (one of
+/// several on the same database).
+pub async fn post_text_to(address: &str, params: &FormParams) -> reqwest::StatusCode {
+    let signature = sign(AUTH_TOKEN, &format!("{PUBLIC_BASE_URL}{WEBHOOK}"), params);
+    reqwest::Client::new()
+        .post(format!("{address}{WEBHOOK}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("X-Twilio-Signature", signature)
+        .body(params.encode())
+        .send()
+        .await
+        .expect("request failed")
+        .status()
 }
 
 /// A delivery report as Twilio posts it.

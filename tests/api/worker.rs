@@ -6,7 +6,7 @@ use smsagent_store::{PgPool, jobs};
 use wiremock::ResponseTemplate;
 use wiremock::matchers::method;
 
-use crate::helpers::{CONTACT, Options, TestApp, mount_twilio, sid, twilio_error, wait_for};
+use crate::helpers::{CONTACT, Options, TestApp, inbound, mount_twilio, post_text_to, sid, twilio_error, wait_for};
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn two_service_instances_answer_every_conversation_without_duplicates(pool: PgPool) {
@@ -21,7 +21,7 @@ async fn two_service_instances_answer_every_conversation_without_duplicates(pool
     for round in 0..3 {
         for (n, contact) in contacts.iter().enumerate() {
             let address = if (n + round) % 2 == 0 { &app.address } else { &sibling };
-            let status = post_text(address, contact, &format!("text {round}")).await;
+            let status = post_text_to(address, &inbound(&sid(), contact, &format!("text {round}"))).await;
             assert_eq!(status, 200);
         }
     }
@@ -31,37 +31,9 @@ async fn two_service_instances_answer_every_conversation_without_duplicates(pool
     })
     .await;
 
-    let messages = app.messages().await;
-    let outbound = app.outbound().await;
     let sends = app.twilio_sends().await;
-    assert_eq!(sends.len(), outbound.len(), "every reply was handed to Twilio once");
-    for contact in &contacts {
-        let newest_text = messages.iter().rfind(|m| m.direction == "inbound" && &m.from_number == contact).unwrap();
-        assert!(
-            outbound.iter().any(|r| r.reply_to_message_id == Some(newest_text.id)),
-            "{contact}'s newest text is answered"
-        );
-    }
-    let mut answered: Vec<_> = outbound.iter().filter_map(|r| r.reply_to_message_id).collect();
-    let before = answered.len();
-    answered.sort();
-    answered.dedup();
-    assert_eq!(answered.len(), before, "no text is answered twice");
-}
-
-async fn post_text(address: &str, contact: &str, body: &str) -> reqwest::StatusCode {
-    let params = crate::helpers::inbound(&sid(), contact, body);
-    let url = format!("{}{}", crate::helpers::PUBLIC_BASE_URL, crate::helpers::WEBHOOK);
-    let signature = smsagent_providers::twilio::sign(crate::helpers::AUTH_TOKEN, &url, &params);
-    reqwest::Client::new()
-        .post(format!("{address}{}", crate::helpers::WEBHOOK))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("X-Twilio-Signature", signature)
-        .body(params.encode())
-        .send()
-        .await
-        .unwrap()
-        .status()
+    assert_eq!(sends.len(), app.outbound().await.len(), "every reply was handed to Twilio once");
+    app.assert_every_conversation_answered(&contacts).await;
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

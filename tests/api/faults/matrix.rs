@@ -9,44 +9,11 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{WorkerProcess, assert_sent_once, database_url, settled};
-use crate::helpers::{CONTACT, Options, PUBLIC_BASE_URL, TestApp, WEBHOOK, chat_completion, inbound, sid};
+use crate::helpers::{CONTACT, Options, TestApp, chat_completion, inbound, post_text_to, sid};
 use crate::twilio_account::{Create, TwilioAccount};
-
-/// Each contact's newest text has a reply, and no text has two.
-async fn assert_every_conversation_answered(app: &TestApp, contacts: &[String]) {
-    let messages = app.messages().await;
-    let outbound = app.outbound().await;
-    for contact in contacts {
-        let newest = messages.iter().rfind(|m| m.direction == "inbound" && &m.from_number == contact).unwrap();
-        assert!(
-            outbound.iter().any(|r| r.reply_to_message_id == Some(newest.id)),
-            "{contact}'s newest text is answered"
-        );
-    }
-    let mut answered: Vec<_> = outbound.iter().filter_map(|r| r.reply_to_message_id).collect();
-    let replies = answered.len();
-    answered.sort();
-    answered.dedup();
-    assert_eq!(answered.len(), replies, "no text is answered twice");
-}
 
 fn contacts(n: usize) -> Vec<String> {
     (0..n).map(|n| format!("+1555300{n:04}")).collect()
-}
-
-/// Posts a text as Twilio does, signed, to the instance at `address`.
-async fn post_text(address: &str, params: &smsagent_providers::twilio::FormParams) -> reqwest::StatusCode {
-    let signature =
-        smsagent_providers::twilio::sign(crate::helpers::AUTH_TOKEN, &format!("{PUBLIC_BASE_URL}{WEBHOOK}"), params);
-    reqwest::Client::new()
-        .post(format!("{address}{WEBHOOK}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("X-Twilio-Signature", signature)
-        .body(params.encode())
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
@@ -61,16 +28,16 @@ async fn webhooks_delivered_three_to_ten_times_some_at_once_store_and_answer_eac
         let params = inbound(&sid(), contact, "Hello");
         let copies = 3 + n % 8;
         // Half the copies at once, the rest one after another.
-        let together = join_all((0..copies / 2).map(|_| post_text(&app.address, &params))).await;
+        let together = join_all((0..copies / 2).map(|_| post_text_to(&app.address, &params))).await;
         assert!(together.iter().all(|s| s.is_success()));
         for _ in copies / 2..copies {
-            assert!(post_text(&app.address, &params).await.is_success());
+            assert!(post_text_to(&app.address, &params).await.is_success());
         }
     }
     settled(&app).await;
 
     assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE direction = 'inbound'").await, 6);
-    assert_every_conversation_answered(&app, &contacts).await;
+    app.assert_every_conversation_answered(&contacts).await;
     assert_eq!(assert_sent_once(&app, &twilio).await, contacts.len());
 }
 
@@ -89,7 +56,7 @@ async fn twilio_500s_429s_and_timeouts_leave_each_reply_at_twilio_once(pool: PgP
     }
     settled(&app).await;
 
-    assert_every_conversation_answered(&app, &contacts).await;
+    app.assert_every_conversation_answered(&contacts).await;
     assert_eq!(assert_sent_once(&app, &twilio).await, contacts.len());
     assert!(app.outbound().await.iter().all(|m| m.message_sid.is_some()), "every reply went out in the end");
 }
@@ -126,7 +93,7 @@ async fn a_failing_or_slow_model_still_answers_each_text_once(pool: PgPool) {
         settled(&app).await;
     }
 
-    assert_every_conversation_answered(&app, &contacts).await;
+    app.assert_every_conversation_answered(&contacts).await;
     assert_eq!(assert_sent_once(&app, &twilio).await, 2 * contacts.len());
 }
 
@@ -172,14 +139,14 @@ async fn two_serving_instances_and_a_worker_process_answer_each_text_once(pool: 
     for round in 0..3 {
         for (n, contact) in contacts.iter().enumerate() {
             let address = if (n + round) % 2 == 0 { &app.address } else { &sibling };
-            assert!(post_text(address, &inbound(&sid(), contact, &format!("text {round}"))).await.is_success());
+            assert!(post_text_to(address, &inbound(&sid(), contact, &format!("text {round}"))).await.is_success());
         }
     }
     settled(&app).await;
     drop(worker);
 
     assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE direction = 'inbound'").await, 24);
-    assert_every_conversation_answered(&app, &contacts).await;
+    app.assert_every_conversation_answered(&contacts).await;
     assert_sent_once(&app, &twilio).await;
     assert!(app.outbound().await.iter().all(|m| m.message_sid.is_some()), "every reply went out in the end");
 }

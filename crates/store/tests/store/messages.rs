@@ -110,15 +110,7 @@ async fn a_report_that_beats_the_send_bookkeeping_is_kept(pool: PgPool) {
         date_sent: None,
         date_updated: None,
     };
-    let send = NewJob {
-        kind: "send_message",
-        payload: serde_json::json!({}),
-        concurrency_key: None,
-        dedupe_key: None,
-        max_attempts: 3,
-        run_at: None,
-    };
-    let job = jobs::enqueue_claimed(&pool, &send, std::time::Duration::from_secs(30)).await.unwrap();
+    let job = jobs::enqueue_claimed(&pool, &send_job(), std::time::Duration::from_secs(30)).await.unwrap();
     assert!(messages::record_accepted(&pool, id, &accepted, &job).await.unwrap(), "the send is finished");
     assert_eq!(status_of(&pool, id).await, "sent");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM job").fetch_one(&pool).await.unwrap();
