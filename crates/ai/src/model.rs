@@ -1,11 +1,9 @@
 use async_trait::async_trait;
 
-/// No reply is ever longer than this many completion tokens: about 400 characters, three SMS segments.
+/// No completion is ever longer than this many tokens, a reply (about 400 characters, three SMS segments)
+/// or a tool call's arguments alike. A completion cut off at the cap is a failed one: never texted, never
+/// read.
 pub const MAX_REPLY_TOKENS: u32 = 100;
-
-/// The cap for a tool call's arguments, which are never sent to a contact: room for every slot of a form
-/// (and for a reasoning model's thinking), where the reply cap would cut the JSON short.
-pub const MAX_TOOL_CALL_TOKENS: u32 = 400;
 
 /// Who said a line of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

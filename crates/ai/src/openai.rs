@@ -8,17 +8,16 @@ use std::time::Duration;
 use async_openai::config::{AzureConfig, Config, OpenAIConfig};
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
-    ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
+    ChatChoice, ChatCompletionMessageToolCalls, ChatCompletionNamedToolChoice, ChatCompletionRequestAssistantMessage,
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionTool, ChatCompletionToolChoiceOption, ChatCompletionTools, CompletionUsage,
-    CreateChatCompletionRequest, FunctionName, FunctionObject,
+    CreateChatCompletionRequest, FinishReason, FunctionName, FunctionObject,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    Answer, Arguments, ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS,
-    MAX_TOOL_CALL_TOKENS, Speaker, Usage,
+    Answer, Arguments, ChatError, ChatModel, ChatRequest, ChatTurn, ExtractionRequest, MAX_REPLY_TOKENS, Speaker, Usage,
 };
 
 /// Which service answers.
@@ -99,7 +98,7 @@ impl OpenAiChat {
         CreateChatCompletionRequest {
             model: request.model.clone().unwrap_or_else(|| self.default_model.clone()),
             messages: messages(&request.system_prompt, &request.history),
-            max_completion_tokens: Some(MAX_TOOL_CALL_TOKENS),
+            max_completion_tokens: Some(MAX_REPLY_TOKENS),
             tools: Some(vec![ChatCompletionTools::Function(ChatCompletionTool { function })]),
             tool_choice: Some(ChatCompletionToolChoiceOption::Function(ChatCompletionNamedToolChoice {
                 function: FunctionName { name: request.tool.name.clone() },
@@ -125,7 +124,7 @@ impl ChatModel for OpenAiChat {
     async fn reply(&self, request: &ChatRequest) -> Result<Answer<String>, ChatError> {
         let response = self.client.chat().create(self.completion_request(request)).await.map_err(classify)?;
         let usage = response.usage.as_ref().map(usage);
-        let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
+        let choice = whole(response.choices)?;
         let text = choice
             .message
             .content
@@ -138,7 +137,7 @@ impl ChatModel for OpenAiChat {
     async fn extract(&self, request: &ExtractionRequest) -> Result<Answer<Arguments>, ChatError> {
         let response = self.client.chat().create(self.extraction_request(request)).await.map_err(classify)?;
         let usage = response.usage.as_ref().map(usage);
-        let choice = response.choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
+        let choice = whole(response.choices)?;
         let call = choice
             .message
             .tool_calls
@@ -155,6 +154,16 @@ impl ChatModel for OpenAiChat {
             _ => Err(ChatError::Failed("the model's arguments are not a JSON object".into())),
         }
     }
+}
+
+/// The first choice, if the model finished it: one cut off at the token cap is half a sentence, or JSON
+/// with no end, and is never used.
+fn whole(choices: Vec<ChatChoice>) -> Result<ChatChoice, ChatError> {
+    let choice = choices.into_iter().next().ok_or_else(|| ChatError::Failed("no choices".into()))?;
+    if choice.finish_reason == Some(FinishReason::Length) {
+        return Err(ChatError::Failed(format!("cut off at the cap of {MAX_REPLY_TOKENS} tokens")));
+    }
+    Ok(choice)
 }
 
 fn usage(usage: &CompletionUsage) -> Usage {

@@ -160,7 +160,7 @@ async fn extraction_forces_the_tool_and_returns_its_arguments() {
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(sent["tool_choice"], json!({"type": "function", "function": {"name": "record_answers"}}));
     assert_eq!(sent["tools"][0]["function"]["parameters"]["properties"]["first_name"]["type"], "string");
-    assert_eq!(sent["max_completion_tokens"], 400, "tool arguments are not sent to contacts");
+    assert_eq!(sent["max_completion_tokens"], 100, "every completion is capped, extraction included");
 }
 
 #[tokio::test]
@@ -171,6 +171,24 @@ async fn malformed_tool_arguments_are_a_failure() {
         .mount(&server)
         .await;
     assert!(matches!(model(&server).extract(&extraction()).await, Err(ChatError::Failed(_))));
+}
+
+#[tokio::test]
+async fn a_completion_cut_off_at_the_cap_is_a_failure() {
+    let server = MockServer::start().await;
+    let mut half_sentence = completion("Thanks for asking! The flat is still free and the rent is");
+    half_sentence["choices"][0]["finish_reason"] = json!("length");
+    let mut half_json = tool_call(r#"{"first_name": "Maria"}"#);
+    half_json["choices"][0]["finish_reason"] = json!("length");
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(half_sentence))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(half_json)).mount(&server).await;
+
+    assert!(matches!(model(&server).reply(&request(100)).await, Err(ChatError::Failed(_))), "never texted");
+    assert!(matches!(model(&server).extract(&extraction()).await, Err(ChatError::Failed(_))), "never read");
 }
 
 fn azure(server: &MockServer) -> OpenAiChat {
