@@ -162,13 +162,12 @@ dialogue!(
 );
 
 dialogue!(
-    an_income_in_words_needs_the_model,
+    an_income_in_words,
     with(
         up_to_income(),
         [say("eighty-five thousand a year")
             .reads(json!({"annual_income": "85000"}))
-            .expect("Got it: $85,000. Is that right?")
-            .offline("Sorry, I couldn't read that amount")]
+            .expect("Got it: $85,000. Is that right?")]
     )
 );
 

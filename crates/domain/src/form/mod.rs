@@ -9,6 +9,7 @@
 mod dialogues;
 pub mod engine;
 pub mod extract;
+mod spelled;
 mod tenant;
 pub mod value;
 pub mod wording;

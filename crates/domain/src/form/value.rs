@@ -11,7 +11,7 @@ use phonenumber::Mode;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::{Period, SlotKind};
+use super::{Period, SlotKind, spelled};
 use crate::text::{fold, strip_accent};
 use crate::{Language, PhoneNumber};
 
@@ -243,12 +243,21 @@ const HOURLY: &[&str] = &["an hour", "per hour", "hourly", "/hr", "/hour", "hour
 
 fn money(raw: &str, per: Option<Period>) -> Result<i64, Invalid> {
     let lower = raw.to_lowercase();
-    let captures = AMOUNT.captures(&lower).ok_or(Invalid::Amount)?;
-    let number = number(captures.get(1).map_or("", |m| m.as_str())).ok_or(Invalid::Amount)?;
-    let multiplier = match captures.get(2).map(|m| m.as_str()) {
-        Some("k" | "thousand" | "grand" | "mil") => 1_000.0,
-        Some("m" | "million" | "millones" | "millón" | "millon") => 1_000_000.0,
-        _ => 1.0,
+    let (number, multiplier) = match AMOUNT.captures(&lower) {
+        Some(captures) => {
+            let number = number(captures.get(1).map_or("", |m| m.as_str())).ok_or(Invalid::Amount)?;
+            let multiplier = match captures.get(2).map(|m| m.as_str()) {
+                Some("k" | "thousand" | "grand" | "mil") => 1_000.0,
+                Some("m" | "million" | "millones" | "millón" | "millon") => 1_000_000.0,
+                _ => 1.0,
+            };
+            (number, multiplier)
+        }
+        // "eighty-five thousand"; a small number in words ("this one") is no amount.
+        None => match spelled::numbers(&lower).first() {
+            Some(&spelled) if spelled >= 100.0 => (spelled, 1.0),
+            _ => return Err(Invalid::Amount),
+        },
     };
     let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     if per.is_some() && mentions(HOURLY) {
@@ -485,6 +494,9 @@ mod tests {
             ("7k per month", 84_000),
             ("1.2m", 1_200_000),
             ("$1,234.50", 1_234),
+            ("eighty-five thousand a year", 85_000),
+            ("ochenta y cinco mil", 85_000),
+            ("seven thousand a month", 84_000),
         ] {
             let cents = match read(&INCOME, raw, &reading()) {
                 Ok(SlotValue::Cents(c)) => c,
