@@ -14,7 +14,7 @@ use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
 use smsagent_domain::keywords::{self, Keyword};
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
-use smsagent_domain::{Direction, Language, Purpose, language_after};
+use smsagent_domain::{Direction, Language, Purpose, language_after, model_reply};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
 use smsagent_store::forms;
@@ -175,7 +175,8 @@ async fn form_turn(
 }
 
 /// A reply from the model with the assistant's prompt and the conversation so far; the offline reply when
-/// the model keeps failing.
+/// the model keeps failing or writes something that is not a whole reply (cut off at its cap, framed,
+/// repeating its prompt).
 async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
     let assistant = turn.assistant;
     let request = ChatRequest {
@@ -188,8 +189,16 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
     let answer = tokio::time::timeout_at(turn.deadline, turn.deps.model.reply(&request))
         .await
         .unwrap_or_else(|_| Err(ChatError::Transient("the model did not answer in time".into())));
-    match answer {
-        Ok(answer) => Ok(answer.output),
+    match answer.map(|answer| {
+        // The business's prompt holds facts the reply may well repeat (hours, prices): only the form of the
+        // text is checked.
+        model_reply::check(&answer.output, "", "").map(|()| answer.output.trim().to_owned())
+    }) {
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(flaw)) => {
+            warn!(%flaw, "the model's text is not a reply; sending the offline reply");
+            Ok(OFFLINE_REPLY.to_owned())
+        }
         Err(ChatError::Transient(reason)) if !turn.job.is_last_attempt() => {
             Err(JobError::Retry { reason, retry_after: None })
         }

@@ -1,12 +1,13 @@
 //! Wording a reply with the model: it rewrites the engine's draft in the assistant's voice. The draft is
-//! what goes out whenever the model fails, runs over the budget, drops the question the draft asks, or
-//! changes a value it shows. The model sees the draft and the assistant's prompt, not the contact's texts,
+//! what goes out whenever the model fails, runs over the budget, drops the question the draft asks,
+//! changes a value it shows, or writes something that is not a whole reply (framed as a draft, quoting its
+//! instructions, cut off: `model_reply`). The model sees the draft and the assistant's prompt, not the contact's texts,
 //! so nothing a contact writes can steer what the business says.
 
 use smsagent_ai::{ChatRequest, ChatTurn, Speaker};
-use smsagent_domain::Language;
 use smsagent_domain::segments;
 use smsagent_domain::shaping::gsm_friendly;
+use smsagent_domain::{Language, model_reply};
 use smsagent_store::assistants::Assistant;
 use tokio::time::Instant;
 use tracing::warn;
@@ -25,23 +26,29 @@ pub async fn word(
     if deps.model.is_offline() || Instant::now() >= deadline {
         return draft.to_owned();
     }
+    let system_prompt =
+        format!("{}\n\n{}", assistant.sms_prompt, instructions(draft, language, assistant.segment_budget));
     let request = ChatRequest {
-        system_prompt: format!(
-            "{}\n\n{}",
-            assistant.sms_prompt,
-            instructions(draft, language, assistant.segment_budget)
-        ),
+        system_prompt,
         history: vec![ChatTurn { speaker: Speaker::Contact, text: "(write the message now)".into() }],
         max_tokens: assistant.max_reply_tokens,
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
     match tokio::time::timeout_at(deadline, deps.model.reply(&request)).await {
-        Ok(Ok(reply)) if keeps_to(&reply.output, draft, values, assistant.segment_budget) => reply.output,
-        Ok(Ok(_)) => {
-            warn!("the model's wording strayed from the draft; sending the draft");
-            draft.to_owned()
-        }
+        Ok(Ok(reply)) => match model_reply::check(&reply.output, &request.system_prompt, draft) {
+            Ok(()) if keeps_to(&reply.output, draft, values, assistant.segment_budget) => {
+                reply.output.trim().to_owned()
+            }
+            Ok(()) => {
+                warn!("the model's wording strayed from the draft; sending the draft");
+                draft.to_owned()
+            }
+            Err(flaw) => {
+                warn!(%flaw, "the model's wording is not a reply; sending the draft");
+                draft.to_owned()
+            }
+        },
         Ok(Err(e)) => {
             warn!(error = %e, "the model could not word the reply; sending the draft");
             draft.to_owned()
