@@ -1,5 +1,6 @@
-//! The tenant-screening form, dialogue by dialogue, each run twice: offline (rules and templates) and with
-//! a model that reads texts through tool calls (scripted here as a real model would read them).
+//! The tenant-screening form, dialogue by dialogue, each run three times: offline (rules and templates) and with
+//! a model that reads texts through tool calls (scripted here as a real model would read them), and with one
+//! that also invents values, frames its wording and stops at its cap.
 
 use serde_json::json;
 use smsagent_ai::OFFLINE_REPLY;
@@ -64,6 +65,11 @@ macro_rules! dialogue {
             #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
             async fn with_a_model(pool: PgPool) {
                 run(pool, Mode::Model, &$steps).await;
+            }
+
+            #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+            async fn with_an_adversarial_model(pool: PgPool) {
+                run(pool, Mode::Adversarial, &$steps).await;
             }
         }
     };
@@ -370,7 +376,7 @@ dialogue!(
     [
         say("hi").expect(FIRST_QUESTION),
         say("maria").reads(json!({"first_name": "maria"})).expect("Is that right?"),
-        say("Perfect").reads(json!({})).expect("Sorry, I need a yes or a no. Got it: Maria."),
+        say("hmm").reads(json!({})).expect("Sorry, I need a yes or a no. Got it: Maria."),
     ]
 );
 

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::grounding;
 use super::value::{Reading, read, yes_no};
 use super::{Awaiting, Form, FormState, NamePart, Slot, SlotKind};
 use crate::Language;
@@ -83,6 +84,22 @@ pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
         }
     }
     Extraction { answer, values }
+}
+
+/// What `text` says when a model read it too (`model`, its proposals marked [`Source::Stated`]): the
+/// model's values that the text bears out ([`grounding::borne_out`]) first; the rules add only what the
+/// contact labelled outright ("my email is …"), never their readings of bare text or their guesses, and a
+/// yes or no the model missed. Also how many of the model's values were dropped as not the contact's.
+pub fn with_model(form: &Form, state: &FormState, text: &str, model: Extraction) -> (Extraction, usize) {
+    let (model, dropped) = grounding::borne_out(form, model, text);
+    let rules = extract(form, state, text);
+    let mut values = model.values;
+    for proposal in rules.values.into_iter().filter(|p| matches!(p.source, Source::Stated | Source::Mention)) {
+        if !values.iter().any(|v| v.slot == proposal.slot) {
+            values.push(proposal);
+        }
+    }
+    (Extraction { answer: model.answer.or(rules.answer), values }, dropped)
 }
 
 /// Keeps the first value given for each slot.
@@ -494,6 +511,35 @@ mod tests {
         assert!(extract(&tenant(), &FormState::default(), "I'm looking for a two-bedroom flat").values.is_empty());
         let e = extract(&tenant(), &FormState::default(), "I'm good, thanks");
         assert!(e.values.iter().all(|p| p.source == Source::Guess), "only a guess, which the engine checks: {e:?}");
+    }
+
+    fn stated(slot: &str, raw: &str) -> Proposal {
+        Proposal { slot: slot.into(), raw: raw.into(), source: Source::Stated }
+    }
+
+    #[test]
+    fn the_models_reading_counts_only_where_the_text_bears_it_out() {
+        let model = Extraction {
+            answer: Some(true),
+            values: vec![
+                stated("first_name", "María"),
+                stated("last_name", "Doe"),
+                stated("address", "123 Main Street"),
+                stated("annual_income", "$85,000"),
+            ],
+        };
+        let (reading, dropped) = with_model(&tenant(), &asking("first_name"), "maria here, I make 85k", model);
+        assert_eq!(values(&reading), [("first_name", "María"), ("annual_income", "$85,000")]);
+        assert_eq!(dropped, 2, "the invented last name and address");
+        assert_eq!(reading.answer, None, "the text says no yes");
+
+        let (reading, dropped) = with_model(&tenant(), &asking("first_name"), "Mary", Extraction::default());
+        assert!(reading.values.is_empty(), "the rules' reading of bare text gives way to the model's: {reading:?}");
+        assert_eq!(dropped, 0);
+        let (reading, _) =
+            with_model(&tenant(), &confirming("first_name"), "yes, and my income is 90k", Extraction::default());
+        assert_eq!(reading.answer, Some(true), "a yes the model missed");
+        assert_eq!(values(&reading), [("annual_income", "90k")], "a value the contact labelled");
     }
 
     #[test]

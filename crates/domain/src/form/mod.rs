@@ -9,6 +9,7 @@
 mod dialogues;
 pub mod engine;
 pub mod extract;
+pub mod grounding;
 mod spelled;
 mod tenant;
 pub mod value;

@@ -1,5 +1,7 @@
 //! Reading form values with the model: a tool whose JSON schema is built from the form's slots. The model
-//! only reads; its arguments are merged with the rules' reading and checked by the engine like any input.
+//! only reads, and is not trusted: a value it gives counts only when the contact's own texts being read
+//! state it (`form::grounding`), never one it made up or copied from our earlier texts. What is left is
+//! merged with the rules' reading and checked by the engine like any input.
 
 use serde_json::{Map, Value, json};
 use smsagent_ai::{ChatTurn, ExtractionRequest, Speaker, Tool};
@@ -28,9 +30,8 @@ pub async fn read(
     language: Language,
     deadline: Instant,
 ) -> Extraction {
-    let rules = extract(form, state, text);
     if deps.model.is_offline() || Instant::now() >= deadline {
-        return rules;
+        return extract(form, state, text);
     }
     // The text being read comes last, as one message even when it was a burst.
     let earlier = context.len().saturating_sub(6);
@@ -47,14 +48,21 @@ pub async fn read(
         model: assistant.model.clone(),
     };
     match tokio::time::timeout_at(deadline, deps.model.extract(&request)).await {
-        Ok(Ok(answer)) => merge(from_arguments(form, &answer.output), rules),
+        Ok(Ok(answer)) => {
+            let (reading, dropped) = extract::with_model(form, state, text, from_arguments(form, &answer.output));
+            if dropped > 0 {
+                // How many, never which: the values are personal, and the invented ones are noise.
+                warn!(dropped, "the model read values the contact did not write; dropped");
+            }
+            reading
+        }
         Ok(Err(e)) => {
             warn!(error = %e, "the model could not read the text; using the rules");
-            rules
+            extract(form, state, text)
         }
         Err(_) => {
             warn!("the model took too long to read the text; using the rules");
-            rules
+            extract(form, state, text)
         }
     }
 }
@@ -126,18 +134,6 @@ fn from_arguments(form: &Form, arguments: &Map<String, Value>) -> Extraction {
     Extraction { answer, values }
 }
 
-/// The model's values first; the rules add only what the contact labelled outright ("my email is …"),
-/// never their readings of bare text or their guesses, and a yes or no the model missed.
-fn merge(model: Extraction, rules: Extraction) -> Extraction {
-    let mut values = model.values;
-    for proposal in rules.values.into_iter().filter(|p| matches!(p.source, Source::Stated | Source::Mention)) {
-        if !values.iter().any(|v| v.slot == proposal.slot) {
-            values.push(proposal);
-        }
-    }
-    Extraction { answer: model.answer.or(rules.answer), values }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,27 +149,13 @@ mod tests {
     }
 
     #[test]
-    fn arguments_become_stated_values_and_the_rules_fill_gaps() {
+    fn arguments_become_stated_values() {
         let form = Form::tenant_screening();
         let arguments = json!({"first_name": "Maria", "last_name": null, "annual_income": 85000, "yes_or_no": "no", "extra": "ignored"});
         let model = from_arguments(&form, arguments.as_object().unwrap());
         assert_eq!(model.answer, Some(false));
-        assert_eq!(model.values.len(), 2);
-        let rules = Extraction {
-            answer: None,
-            values: vec![
-                Proposal { slot: "first_name".into(), raw: "Mary".into(), source: Source::Answer },
-                Proposal { slot: "last_name".into(), raw: "Garcia".into(), source: Source::Guess },
-            ],
-        };
-        let merged = merge(model, rules);
-        let by_slot: Vec<(&str, &str)> = merged.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect();
-        assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000")], "the rules' guesses stay out");
-        let labelled = Extraction {
-            answer: Some(true),
-            values: vec![Proposal { slot: "address".into(), raw: "9 Elm St".into(), source: Source::Stated }],
-        };
-        let merged = merge(Extraction::default(), labelled);
-        assert_eq!((merged.answer, merged.values.len()), (Some(true), 1), "labelled values and a yes come through");
+        let by_slot: Vec<(&str, &str)> = model.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect();
+        assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000")]);
+        assert!(model.values.iter().all(|p| p.source == Source::Stated));
     }
 }
