@@ -420,3 +420,35 @@ async fn a_completed_form_is_stored_as_a_submission(pool: PgPool) {
     assert_eq!(delivery, "not_configured");
     let _ = BUSINESS;
 }
+
+dialogue!(
+    this_one_is_fine_keeps_the_senders_number,
+    with(
+        names_confirmed(),
+        [say("this one is fine").reads(json!({"yes_or_no": "yes"})).expect("What's your current address?")]
+    )
+);
+
+dialogue!(
+    a_no_and_its_correction_in_one_text,
+    with(
+        up_to_income()[..5].to_vec(),
+        [say("no, it's 42 Oak St, Springfield")
+            .reads(json!({"yes_or_no": "no", "address": "42 Oak St, Springfield"}))
+            .expect("Got it: 42 Oak St, Springfield. Is that right?")]
+    )
+);
+
+/// Asked for the income until the engine stops asking the same way.
+fn stuck_on_the_income() -> Vec<Step> {
+    with(
+        up_to_income(),
+        [
+            say("a fair amount").reads(json!({})).expect("Sorry, I couldn't read that amount"),
+            say("enough").reads(json!({})).expect("Please send just your annual income, for example: 85000 or 85k."),
+            say("more than most").reads(json!({})).expect("Someone from our team will text you here to help."),
+        ],
+    )
+}
+
+dialogue!(a_question_never_goes_out_a_third_time_the_same_way, stuck_on_the_income());

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{Extraction, Source};
 use super::value::{self, Invalid, Reading, SlotValue};
-use super::{Form, SlotKind};
+use super::{Form, SlotKind, stuck};
 use crate::text::fold;
 use crate::{Language, PhoneNumber};
 
@@ -38,6 +38,14 @@ pub struct FormState {
     /// The values last submitted: completing again without a change submits nothing.
     #[serde(default)]
     pub submitted: BTreeMap<String, SlotValue>,
+    /// How many turns in a row the contact was asked the same thing the same way: the third time, the
+    /// engine asks another way ([`super::stuck`]).
+    #[serde(default)]
+    pub repeated: u32,
+    /// Slots taken as the contact gave them, without their yes or without passing their check: the
+    /// submission marks them for a person to verify.
+    #[serde(default)]
+    pub unverified: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +121,22 @@ pub enum Say {
     },
     /// A correction of a finished form was taken back: nothing changed.
     Unchanged,
+    /// The slot's question a third time, another way: with an example of what is expected.
+    Example {
+        slot: String,
+    },
+    /// A confirmation a third time, another way: exactly what to reply.
+    ConfirmPlainly {
+        values: Vec<(String, String)>,
+    },
+    /// These values are taken as given, unverified, after the contact was asked too often.
+    TakenAsGiven {
+        values: Vec<(String, String)>,
+    },
+    /// A person takes it from here: the contact was asked too often, and nothing plausible was given.
+    OfferPerson {
+        slot: String,
+    },
 }
 
 /// The result of a turn.
@@ -123,6 +147,8 @@ pub struct Outcome {
     pub says: Vec<Say>,
     /// The form became complete this turn: submit these values.
     pub submission: Option<BTreeMap<String, SlotValue>>,
+    /// The contact is stuck and a person should take the conversation over (the reply says so).
+    pub hand_over: bool,
 }
 
 /// A contact's turn, as the engine sees it.
@@ -145,7 +171,7 @@ const SKIP_WORDS: &[&str] =
 pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
     let reading = Reading { language: turn.language, sender: turn.dialling_from };
     let mut accepted: Vec<(String, SlotValue)> = Vec::new();
-    let mut refused: Vec<(String, Invalid, Source)> = Vec::new();
+    let mut refused: Vec<Refusal> = Vec::new();
     for proposal in &turn.extraction.values {
         let Some(slot) = form.slot(&proposal.slot) else { continue };
         // A guess ("I'm retired" looks like "I'm Maria") never replaces a value already given.
@@ -154,7 +180,12 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
         }
         match value::read(&slot.kind, &proposal.raw, &reading) {
             Ok(value) => accepted.push((slot.key.clone(), value)),
-            Err(why) => refused.push((slot.key.clone(), why, proposal.source)),
+            Err(why) => refused.push(Refusal {
+                slot: slot.key.clone(),
+                why,
+                source: proposal.source,
+                raw: proposal.raw.clone(),
+            }),
         }
     }
 
@@ -195,8 +226,8 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
                     next.slots.insert(key.clone(), SlotState::Skipped);
                 } else if accepted.is_empty() && looks_like_question(turn.text) {
                     says.push(Say::OffTopic);
-                } else if let Some((_, why, _)) = refused.iter().find(|(k, _, _)| k == key) {
-                    says.push(Say::Invalid { slot: key.clone(), why: *why });
+                } else if let Some(refusal) = refused.iter().find(|r| &r.slot == key) {
+                    says.push(Say::Invalid { slot: key.clone(), why: refusal.why });
                 } else if accepted.is_empty() {
                     says.push(Say::Invalid { slot: key.clone(), why: Invalid::Empty });
                 }
@@ -204,21 +235,43 @@ pub fn step(form: &Form, state: &FormState, turn: &Turn) -> Outcome {
         }
         Awaiting::Nothing => apply(form, &mut next, &accepted),
     }
-    // Values the contact stated outright but that do not check out are worth a word; guesses and mentions
-    // that do not check out were never meant.
-    for (key, why, source) in &refused {
+    // What the contact stated outright that does not check out is worth a word: a correction of what is
+    // being confirmed (labelled, or after a "no"), or a labelled correction of a finished form ("my phone number is 12"). Guesses,
+    // mentions and a model's readings that do not check out were never meant; and nothing is said about a
+    // slot while another is asked for: "that doesn't look like a phone number" in answer to a question
+    // about an address makes no sense to the contact.
+    for Refusal { slot: key, why, source, .. } in &refused {
+        let worth_a_word = match &state.awaiting {
+            Awaiting::Confirmation(keys) => {
+                let corrects =
+                    *source == Source::Stated || (*source == Source::Answer && turn.extraction.answer == Some(false));
+                keys.contains(key) && corrects
+            }
+            Awaiting::Nothing => state.completed && *source == Source::Stated,
+            Awaiting::Answer(_) => false,
+        };
         let said = says.iter().any(|s| matches!(s, Say::Invalid { slot, .. } if slot == key));
-        if *source == Source::Stated && !said {
+        if worth_a_word && !said {
             says.push(Say::Invalid { slot: key.clone(), why: *why });
         }
     }
-
     // A complete form that heard nothing for it leaves the answer to the caller.
     if state.completed && next == *state && says.is_empty() {
-        return Outcome { state: next, says, submission: None };
+        return Outcome { state: next, says, submission: None, hand_over: false };
     }
     let submission = next_action(form, &mut next, turn, &fresh, &mut says);
-    Outcome { state: next, says, submission }
+    let mut outcome = Outcome { state: next, says, submission, hand_over: false };
+    stuck::unstick(form, state, turn, &refused, &mut outcome);
+    outcome
+}
+
+/// A value read for a slot that did not pass its check.
+pub(super) struct Refusal {
+    pub slot: String,
+    pub why: Invalid,
+    pub source: Source,
+    /// As the contact wrote it.
+    pub raw: String,
 }
 
 /// The state a form starts from, and its first question.
@@ -228,7 +281,7 @@ pub fn start(form: &Form, sender: Option<&PhoneNumber>, language: Language) -> O
     let mut state = FormState::default();
     let mut says = Vec::new();
     next_action(form, &mut state, &turn, &[], &mut says);
-    Outcome { state, says, submission: None }
+    Outcome { state, says, submission: None, hand_over: false }
 }
 
 fn looks_like_question(text: &str) -> bool {
@@ -239,6 +292,7 @@ fn confirm(state: &mut FormState, keys: &[String]) {
     for key in keys {
         if let Some(SlotState::Proposed { value, .. }) = state.slots.get(key).cloned() {
             state.slots.insert(key.clone(), SlotState::Confirmed { value });
+            state.unverified.remove(key);
         }
     }
 }
@@ -295,7 +349,7 @@ fn reopen_dependents(form: &Form, state: &mut FormState, changed: &str) {
 
 /// Moves the form on: confirm what was read (this turn's values first), else ask the next empty slot, else
 /// complete. Returns the submission when the form completes.
-fn next_action(
+pub(super) fn next_action(
     form: &Form,
     state: &mut FormState,
     turn: &Turn,

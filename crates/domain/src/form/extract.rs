@@ -9,9 +9,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::grounding;
 use super::value::{Reading, read, yes_no};
 use super::{Awaiting, Form, FormState, NamePart, Slot, SlotKind};
+use super::{grounding, spelled};
 use crate::Language;
 use crate::text::fold;
 
@@ -35,8 +35,11 @@ pub struct Proposal {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// The contact named the slot ("my phone is …"), or a model said so.
+    /// The contact named the slot ("my phone is …").
     Stated,
+    /// A model read it, and the text bears it out: taken if it checks out, and worth a word if not only
+    /// when it answers what was asked.
+    Model,
     /// The text answers the question that was asked.
     Answer,
     /// A label without a connector ("my cell …" could go on "… later"): taken if it checks out, dropped
@@ -55,7 +58,14 @@ impl Extraction {
 
 /// Reads `text` for `form`, knowing what the engine is waiting for and which slots hold values.
 pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
-    let (answer, rest) = leading_answer(text);
+    let yes_or_no_asked = match &state.awaiting {
+        Awaiting::Confirmation(_) => true,
+        Awaiting::Answer(key) => form.slot(key).is_some_and(|s| s.kind == SlotKind::YesNo),
+        Awaiting::Nothing => false,
+    };
+    let (answer, rest) = if yes_or_no_asked { natural_answer(text) } else { leading_answer(text) };
+    // "👍" may be the answer; it is never part of a value.
+    let rest = &without_emoji(rest);
     let mut values = Vec::new();
 
     for (slot, raw, generic_name, source) in labelled(form, rest) {
@@ -86,20 +96,59 @@ pub fn extract(form: &Form, state: &FormState, text: &str) -> Extraction {
     Extraction { answer, values }
 }
 
-/// What `text` says when a model read it too (`model`, its proposals marked [`Source::Stated`]): the
-/// model's values that the text bears out ([`grounding::borne_out`]) first; the rules add only what the
-/// contact labelled outright ("my email is …"), never their readings of bare text or their guesses, and a
-/// yes or no the model missed. Also how many of the model's values were dropped as not the contact's.
+/// What `text` says when a model read it too (`model`, its values marked [`Source::Model`]). The model is untrusted and may be weak: its
+/// values count only where the text bears them out ([`grounding::borne_out`]), and only for slots the rules
+/// could not read with a label or as the answer to the question asked. Like a bare reply, a value it
+/// reads for what is being confirmed corrects it only after a "no" (or when it can be nothing else, a
+/// number), and one word of the text fills one slot: a value sharing words with another slot's is
+/// dropped ("Maria Garcia" as both the first and the last name). Also how many of the model's values
+/// were dropped as not the contact's.
 pub fn with_model(form: &Form, state: &FormState, text: &str, model: Extraction) -> (Extraction, usize) {
     let (model, dropped) = grounding::borne_out(form, model, text);
     let rules = extract(form, state, text);
-    let mut values = model.values;
-    for proposal in rules.values.into_iter().filter(|p| matches!(p.source, Source::Stated | Source::Mention)) {
-        if !values.iter().any(|v| v.slot == proposal.slot) {
-            values.push(proposal);
+    let answer = rules.answer.or(model.answer);
+    let (guesses, mut values): (Vec<Proposal>, Vec<Proposal>) =
+        rules.values.into_iter().partition(|p| p.source == Source::Guess);
+    let confirming = match &state.awaiting {
+        Awaiting::Confirmation(keys) => keys.as_slice(),
+        _ => &[],
+    };
+    let usable: Vec<Proposal> = model
+        .values
+        .iter()
+        .filter(|p| !values.iter().any(|v| v.slot == p.slot))
+        .filter(|p| {
+            let structured = form.slot(&p.slot).is_some_and(|s| s.kind.is_structured());
+            !confirming.contains(&p.slot) || answer == Some(false) || structured
+        })
+        .filter(|p| {
+            let others = values.iter().chain(&model.values).filter(|o| o.slot != p.slot);
+            !others.into_iter().any(|o| shares_words(form, p, o))
+        })
+        .cloned()
+        .collect();
+    values.extend(usable);
+    for guess in guesses {
+        if !values.iter().any(|v| v.slot == guess.slot) {
+            values.push(guess);
         }
     }
-    (Extraction { answer: model.answer.or(rules.answer), values }, dropped)
+    (Extraction { answer, values }, dropped)
+}
+
+/// Whether two values overlap: one copies the other ("42 Oak St" as the address and the income), or, both
+/// written in words (names, addresses, free text), they have a word in common.
+fn shares_words(form: &Form, a: &Proposal, b: &Proposal) -> bool {
+    let (a_words, b_words) = (crate::text::fold(&a.raw), crate::text::fold(&b.raw));
+    let within = |inner: &str, outer: &str| !inner.is_empty() && format!(" {outer} ").contains(&format!(" {inner} "));
+    if within(&a_words, &b_words) || within(&b_words, &a_words) {
+        return true;
+    }
+    let worded = |p: &Proposal| form.slot(&p.slot).is_some_and(|s| !s.kind.is_structured());
+    worded(a) && worded(b) && {
+        let theirs = crate::text::words(&b.raw);
+        crate::text::words(&a.raw).iter().any(|w| theirs.contains(w))
+    }
 }
 
 /// Keeps the first value given for each slot.
@@ -122,6 +171,34 @@ fn leading_answer(text: &str) -> (Option<bool>, &str) {
         (Some(yes), true) => (Some(yes), rest.trim_start_matches(|c: char| c.is_whitespace() || ",.!;:-".contains(c))),
         _ => (None, text),
     }
+}
+
+/// How people answer a yes/no question: "this one is fine", "sí, ese", "not that one", "👍", and "no, it's
+/// 42 Oak St" (a no, then a correction). The answer is read from the first clause when it is short and
+/// has no numbers, or from the whole text when that is; the rest is what follows it.
+fn natural_answer(text: &str) -> (Option<bool>, &str) {
+    let (answer, rest) = leading_answer(text);
+    if answer.is_some() {
+        // "nope, not that one": what follows the no only says no again.
+        let again = grounding::answers(rest).is_some() && !has_value(rest);
+        return (answer, if again { "" } else { rest });
+    }
+    let clause_end = text.find([',', '.', '!', ';', ':', '\n']).unwrap_or(text.len());
+    let (clause, rest) = text.split_at(clause_end);
+    match grounding::answers(clause) {
+        Some(answer) if !has_value(clause) => {
+            let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || ",.!;:-".contains(c));
+            let again = grounding::answers(rest).is_some() && !has_value(rest);
+            (Some(answer), if again { "" } else { rest })
+        }
+        _ => (None, text),
+    }
+}
+
+/// Whether a short text could carry a value rather than only a yes or a no: it has a digit, or more
+/// words than an answer needs.
+fn has_value(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit()) || text.split_whitespace().count() > 6
 }
 
 /// The words a contact uses for each kind of slot besides the slot's own label: nouns ("last name"),
@@ -195,6 +272,22 @@ fn label_pattern(label: &str) -> String {
         .join(r"[\s\-]+")
 }
 
+/// `pattern` compiled, once: a form's label patterns are the same on every text.
+fn compiled(pattern: &str) -> Option<Regex> {
+    static CACHE: LazyLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(regex) = cache.get(pattern) {
+        return Some(regex.clone());
+    }
+    let regex = Regex::new(pattern).ok()?;
+    // Forms are few, and a bound keeps a stream of forms from growing it for ever.
+    if cache.len() < 10_000 {
+        cache.insert(pattern.to_owned(), regex.clone());
+    }
+    Some(regex)
+}
+
 /// Values the text names explicitly: "my last name is Smith", "income: 85k", "vivo en Calle 5 #10".
 /// Each comes with whether its label was a bare "name", which may cover a whole name.
 fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool, Source)> {
@@ -221,7 +314,7 @@ fn labelled(form: &Form, text: &str) -> Vec<(String, String, bool, Source)> {
             patterns.push((format!(r"(?i)\b(?P<label>{})\b\s*", alternation(&phrases)), Source::Stated));
         }
         for (pattern, source) in patterns {
-            let Ok(regex) = Regex::new(&pattern) else { continue };
+            let Some(regex) = compiled(&pattern) else { continue };
             for captures in regex.captures_iter(text) {
                 let (Some(whole), Some(label)) = (captures.get(0), captures.name("label")) else { continue };
                 let folded = fold(label.as_str());
@@ -277,7 +370,13 @@ fn clause(text: &str, free: bool) -> &str {
     if let Some(stop) = text.match_indices(". ").map(|(i, _)| i).next() {
         end = end.min(stop);
     }
-    if !free && let Some(joiner) = JOINER.find(text) {
+    // "and" ends a clause, unless it joins the words of a number ("ochenta y cinco mil").
+    if !free
+        && let Some(joiner) = JOINER.find_iter(text).find(|j| {
+            let next = text[j.end()..].split_whitespace().next().unwrap_or_default();
+            !spelled::is_number_word(next)
+        })
+    {
         end = end.min(joiner.start());
     }
     text[..end].trim_end_matches('.')
@@ -285,8 +384,9 @@ fn clause(text: &str, free: bool) -> &str {
 
 fn strip_trailing_joiner(value: &str) -> &str {
     for joiner in [" and", " y", " but", " pero"] {
-        if let Some(stripped) = value.strip_suffix(joiner) {
-            return stripped.trim_end();
+        let cut = value.len().saturating_sub(joiner.len());
+        if value.is_char_boundary(cut) && value[cut..].eq_ignore_ascii_case(joiner) {
+            return value[..cut].trim_end();
         }
     }
     value
@@ -353,11 +453,17 @@ fn bare_answer(form: &Form, state: &FormState, answer: Option<bool>, bare: &str)
             answer_for(form, state, slot, bare)
         }
         Awaiting::Confirmation(keys) => {
-            let Some(slot) = keys.first().and_then(|k| form.slot(k)) else { return Vec::new() };
-            let structured =
-                matches!(slot.kind, SlotKind::Phone { .. } | SlotKind::Money { .. } | SlotKind::Email | SlotKind::Date);
+            let slots: Vec<&Slot> = keys.iter().filter_map(|k| form.slot(k)).collect();
+            // Several values read back: the correction is for the one it could be ("no, it's 42 Oak St" is
+            // the address, not a name), else the first.
+            let fitting = slots.iter().copied().filter(|s| could_be(&s.kind, bare)).min_by_key(|s| shape_rank(&s.kind));
+            let Some(slot) = fitting.or(slots.first().copied()) else { return Vec::new() };
+            let structured = slot.kind.is_structured();
             if answer != Some(false) && !(answer.is_none() && structured) {
                 return Vec::new();
+            }
+            if fitting.is_some() {
+                return vec![(slot.key.clone(), bare.to_owned())];
             }
             let pair = [NamePart::Given, NamePart::Family]
                 .map(|part| form.name_slot(part).is_some_and(|s| keys.contains(&s.key)));
@@ -369,6 +475,31 @@ fn bare_answer(form: &Form, state: &FormState, answer: Option<bool>, bare: &str)
             }
         }
         Awaiting::Nothing => Vec::new(),
+    }
+}
+
+/// Whether `bare` has the shape of a value of `kind` (names are told apart by the engine's check).
+fn could_be(kind: &SlotKind, bare: &str) -> bool {
+    let reading = Reading { language: Language::En, sender: None };
+    let digits = bare.chars().filter(char::is_ascii_digit).count();
+    let letters = bare.chars().filter(|c| c.is_alphabetic()).count();
+    match kind {
+        // Without the sender's country a national number does not parse: its shape will do.
+        SlotKind::Phone { .. } => digits >= 7 && letters <= 3,
+        SlotKind::PersonName { .. } => false,
+        other => read(other, bare, &reading).is_ok(),
+    }
+}
+
+/// Which shapes to try first: the most particular.
+fn shape_rank(kind: &SlotKind) -> u8 {
+    match kind {
+        SlotKind::Email => 0,
+        SlotKind::Phone { .. } => 1,
+        SlotKind::Date => 2,
+        SlotKind::PostalAddress => 3,
+        SlotKind::Money { .. } => 4,
+        _ => 5,
     }
 }
 
@@ -386,10 +517,32 @@ fn answer_for(form: &Form, state: &FormState, slot: &Slot, bare: &str) -> Vec<(S
     vec![(slot.key.clone(), bare.to_owned())]
 }
 
+/// `text` without emoji and pictographs (and the joiners between them).
+fn without_emoji(text: &str) -> String {
+    let emoji = |c: char| {
+        let code = u32::from(c);
+        matches!(code, 0x2190..=0x2BFF | 0x1F000..=0x1FAFF | 0xFE00..=0xFE0F | 0x200D | 0x20E3 | 0xE0020..=0xE007F)
+    };
+    let kept: String = text.chars().filter(|c| !emoji(*c)).collect();
+    kept.lines().map(|line| line.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
+}
+
 /// Words around an answer that are not the answer: "it's 85k thanks" is "85k".
 fn strip_fillers(text: &str) -> String {
     const LEADING: &[&str] = &[
         "actually",
+        "umm",
+        "ummm",
+        "hmm",
+        "mmm",
+        "mm",
+        "eh",
+        "i think",
+        "i guess",
+        "probably",
+        "creo que",
+        "pues",
+        "bueno",
         "sorry",
         "oops",
         "i mean",
@@ -514,7 +667,7 @@ mod tests {
     }
 
     fn stated(slot: &str, raw: &str) -> Proposal {
-        Proposal { slot: slot.into(), raw: raw.into(), source: Source::Stated }
+        Proposal { slot: slot.into(), raw: raw.into(), source: Source::Model }
     }
 
     #[test]
@@ -529,16 +682,34 @@ mod tests {
             ],
         };
         let (reading, dropped) = with_model(&tenant(), &asking("first_name"), "maria here, I make 85k", model);
-        assert_eq!(values(&reading), [("first_name", "María"), ("annual_income", "$85,000")]);
+        assert_eq!(
+            values(&reading),
+            [("annual_income", "85k"), ("first_name", "maria")],
+            "the rules' labelled value, then the model's in the contact's spelling"
+        );
         assert_eq!(dropped, 2, "the invented last name and address");
         assert_eq!(reading.answer, None, "the text says no yes");
+    }
 
-        let (reading, dropped) = with_model(&tenant(), &asking("first_name"), "Mary", Extraction::default());
-        assert!(reading.values.is_empty(), "the rules' reading of bare text gives way to the model's: {reading:?}");
-        assert_eq!(dropped, 0);
+    #[test]
+    fn a_weak_models_reading_gives_way_to_the_rules() {
+        let (reading, _) = with_model(&tenant(), &asking("first_name"), "Mary", Extraction::default());
+        assert_eq!(values(&reading), [("first_name", "Mary")], "a model that reads nothing");
+
+        let twice = Extraction {
+            answer: None,
+            values: vec![stated("first_name", "Maria Garcia"), stated("last_name", "Maria Garcia")],
+        };
+        let (reading, _) = with_model(&tenant(), &asking("first_name"), "I'm Maria Garcia", twice);
+        assert_eq!(values(&reading), [("first_name", "Maria"), ("last_name", "Garcia")], "one word, one slot");
+
+        let perfect = Extraction { answer: None, values: vec![stated("first_name", "Perfect")] };
+        let (reading, _) = with_model(&tenant(), &confirming("first_name"), "Perfect", perfect);
+        assert!(reading.values.is_empty(), "a bare word is no correction of what is confirmed: {reading:?}");
+
         let (reading, _) =
             with_model(&tenant(), &confirming("first_name"), "yes, and my income is 90k", Extraction::default());
-        assert_eq!(reading.answer, Some(true), "a yes the model missed");
+        assert_eq!(reading.answer, Some(true));
         assert_eq!(values(&reading), [("annual_income", "90k")], "a value the contact labelled");
     }
 

@@ -11,23 +11,53 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::extract::{Extraction, Proposal};
-use super::spelled;
-use super::value::yes_no;
+use super::value::{amounts_in, yes_no};
 use super::{Form, SlotKind};
 use crate::text::{fold, words};
 
-/// What of the model's reading the contact's words (`said`) bear out: each value they state, and a yes
-/// or no they give. Also how many values it dropped.
+/// What of the model's reading the contact's words (`said`) bear out: each value they state, spelled as
+/// they spelled it, and a yes or no they give. Also how many values it dropped.
 pub fn borne_out(form: &Form, model: Extraction, said: &str) -> (Extraction, usize) {
     let proposed = model.values.len();
     let values: Vec<Proposal> = model
         .values
         .into_iter()
-        .filter(|p| form.slot(&p.slot).is_some_and(|slot| grounded(&slot.kind, &p.raw, said)))
+        .filter_map(|p| {
+            let slot = form.slot(&p.slot)?;
+            let raw = in_their_words(&slot.kind, &p.raw, said)?;
+            Some(Proposal { raw, ..p })
+        })
         .collect();
     let dropped = proposed - values.len();
     let answer = model.answer.filter(|answer| answers(said) == Some(*answer));
     (Extraction { answer, values }, dropped)
+}
+
+/// `raw` as the contact wrote it when `said` states it: a name's or an address's words with the contact's
+/// spelling ("Garcia", not the model's "García"; "St", not "Street"), other values as the model gave
+/// them for the engine to read. `None` when `said` does not state it.
+pub fn in_their_words(kind: &SlotKind, raw: &str, said: &str) -> Option<String> {
+    if !grounded(kind, raw, said) {
+        return None;
+    }
+    let word_based = matches!(kind, SlotKind::PersonName { .. } | SlotKind::PostalAddress | SlotKind::FreeText);
+    if !word_based {
+        return Some(raw.to_owned());
+    }
+    let theirs: Vec<&str> = said.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+    let respelled = raw
+        .split_whitespace()
+        .map(|token| {
+            let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let same = |w: &&&str| !core.is_empty() && street_word(&fold(w)) == street_word(&fold(core));
+            match theirs.iter().find(same) {
+                Some(their) => token.replacen(core, their, 1),
+                None => token.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(respelled)
 }
 
 /// Whether `said` (the contact's texts being read, nothing of ours) states `raw` for a slot of `kind`.
@@ -49,38 +79,63 @@ pub fn grounded(kind: &SlotKind, raw: &str, said: &str) -> bool {
     }
 }
 
-/// The yes or no the contact's words give, anywhere in them ("well yes, that's it", "sí, ese"): a yes word
-/// not negated ("not right" is a no), or a no word, but not both.
+/// The yes or no the contact's words give, anywhere in them, as people say it: "well yes, that's it",
+/// "this one works", "sí, ese", "está bien", "👍" are yes; "nope", "not that one", "ese no", "👎" are no;
+/// "not sure", "no idea" and a text with both are neither. A yes word that is negated ("not right") is a
+/// no, and so is a short negation ("not that one", "not quite").
 pub fn answers(said: &str) -> Option<bool> {
     if let Some(answer) = yes_no(said) {
         return Some(answer);
     }
-    let folded = crate::text::fold(said);
-    if UNSURE.iter().any(|phrase| format!(" {folded} ").contains(&format!(" {phrase} "))) {
+    let folded = format!(" {} ", crate::text::fold(said));
+    let has_phrase = |list: &[&str]| list.iter().any(|phrase| folded.contains(&format!(" {phrase} ")));
+    if has_phrase(UNSURE) {
         return None;
     }
+    let emoji = |list: &[char]| said.chars().any(|c| list.contains(&c));
     let said = words(said);
-    let has = |list: &[&str]| said.iter().any(|w| list.contains(&w.as_str()));
-    let (yes, no, negated) = (has(YES_WORDS), has(NO_WORDS), has(NEGATIONS));
-    match (yes, no || (yes && negated)) {
-        (true, false) => Some(true),
-        (false, true) => Some(false),
-        (true, true) if negated && !no => Some(false),
+    let has = |list: &[&str]| said.iter().any(|w| list.contains(&w.as_str()) || is_drawn_out_yes(w));
+    let yes = has(YES_WORDS) || has_phrase(YES_PHRASES) || emoji(YES_EMOJI);
+    let no = said.iter().any(|w| NO_WORDS.contains(&w.as_str())) || has_phrase(NO_PHRASES) || emoji(NO_EMOJI);
+    let negated = said.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+    match (yes, no, negated) {
+        (true, false, false) => Some(true),
+        (false, true, _) => Some(false),
+        // "that's not right", "nope, not that one".
+        (true, _, true) => Some(false),
+        // "not that one", "not quite".
+        (false, false, true) if said.len() <= 4 => Some(false),
         _ => None,
     }
+}
+
+/// "yess", "yesss", "yeees": a yes, typed with feeling.
+fn is_drawn_out_yes(word: &str) -> bool {
+    let squeezed: String = word.chars().fold(String::new(), |mut out, c| {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+        out
+    });
+    word.len() > 3 && ["yes", "ye", "ya", "yas", "si", "sip"].contains(&squeezed.as_str())
 }
 
 const YES_WORDS: &[&str] = &[
     "yes",
     "yeah",
+    "yea",
     "yep",
     "yup",
     "ya",
+    "yah",
+    "ye",
     "sure",
     "correct",
     "right",
     "ok",
     "okay",
+    "k",
+    "kk",
     "fine",
     "perfect",
     "exactly",
@@ -88,18 +143,83 @@ const YES_WORDS: &[&str] = &[
     "good",
     "great",
     "affirmative",
+    "absolutely",
+    "definitely",
+    "yessir",
+    "indeed",
+    "mhm",
+    "confirmed",
+    "confirm",
     "si",
+    "sip",
     "claro",
     "correcto",
+    "correcta",
     "exacto",
+    "exacta",
     "vale",
     "bien",
     "dale",
     "perfecto",
+    "perfecta",
+    "afirmativo",
+    "ajá",
+    "aja",
+    "listo",
+    "sipi",
+    "va",
 ];
-const NO_WORDS: &[&str] = &["no", "nope", "nah", "wrong", "incorrect", "incorrecto", "mal"];
-const UNSURE: &[&str] = &["not sure", "no se", "no estoy seguro", "no estoy segura", "maybe", "quizas", "tal vez"];
-const NEGATIONS: &[&str] = &["not", "isnt", "dont", "doesnt", "wasnt", "aint", "never", "nunca"];
+const YES_PHRASES: &[&str] = &[
+    "thats it",
+    "thats me",
+    "that one",
+    "this one",
+    "sounds good",
+    "looks good",
+    "all good",
+    "you got it",
+    "of course",
+    "uh huh",
+    "spot on",
+    "go ahead",
+    "use that",
+    "use this",
+    "asi es",
+    "eso es",
+    "de acuerdo",
+    "por supuesto",
+    "ese mismo",
+    "ese es",
+    "ese esta bien",
+    "es ese",
+    "ese numero",
+    "este numero",
+    "ese sirve",
+];
+const NO_WORDS: &[&str] =
+    &["no", "nope", "nop", "nah", "naw", "wrong", "incorrect", "incorrecto", "incorrecta", "mal", "nel", "negative"];
+const NO_PHRASES: &[&str] = &["not quite", "not exactly", "wrong one", "otro numero", "ese no", "no es"];
+const YES_EMOJI: &[char] = &['👍', '✅', '👌', '✔', '☑', '🙆', '💯'];
+const NO_EMOJI: &[char] = &['👎', '❌', '🙅', '✖', '⛔'];
+const UNSURE: &[&str] = &[
+    "not sure",
+    "dont know",
+    "do not know",
+    "no idea",
+    "idk",
+    "no se",
+    "no lo se",
+    "no estoy seguro",
+    "no estoy segura",
+    "maybe",
+    "quizas",
+    "tal vez",
+    "hold on",
+    "wait",
+    "un momento",
+    "espera",
+];
+const NEGATIONS: &[&str] = &["not", "isnt", "dont", "doesnt", "wasnt", "aint", "never", "nunca", "tampoco"];
 
 /// Every word of `raw` (folded, mapped by `canonical`) is a word of `said`, each as often as `raw` has it.
 fn all_words_in(raw: &str, said: &str, canonical: impl Fn(&str) -> String) -> bool {
@@ -132,53 +252,34 @@ fn phone_in(raw: &str, said: &str) -> bool {
 
 /// The amount `raw` reads as is one the contact wrote, or that amount by the month, the week or two.
 fn amount_in(raw: &str, said: &str) -> bool {
-    let Some(amount) = amounts(raw).into_iter().next() else { return false };
-    amounts(said).iter().any(|stated| [1.0, 12.0, 26.0, 52.0].iter().any(|per| (stated * per - amount).abs() < 0.5))
-}
-
-/// The amounts a text writes: numbers, with their "k", "thousand", "mil" or "million", in digits or words.
-fn amounts(text: &str) -> Vec<f64> {
-    static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(\d[\d,.]*)\s*(k|thousand|grand|mil|m|million|millones|mill[oó]n)?\b")
-            .unwrap_or_else(|e| panic!("the amount: {e}"))
-    });
-    AMOUNT
-        .captures_iter(text)
-        .filter_map(|c| {
-            let number: f64 = c[1].trim_end_matches(['.', ',']).replace(',', "").parse().ok()?;
-            let multiplier = match c.get(2).map(|m| m.as_str().to_lowercase()).as_deref() {
-                Some("k" | "thousand" | "grand" | "mil") => 1_000.0,
-                Some("m" | "million" | "millones" | "millón" | "millon") => 1_000_000.0,
-                _ => 1.0,
-            };
-            Some(number * multiplier)
-        })
-        .chain(spelled::numbers(text))
-        .collect()
+    let Some(amount) = amounts_in(raw).into_iter().next() else { return false };
+    amounts_in(said).iter().any(|stated| [1.0, 12.0, 26.0, 52.0].iter().any(|per| (stated * per - amount).abs() < 0.5))
 }
 
 /// Every number of the address is one the contact wrote, and every word, once abbreviations are read
 /// the same way ("Street" and "St").
 fn address_in(raw: &str, said: &str) -> bool {
-    all_words_in(raw, said, |word| {
-        let full = match word {
-            "st" => "street",
-            "ave" | "av" => "avenue",
-            "rd" => "road",
-            "blvd" => "boulevard",
-            "dr" => "drive",
-            "ln" => "lane",
-            "ct" => "court",
-            "apt" => "apartment",
-            "n" => "north",
-            "s" => "south",
-            "e" => "east",
-            "w" => "west",
-            "calle" | "c" => "calle",
-            other => other,
-        };
-        full.to_owned()
-    })
+    all_words_in(raw, said, |word| street_word(word).to_owned())
+}
+
+/// A folded address word in full: "st" is "street", "ave" "avenue".
+fn street_word(word: &str) -> &str {
+    match word {
+        "st" => "street",
+        "ave" | "av" => "avenue",
+        "rd" => "road",
+        "blvd" => "boulevard",
+        "dr" => "drive",
+        "ln" => "lane",
+        "ct" => "court",
+        "apt" => "apartment",
+        "n" => "north",
+        "s" => "south",
+        "e" => "east",
+        "w" => "west",
+        "c" => "calle",
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +319,18 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_kept_as_the_contact_spelled_it() {
+        assert_eq!(in_their_words(&NAME, "María García", "maria garcia").as_deref(), Some("maria garcia"));
+        assert_eq!(
+            in_their_words(&SlotKind::PostalAddress, "42 Oak Street, Springfield", "42 oak st, springfield il")
+                .as_deref(),
+            Some("42 oak st, springfield")
+        );
+        assert_eq!(in_their_words(&INCOME, "85000", "85k").as_deref(), Some("85000"));
+        assert_eq!(in_their_words(&NAME, "John", "I'm Maria"), None);
+    }
+
+    #[test]
     fn a_yes_or_no_is_read_anywhere_in_the_words() {
         assert_eq!(answers("well yes, that's it"), Some(true));
         assert_eq!(answers("sí, ese"), Some(true));
@@ -227,5 +340,38 @@ mod tests {
         assert_eq!(answers("that's not right"), Some(false));
         assert_eq!(answers("this one is fine"), Some(true));
         assert_eq!(answers("not sure"), None);
+    }
+
+    #[test]
+    fn people_say_yes_and_no_in_many_ways() {
+        for yes in [
+            "that's fine",
+            "this one works",
+            "yep",
+            "sure",
+            "correct",
+            "sí, ese",
+            "está bien",
+            "yesss",
+            "YES!!",
+            "👍",
+            "Perfect",
+            "sounds good",
+            "ese mismo",
+            "así es",
+            "sip",
+            "k",
+            "that's me",
+            "ok 👍",
+        ] {
+            assert_eq!(answers(yes), Some(true), "{yes}");
+        }
+        for no in ["nope", "not that one", "no", "NO!", "👎", "ese no", "not quite", "wrong", "that's not right", "nah"]
+        {
+            assert_eq!(answers(no), Some(false), "{no}");
+        }
+        for neither in ["hmm", "wait", "I don't know", "no idea", "hold on", "lol", "yes and no", "maybe"] {
+            assert_eq!(answers(neither), None, "{neither}");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod extract;
 pub mod grounding;
 mod spelled;
+mod stuck;
 mod tenant;
 pub mod value;
 pub mod wording;
@@ -131,6 +132,14 @@ pub enum SlotKind {
         options: Vec<String>,
     },
     FreeText,
+}
+
+impl SlotKind {
+    /// A value of this kind is a number or has a shape of its own (a phone number, an amount, an email, a
+    /// date): a bare text of that shape can be nothing else.
+    pub fn is_structured(&self) -> bool {
+        matches!(self, SlotKind::Phone { .. } | SlotKind::Money { .. } | SlotKind::Email | SlotKind::Date)
+    }
 }
 
 /// Which part of a person's name a slot holds.

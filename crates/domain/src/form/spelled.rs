@@ -43,6 +43,12 @@ pub fn numbers(text: &str) -> Vec<f64> {
     found
 }
 
+/// Whether `word` is part of a number written in words ("cinco", "thousand").
+pub fn is_number_word(word: &str) -> bool {
+    let folded = fold(word);
+    small(&folded).is_some() || scale(&folded).is_some()
+}
+
 /// Whether `value` can follow `current` in one number: "eighty five", "ciento veinte", not "five six".
 fn adds_to(current: f64, value: f64) -> bool {
     let last = current % 100.0;

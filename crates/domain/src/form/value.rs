@@ -243,32 +243,39 @@ const HOURLY: &[&str] = &["an hour", "per hour", "hourly", "/hr", "/hour", "hour
 
 fn money(raw: &str, per: Option<Period>) -> Result<i64, Invalid> {
     let lower = raw.to_lowercase();
-    let (number, multiplier) = match AMOUNT.captures(&lower) {
-        Some(captures) => {
-            let number = number(captures.get(1).map_or("", |m| m.as_str())).ok_or(Invalid::Amount)?;
-            let multiplier = match captures.get(2).map(|m| m.as_str()) {
-                Some("k" | "thousand" | "grand" | "mil") => 1_000.0,
-                Some("m" | "million" | "millones" | "millón" | "millon") => 1_000_000.0,
-                _ => 1.0,
-            };
-            (number, multiplier)
-        }
-        // "eighty-five thousand"; a small number in words ("this one") is no amount.
-        None => match spelled::numbers(&lower).first() {
-            Some(&spelled) if spelled >= 100.0 => (spelled, 1.0),
-            _ => return Err(Invalid::Amount),
-        },
+    // Digits first; a small number in words ("this one") is no amount.
+    let number = match amounts_in(&lower).first() {
+        Some(&number) if AMOUNT.is_match(&lower) || number >= 100.0 => number,
+        _ => return Err(Invalid::Amount),
     };
     let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     if per.is_some() && mentions(HOURLY) {
         return Err(Invalid::Hourly);
     }
     let yearly_from_monthly = per == Some(Period::Year) && mentions(MONTHLY);
-    let amount = number * multiplier * if yearly_from_monthly { 12.0 } else { 1.0 };
+    let amount = number * if yearly_from_monthly { 12.0 } else { 1.0 };
     if !(amount > 0.0 && amount < 1e10) {
         return Err(Invalid::Amount);
     }
     Ok((amount * 100.0).round() as i64)
+}
+
+/// Every amount a text writes, in digits ("85k", "$85.000", "1.2m") or in words ("ochenta y cinco mil").
+pub(super) fn amounts_in(text: &str) -> Vec<f64> {
+    let lower = text.to_lowercase();
+    AMOUNT
+        .captures_iter(&lower)
+        .filter_map(|captures| {
+            let number = number(captures.get(1)?.as_str())?;
+            let multiplier = match captures.get(2).map(|m| m.as_str()) {
+                Some("k" | "thousand" | "grand" | "mil") => 1_000.0,
+                Some("m" | "million" | "millones" | "millón" | "millon") => 1_000_000.0,
+                _ => 1.0,
+            };
+            Some(number * multiplier)
+        })
+        .chain(spelled::numbers(&lower))
+        .collect()
 }
 
 /// A number written with thousands separators and an optional decimal part, in either convention:

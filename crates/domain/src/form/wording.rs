@@ -4,7 +4,7 @@
 
 use super::engine::{FormState, Say};
 use super::value::Invalid;
-use super::{Form, SlotKind};
+use super::{Form, NamePart, SlotKind};
 use crate::Language;
 
 /// The reply for what the engine decided.
@@ -64,6 +64,36 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
             }
         }
         Say::Ask { slot } => form.slot(slot).map_or_else(String::new, |s| s.question.get(language).to_owned()),
+        Say::Example { slot } => example(form, slot, language),
+        Say::ConfirmPlainly { values } => {
+            let listed = list(form, values, language);
+            if es {
+                format!("Responda SI si {listed} es correcto, o NO para cambiarlo.")
+            } else {
+                format!("Please reply YES if {listed} is right, or NO to change it.")
+            }
+        }
+        Say::TakenAsGiven { values } => {
+            let listed = list(form, values, language);
+            if es {
+                format!("Anoto {listed} por ahora; nuestro equipo lo verificará con usted.")
+            } else {
+                format!("I'll note {listed} for now; our team will check it with you.")
+            }
+        }
+        Say::OfferPerson { slot } => {
+            if es {
+                format!(
+                    "Me cuesta entender su {}. Alguien de nuestro equipo le escribirá por aquí para ayudarle.",
+                    label(slot)
+                )
+            } else {
+                format!(
+                    "I'm having trouble getting your {}. Someone from our team will text you here to help.",
+                    label(slot)
+                )
+            }
+        }
         Say::Complete { values, updated } => {
             let name = values
                 .iter()
@@ -83,6 +113,37 @@ fn sentence(form: &Form, say: &Say, language: Language) -> String {
                 (true, true) => format!("{thanks} Sus datos están actualizados: {listed}."),
             }
         }
+    }
+}
+
+/// The slot's question asked another way: what to send, with an example.
+fn example(form: &Form, key: &str, language: Language) -> String {
+    let es = language == Language::Es;
+    let Some(slot) = form.slot(key) else { return String::new() };
+    let label = slot.label.get(language);
+    let (en, sp) = match &slot.kind {
+        SlotKind::PersonName { part: NamePart::Given } => ("Maria".to_owned(), "María".to_owned()),
+        SlotKind::PersonName { part: NamePart::Family } => ("Garcia".to_owned(), "García".to_owned()),
+        SlotKind::PersonName { part: NamePart::Full } => ("Maria Garcia".to_owned(), "María García".to_owned()),
+        SlotKind::Phone { .. } => ("555-123-4567".to_owned(), "555-123-4567".to_owned()),
+        SlotKind::PostalAddress => ("42 Oak St, Springfield".to_owned(), "Calle Roble 42, Springfield".to_owned()),
+        SlotKind::Money { .. } => ("85000 or 85k".to_owned(), "85000 u 85 mil".to_owned()),
+        SlotKind::Email => ("maria@example.com".to_owned(), "maria@example.com".to_owned()),
+        SlotKind::Date => ("05/03/1990".to_owned(), "03/05/1990".to_owned()),
+        SlotKind::YesNo => ("YES or NO".to_owned(), "SI o NO".to_owned()),
+        SlotKind::Choice { options } => (options.join(", "), options.join(", ")),
+        SlotKind::FreeText => {
+            return if es {
+                format!("Por favor envíe su {label} en pocas palabras.")
+            } else {
+                format!("Please send your {label} in a few words.")
+            };
+        }
+    };
+    if es {
+        format!("Por favor envíe solo su {label}, por ejemplo: {sp}.")
+    } else {
+        format!("Please send just your {label}, for example: {en}.")
     }
 }
 
@@ -221,9 +282,11 @@ pub fn goodbye(language: Language) -> &'static str {
 pub fn shown_values(says: &[Say]) -> Vec<String> {
     says.iter()
         .flat_map(|say| match say {
-            Say::Confirm { values, .. } | Say::Reconfirm { values } | Say::Complete { values, .. } => {
-                values.iter().map(|(_, v)| v.clone()).collect()
-            }
+            Say::Confirm { values, .. }
+            | Say::Reconfirm { values }
+            | Say::Complete { values, .. }
+            | Say::ConfirmPlainly { values }
+            | Say::TakenAsGiven { values } => values.iter().map(|(_, v)| v.clone()).collect(),
             Say::OfferSender { number } => vec![number.clone()],
             _ => Vec::new(),
         })

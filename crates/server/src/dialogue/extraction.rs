@@ -123,7 +123,7 @@ fn from_arguments(form: &Form, arguments: &Map<String, Value>) -> Extraction {
                 Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
                 _ => return None,
             };
-            (!raw.is_empty()).then(|| Proposal { slot: slot.key.clone(), raw, source: Source::Stated })
+            (!raw.is_empty()).then(|| Proposal { slot: slot.key.clone(), raw, source: Source::Model })
         })
         .collect();
     let answer = match arguments.get(YES_OR_NO).and_then(Value::as_str) {
@@ -156,6 +156,6 @@ mod tests {
         assert_eq!(model.answer, Some(false));
         let by_slot: Vec<(&str, &str)> = model.values.iter().map(|p| (p.slot.as_str(), p.raw.as_str())).collect();
         assert_eq!(by_slot, [("first_name", "Maria"), ("annual_income", "85000")]);
-        assert!(model.values.iter().all(|p| p.source == Source::Stated));
+        assert!(model.values.iter().all(|p| p.source == Source::Model));
     }
 }

@@ -1,6 +1,8 @@
 //! Dialogues through the engine with rule-based extraction and template wording: what a contact reads,
 //! turn by turn. (The black-box suite runs dialogues through the whole service, with and without a model.)
 
+mod people;
+
 use super::engine::{FormState, Turn, start, step};
 use super::{Form, extract, wording};
 use crate::form::engine::SlotState;
@@ -16,6 +18,8 @@ struct Chat {
     business: Option<PhoneNumber>,
     language: Language,
     submissions: Vec<std::collections::BTreeMap<String, SlotValue>>,
+    /// The last turn handed the conversation to a person.
+    handed_over: bool,
 }
 
 impl Chat {
@@ -23,7 +27,15 @@ impl Chat {
         let form = Form::tenant_screening();
         let sender = Some(PhoneNumber::parse("+14155552671").unwrap());
         let opening = start(&form, sender.as_ref(), Language::En);
-        Chat { form, state: opening.state, sender, business: None, language: Language::En, submissions: Vec::new() }
+        Chat {
+            form,
+            state: opening.state,
+            sender,
+            business: None,
+            language: Language::En,
+            submissions: Vec::new(),
+            handed_over: false,
+        }
     }
 
     fn spanish(mut self) -> Chat {
@@ -45,6 +57,7 @@ impl Chat {
         let outcome = step(&self.form, &self.state, &turn);
         self.state = outcome.state;
         self.submissions.extend(outcome.submission);
+        self.handed_over = outcome.hand_over;
         wording::render(&self.form, &outcome.says, self.language)
     }
 
@@ -273,7 +286,7 @@ fn a_yes_that_repeats_the_value_confirms_it() {
 
 #[test]
 fn an_ordinary_word_while_confirming_is_not_a_new_value() {
-    for reply in ["Perfect", "Perfecto", "cool", "hold on"] {
+    for reply in ["hmm", "hold on", "wait", "lol"] {
         let mut chat = Chat::new();
         chat.say("maria");
         let answer = chat.say(reply);
