@@ -452,3 +452,36 @@ fn stuck_on_the_income() -> Vec<Step> {
 }
 
 dialogue!(a_question_never_goes_out_a_third_time_the_same_way, stuck_on_the_income());
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_contact_stuck_on_a_question_is_handed_to_a_person(pool: PgPool) {
+    let app = run(pool, Mode::Offline, &stuck_on_the_income()).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM conversation").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "paused", "the conversation waits for a person");
+    let before = app.outbound().await.len();
+    app.text(&crate::helpers::sid(), crate::helpers::CONTACT, "hello?").await;
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.outbound().await.len(), before, "the assistant leaves it to the person");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_answer_taken_as_given_is_marked_unverified_in_the_submission(pool: PgPool) {
+    let mut steps = up_to_income()[..4].to_vec();
+    steps.extend([
+        say("123 Main St, Springfield, IL 62701").expect("Got it: 123 Main St, Springfield, IL 62701. Is that right?"),
+        say("hmm").expect("Sorry, I need a yes or a no."),
+        say("hmm").expect("Please reply YES if 123 Main St, Springfield, IL 62701 is right, or NO to change it."),
+        say("hmm").expect("I'll note 123 Main St, Springfield, IL 62701 for now; our team will check it with you."),
+        say("85k").expect("Got it: $85,000. Is that right?"),
+        say("yes").expect("We'll be in touch soon."),
+    ]);
+    let app = run(pool, Mode::Offline, &steps).await;
+    let unverified: Vec<String> =
+        sqlx::query_scalar("SELECT unverified FROM form_submission").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(unverified, ["address"]);
+    let assistant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM assistant").fetch_one(&app.pool).await.unwrap();
+    let path = format!("/api/v1/assistants/{assistant}/submissions");
+    let listed: serde_json::Value =
+        app.api(reqwest::Method::GET, &path, crate::helpers::BOOTSTRAP_KEY).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["submissions"][0]["unverified"], json!(["address"]), "{listed}");
+}

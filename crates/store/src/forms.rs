@@ -98,6 +98,8 @@ pub struct NewSubmission<'a> {
     pub assistant_id: Uuid,
     pub contact: &'a Contact,
     pub answers: serde_json::Value,
+    /// Keys of the answers taken as given, for a person to verify.
+    pub unverified: Vec<String>,
     /// Whether it is to be POSTed to the assistant's completion URL.
     pub deliver: bool,
 }
@@ -106,8 +108,9 @@ pub async fn insert_submission(db: impl PgExecutor<'_>, new: &NewSubmission<'_>)
     let id = Uuid::now_v7();
     sqlx::query!(
         r#"
-        INSERT INTO form_submission (id, form_session_id, conversation_id, assistant_id, contact_number, answers, delivery_status)
-        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN 'pending' ELSE 'not_configured' END)
+        INSERT INTO form_submission
+            (id, form_session_id, conversation_id, assistant_id, contact_number, answers, unverified, delivery_status)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN 'pending' ELSE 'not_configured' END)
         "#,
         id,
         new.form_session_id,
@@ -115,6 +118,7 @@ pub async fn insert_submission(db: impl PgExecutor<'_>, new: &NewSubmission<'_>)
         new.assistant_id,
         new.contact.as_str(),
         new.answers,
+        &new.unverified,
         new.deliver,
     )
     .execute(db)
@@ -130,6 +134,7 @@ pub struct Delivery {
     pub conversation_id: Uuid,
     pub contact_number: String,
     pub answers: serde_json::Value,
+    pub unverified: Vec<String>,
     pub submitted_at: DateTime<Utc>,
     pub delivered: bool,
     pub url: Option<String>,
@@ -139,7 +144,8 @@ pub struct Delivery {
 pub async fn delivery(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Delivery>, StoreError> {
     let row = sqlx::query!(
         r#"
-        SELECT s.id, s.assistant_id, s.conversation_id, s.contact_number, s.answers, s.created_at, s.delivery_status,
+        SELECT s.id, s.assistant_id, s.conversation_id, s.contact_number, s.answers, s.unverified, s.created_at,
+               s.delivery_status,
                a.completion_url AS "completion_url?", a.completion_secret AS "completion_secret?"
         FROM form_submission s LEFT JOIN assistant a ON a.id = s.assistant_id
         WHERE s.id = $1
@@ -154,6 +160,7 @@ pub async fn delivery(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Delive
         conversation_id: r.conversation_id,
         contact_number: r.contact_number,
         answers: r.answers,
+        unverified: r.unverified,
         submitted_at: r.created_at,
         delivered: r.delivery_status == "delivered",
         url: r.completion_url,
@@ -189,6 +196,8 @@ pub struct SubmissionRow {
     pub conversation_id: Uuid,
     pub contact_number: String,
     pub answers: serde_json::Value,
+    /// Keys of the answers taken as given, for a person to verify.
+    pub unverified: Vec<String>,
     pub delivery_status: String,
     pub created_at: DateTime<Utc>,
 }
@@ -204,7 +213,7 @@ pub async fn submissions(
     Ok(sqlx::query_as!(
         SubmissionRow,
         r#"
-        SELECT s.id, s.conversation_id, s.contact_number, s.answers, s.delivery_status, s.created_at
+        SELECT s.id, s.conversation_id, s.contact_number, s.answers, s.unverified, s.delivery_status, s.created_at
         FROM form_submission s JOIN assistant a ON a.id = s.assistant_id AND a.tenant_id = $1
         WHERE s.assistant_id = $2
         ORDER BY s.created_at, s.id LIMIT $3 OFFSET $4

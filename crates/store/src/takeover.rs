@@ -75,6 +75,22 @@ pub async fn set_paused(
     .await?)
 }
 
+/// Hands a conversation to a person: the assistant could not get an answer through and said someone
+/// will follow up. Paused as an operator's takeover is, it shows among the conversations a person must
+/// answer, and is handed back like one after the idle period.
+pub async fn hand_to_person(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"
+        UPDATE conversation SET status = 'paused', paused_at = now(), updated_at = now()
+        WHERE id = $1 AND status <> 'paused'
+        "#,
+        conversation_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Hands back to the assistant every conversation whose operator has been idle for `idle`, counting what
 /// arrived meanwhile as answered (as [`set_paused`] does). Returns how many. The assistant answers from
 /// the contact's next text on.

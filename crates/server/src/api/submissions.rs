@@ -49,6 +49,9 @@ pub struct Submission {
     contact_number: String,
     #[schema(value_type = Object)]
     answers: Value,
+    /// Keys of the answers taken as the contact gave them, without their yes or without passing their check
+    /// (after they were asked too often): verify them before relying on them.
+    unverified: Vec<String>,
     /// not_configured, pending, delivered or failed (to the assistant's completion URL).
     delivery_status: String,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -92,6 +95,7 @@ pub async fn list(
             conversation_id: s.conversation_id,
             contact_number: s.contact_number,
             answers: s.answers,
+            unverified: s.unverified,
             delivery_status: s.delivery_status,
             created_at: s.created_at,
         })
@@ -111,7 +115,8 @@ fn to_csv(form: Option<&Form>, rows: &[SubmissionRow]) -> anyhow::Result<Vec<u8>
     }
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = ["submission_id", "created_at", "contact_number"].into_iter().map(str::to_owned);
-    let header: Vec<String> = header.chain(fields.iter().cloned()).chain(["delivery_status".to_owned()]).collect();
+    let trailer = ["unverified", "delivery_status"].into_iter().map(str::to_owned);
+    let header: Vec<String> = header.chain(fields.iter().cloned()).chain(trailer).collect();
     out.write_record(header.iter().map(|cell| defused(cell)))?;
     for row in rows {
         let answer = |field: &String| match row.answers.get(field) {
@@ -121,6 +126,7 @@ fn to_csv(form: Option<&Form>, rows: &[SubmissionRow]) -> anyhow::Result<Vec<u8>
         };
         let mut record = vec![row.id.to_string(), row.created_at.to_rfc3339(), row.contact_number.clone()];
         record.extend(fields.iter().map(answer));
+        record.push(row.unverified.join(" "));
         record.push(row.delivery_status.clone());
         out.write_record(record.iter().map(|cell| defused(cell)))?;
     }

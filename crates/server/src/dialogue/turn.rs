@@ -46,6 +46,8 @@ pub struct FormUpdate {
     pub state: FormState,
     /// The confirmed values, when the form completed with this reply.
     pub submission: Option<BTreeMap<String, SlotValue>>,
+    /// The contact is stuck and the reply says a person will follow up: the conversation goes to one.
+    pub hand_over: bool,
 }
 
 /// The reply to the conversation's unanswered texts; `None` when there are none.
@@ -145,10 +147,10 @@ async fn form_turn(
         _ => (FormState::default(), None, greeting),
     };
 
-    let (state, says, submission) = if said.trim().is_empty() {
+    let (state, says, submission, hand_over) = if said.trim().is_empty() {
         // Only "start over" (or a keyword) was said: ask the first question.
         let opening = start(form, context.contact.phone(), language);
-        (opening.state, opening.says, None)
+        (opening.state, opening.says, None, false)
     } else {
         let context_turns = chat_turns(turn.history);
         let reading =
@@ -158,7 +160,7 @@ async fn form_turn(
         let dialling_from = sender.or(Some(&context.business));
         let outcome =
             step(form, &state, &FormTurn { text: &said, extraction: &reading, sender, dialling_from, language });
-        (outcome.state, outcome.says, outcome.submission)
+        (outcome.state, outcome.says, outcome.submission, outcome.hand_over)
     };
 
     let body = if !says.is_empty() {
@@ -166,12 +168,12 @@ async fn form_turn(
         wording::word(turn.deps, assistant, &draft, &templates::shown_values(&says), language, turn.deadline).await
     } else if let Some(greeting) = &preamble {
         // A finished form and a new session: the greeting is the whole reply.
-        return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission }));
+        return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission, hand_over }));
     } else {
         // A finished form and a text that is not about it: answered as a general assistant.
         general(turn).await?
     };
-    Ok((preamble, body, FormUpdate { session_id, state, submission }))
+    Ok((preamble, body, FormUpdate { session_id, state, submission, hand_over }))
 }
 
 /// A reply from the model with the assistant's prompt and the conversation so far; the offline reply when

@@ -113,6 +113,7 @@ fn payload(delivery: &Delivery) -> serde_json::Value {
         "contact_number": delivery.contact_number,
         "submitted_at": delivery.submitted_at,
         "answers": delivery.answers,
+        "unverified": delivery.unverified,
     })
 }
 

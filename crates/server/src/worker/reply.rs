@@ -10,7 +10,7 @@ use serde_json::Value;
 use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, NewOutbound};
-use smsagent_store::{assistants, conversations, forms, uploads};
+use smsagent_store::{assistants, conversations, forms, takeover, uploads};
 use tracing::info;
 use uuid::Uuid;
 
@@ -66,6 +66,11 @@ pub(super) async fn generate_reply(
         // A completed form goes on to the ID photos, when the assistant asks for them.
         if update.submission.is_some() && assistant.id_photos > 0 {
             queue_link(deps, &mut tx, conversation_id).await?;
+        }
+        // The reply says someone will follow up: from now on a person answers.
+        if update.hand_over {
+            takeover::hand_to_person(&mut *tx, conversation_id).await?;
+            info!(%conversation_id, "the contact was stuck on a question; handed to a person");
         }
     }
     if context.language != Some(reply.language) {
@@ -145,6 +150,7 @@ async fn store_form(
         assistant_id: assistant.id,
         contact,
         answers: Value::Object(answers),
+        unverified: update.state.unverified.iter().filter(|key| values.contains_key(*key)).cloned().collect(),
         deliver,
     };
     let submission_id = forms::insert_submission(&mut **tx, &submission).await?;
