@@ -23,6 +23,19 @@ pub enum Flaw {
     Unfinished,
 }
 
+impl Flaw {
+    /// A short name, for metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flaw::Empty => "empty",
+            Flaw::Framed => "framed",
+            Flaw::EchoesPrompt => "echoes_prompt",
+            Flaw::Markup => "markup",
+            Flaw::Unfinished => "unfinished",
+        }
+    }
+}
+
 /// Words a model uses to label what it writes: "Draft: …", "Message: …", "Respuesta: …".
 const LABELS: &[&str] = &[
     "draft",

@@ -45,6 +45,13 @@ pub struct TokenLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusedLabels {
+    pub call: &'static str,
+    /// Why it was not used: a value the contact never wrote, or text that is not a whole reply.
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SendLabels {
     pub provider: &'static str,
     pub outcome: &'static str,
@@ -60,6 +67,7 @@ pub struct Metrics {
     jobs: Timings<JobLabels>,
     model_calls: Timings<ModelLabels>,
     model_tokens: Family<TokenLabels, Counter>,
+    model_refused: Family<RefusedLabels, Counter>,
     sends: Family<SendLabels, Counter>,
     queue_depth: Gauge,
     queue_oldest_seconds: Gauge<f64, AtomicU64>,
@@ -79,6 +87,7 @@ impl Metrics {
             jobs: Family::new_with_constructor(seconds),
             model_calls: Family::new_with_constructor(seconds),
             model_tokens: Family::default(),
+            model_refused: Family::default(),
             sends: Family::default(),
             queue_depth: Gauge::default(),
             queue_oldest_seconds: Gauge::default(),
@@ -97,6 +106,11 @@ impl Metrics {
             "model_tokens",
             "Tokens the chat model billed, by kind of call and prompt or completion",
             metrics.model_tokens.clone(),
+        );
+        metrics.registry.register(
+            "model_output_refused",
+            "What the model wrote that was not used: values the contact never wrote, texts that are not a reply",
+            metrics.model_refused.clone(),
         );
         metrics.registry.register(
             "sends",
@@ -134,6 +148,11 @@ impl Metrics {
             tokens("prompt").inc_by(u64::from(usage.prompt_tokens));
             tokens("completion").inc_by(u64::from(usage.completion_tokens));
         }
+    }
+
+    /// `count` things the model wrote in a `call` were not used, for `reason`.
+    pub fn model_refused(&self, call: &'static str, reason: &'static str, count: u64) {
+        self.model_refused.get_or_create(&RefusedLabels { call, reason }).inc_by(count);
     }
 
     pub fn send(&self, provider: &'static str, outcome: &'static str) {

@@ -53,6 +53,7 @@ pub async fn read(
             if dropped > 0 {
                 // How many, never which: the values are personal, and the invented ones are noise.
                 warn!(dropped, "the model read values the contact did not write; dropped");
+                deps.metrics.model_refused("extract", "not_the_contacts_words", dropped as u64);
             }
             reading
         }

@@ -199,6 +199,7 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(flaw)) => {
             warn!(%flaw, "the model's text is not a reply; sending the offline reply");
+            turn.deps.metrics.model_refused("reply", flaw.as_str(), 1);
             Ok(OFFLINE_REPLY.to_owned())
         }
         Err(ChatError::Transient(reason)) if !turn.job.is_last_attempt() => {

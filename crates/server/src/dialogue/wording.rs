@@ -42,10 +42,12 @@ pub async fn word(
             }
             Ok(()) => {
                 warn!("the model's wording strayed from the draft; sending the draft");
+                deps.metrics.model_refused("wording", "strayed_from_the_draft", 1);
                 draft.to_owned()
             }
             Err(flaw) => {
                 warn!(%flaw, "the model's wording is not a reply; sending the draft");
+                deps.metrics.model_refused("wording", flaw.as_str(), 1);
                 draft.to_owned()
             }
         },
