@@ -134,13 +134,20 @@ pub async fn run(pool: PgPool, mode: Mode, steps: &[Step]) -> TestApp {
         }
     }
     if mode == Mode::Adversarial {
-        assert_only_the_contacts_words_submitted(&app, steps).await;
+        let said = steps.iter().flat_map(|s| s.texts.iter().copied()).collect::<Vec<_>>().join("\n");
+        assert_only_the_contacts_words_submitted(&app, &said).await;
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let worded = turns.load(Ordering::Relaxed) > 0;
+        assert!(
+            !worded || metrics.contains("model_output_refused_total{call=\"wording\",reason=\"framed\"}"),
+            "operators see what the model wrote that was not used: {metrics}"
+        );
     }
     app
 }
 
 /// No framing, instructions or half sentence of the adversarial model's is in `reply`.
-fn is_clean(reply: &str) -> bool {
+pub fn is_clean(reply: &str) -> bool {
     !reply.contains("Draft")
         && !reply.contains(['«', '»'])
         && !reply.starts_with(['"', '“'])
@@ -151,8 +158,7 @@ fn is_clean(reply: &str) -> bool {
 
 /// Every value of every submission is one the contact wrote (or their own number, which they confirmed),
 /// and none is one the adversarial model made up.
-async fn assert_only_the_contacts_words_submitted(app: &TestApp, steps: &[Step]) {
-    let said = steps.iter().flat_map(|s| s.texts.iter().copied()).collect::<Vec<_>>().join("\n");
+pub async fn assert_only_the_contacts_words_submitted(app: &TestApp, said: &str) {
     let form = Form::tenant_screening();
     let submissions: Vec<Value> =
         sqlx::query_scalar("SELECT answers FROM form_submission").fetch_all(&app.pool).await.unwrap();
@@ -165,7 +171,7 @@ async fn assert_only_the_contacts_words_submitted(app: &TestApp, steps: &[Step])
             let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
             let kind = &form.slot(key).unwrap().kind;
             assert!(
-                value == CONTACT || grounding::grounded(kind, &value, &said),
+                value == CONTACT || grounding::grounded(kind, &value, said),
                 "{key} {value:?} is not in the contact's texts {said:?}"
             );
         }

@@ -55,6 +55,8 @@ pub struct Options {
     pub outbound_allowed_hosts: Vec<String>,
     /// TRUSTED_PROXIES: loopback by default, so a test may say whom it calls for in X-Forwarded-For.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// OPENAI_BASE_URL of a real model instead of the mock (scripts/test-model), slow as it is.
+    pub real_model: Option<String>,
 }
 
 impl Default for Options {
@@ -71,6 +73,7 @@ impl Default for Options {
             api_rate_limit_per_minute: 600,
             outbound_allowed_hosts: vec!["127.0.0.1".into()],
             trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+            real_model: None,
         }
     }
 }
@@ -341,9 +344,10 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         azure_openai_model: options.azure_openai.then(|| AZURE_DEPLOYMENT.to_owned()),
         azure_openai_api_version: "2024-10-21".into(),
         openai_api_key: (options.openai && !options.azure_openai).then(|| SecretString::from("sk-test")),
-        openai_base_url: format!("{openai_uri}/v1"),
+        openai_base_url: options.real_model.clone().unwrap_or_else(|| format!("{openai_uri}/v1")),
         openai_model: "gpt-4o-mini".into(),
-        openai_timeout_seconds: 5,
+        // A small model on 2 cores takes tens of seconds a turn.
+        openai_timeout_seconds: if options.real_model.is_some() { 240 } else { 5 },
         phone_number: options.phone_number.then(|| PhoneNumber::parse(BUSINESS).unwrap()),
         phone_number_provider: options.acs.then_some(Provider::Acs),
         reply_burst_window_ms: options.burst_window_ms,

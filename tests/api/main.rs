@@ -28,6 +28,7 @@ mod faults;
 mod health;
 mod metrics;
 mod openapi;
+mod real_model;
 mod reply_loop;
 mod status_callbacks;
 mod twilio_webhook;
