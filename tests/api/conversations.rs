@@ -173,3 +173,21 @@ async fn an_unsigned_or_forged_message_is_refused(pool: PgPool) {
     assert_eq!(app.post_form(MESSAGE_ADDED, &message, Some("bm90IGEgc2lnbmF0dXJl")).await.status(), 403);
     assert!(app.messages().await.is_empty());
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn media_in_a_conversation_are_recorded_though_not_fetched(pool: PgPool) {
+    let app = app(pool).await;
+    conversations_api(&app).await;
+    let mut params = message_added(&im_sid(), CONTACT, "my ID");
+    params.push(
+        "Media",
+        r#"[{"Sid":"ME00000000000000000000000000000001","ContentType":"image/jpeg","Filename":"id.jpg","Size":4000,"Category":"media"}]"#,
+    );
+    assert_eq!(app.post_signed(MESSAGE_ADDED, &params).await.status(), 200);
+    app.settle().await;
+
+    let media: Vec<(String, String)> =
+        sqlx::query_as("SELECT declared_type, status FROM message_media").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(media, [("image/jpeg".to_owned(), "not_fetched".to_owned())]);
+    assert_eq!(posted(&app).await.len(), 1, "the text is answered as ever");
+}

@@ -27,6 +27,7 @@ mod event_grid;
 mod faults;
 mod health;
 mod metrics;
+mod mms;
 mod openapi;
 mod real_model;
 mod reply_loop;

@@ -14,7 +14,7 @@ use crate::helpers::{
 };
 
 /// The start of a JPEG (JFIF) and some bytes after it: what the page judges a file by.
-fn jpeg(size: usize) -> Vec<u8> {
+pub fn jpeg(size: usize) -> Vec<u8> {
     let mut bytes = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00".to_vec();
     bytes.extend((0..size.saturating_sub(bytes.len())).map(|i| (i % 251) as u8));
     bytes

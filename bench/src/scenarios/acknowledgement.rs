@@ -81,6 +81,7 @@ impl Bench {
                     num_segments: Some(1),
                     channel: Channel::Sms,
                     external_id: None,
+                    media: &[],
                 };
                 ingest(&pool, &queue, Duration::ZERO, &text).await.map_err(|e| e.to_string())?;
                 Ok(started.elapsed())

@@ -9,6 +9,7 @@ mod direction;
 pub mod form;
 pub mod keywords;
 mod language;
+pub mod media;
 pub mod model_reply;
 mod phone;
 mod provider;

@@ -3,7 +3,8 @@
 //! The conversation is created or touched, the message stored, and the reply queued, all or nothing. The
 //! provider's message id is unique, so a webhook delivered twice stores nothing the second time and queues
 //! no second reply. Most texts are no keyword and go in one statement (`smsagent_store::inbound`); keywords
-//! (STOP, START, HELP, goodbyes) are acted on in one transaction with the text. No model or provider is
+//! (STOP, START, HELP, goodbyes) are acted on in one transaction with the text, and so are media (MMS),
+//! recorded with their fetch queued. No model or provider is
 //! called: the webhook answers at once.
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use smsagent_domain::keywords;
 use smsagent_store::inbound::{self, TakenIn};
 use smsagent_store::messages::{self, NewInbound};
-use smsagent_store::{PgPool, StoreError, conversations};
+use smsagent_store::{PgPool, StoreError, conversations, media};
 use tracing::{info, warn};
 use uuid::Uuid;
 
@@ -40,8 +41,8 @@ pub async fn ingest(
     // Read as widely as possible (as if the contact had opted out, when a plain "yes" opts back in): most
     // texts are no keyword, and one statement takes them in; keywords need the transaction below.
     let stored = match keywords::classify(text.body, true) {
-        None => ordinary(pool, queue, burst_window, text).await?,
-        Some(_) => with_keywords(pool, queue, burst_window, text).await?,
+        None if text.media.is_empty() => ordinary(pool, queue, burst_window, text).await?,
+        _ => in_a_transaction(pool, queue, burst_window, text).await?,
     };
     let Some(stored) = stored else {
         info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");
@@ -156,9 +157,10 @@ async fn ordinary(
     })
 }
 
-/// A text that may be a keyword, whose meaning can depend on the conversation (opted out or not): read
-/// the conversation, then act, in one transaction. `None` when it was stored before.
-async fn with_keywords(
+/// A text that may be a keyword, whose meaning can depend on the conversation (opted out or not), or that
+/// carries media: read the conversation, then act, in one transaction (the media recorded and their fetch
+/// queued with the text). `None` when it was stored before.
+async fn in_a_transaction(
     pool: &PgPool,
     queue: &Queue,
     burst_window: Duration,
@@ -178,6 +180,9 @@ async fn with_keywords(
         }
         None => Handled::NotHandled,
     };
+    if media::record(&mut *tx, message_id, conversation.id, text.media).await? > 0 {
+        queue.push(&mut *tx, &Job::FetchMedia { conversation_id: conversation.id, message_id }).await?;
+    }
     let reply_queued = handled == Handled::NotHandled
         && conversation.assistant_id.is_some()
         && !conversation.paused
@@ -191,7 +196,7 @@ async fn with_keywords(
         message_id,
         conversation_id: conversation.id,
         reply_queued,
-        wake: reply_queued || handled == Handled::Answered,
+        wake: reply_queued || handled == Handled::Answered || !text.media.is_empty(),
         answered: handled != Handled::NotHandled || conversation.assistant_id.is_some(),
     }))
 }

@@ -25,6 +25,8 @@ pub enum Job {
     SendMessage { conversation_id: Uuid, message_id: Uuid },
     /// POST a completed form to the assistant's completion URL.
     DeliverSubmission { conversation_id: Uuid, submission_id: Uuid },
+    /// Fetch and keep the media of an inbound text (MMS).
+    FetchMedia { conversation_id: Uuid, message_id: Uuid },
 }
 
 impl Job {
@@ -33,6 +35,7 @@ impl Job {
             Job::GenerateReply { .. } => inbound::REPLY_JOB_KIND,
             Job::SendMessage { .. } => "send_message",
             Job::DeliverSubmission { .. } => "deliver_submission",
+            Job::FetchMedia { .. } => "fetch_media",
         }
     }
 
@@ -40,7 +43,8 @@ impl Job {
         match self {
             Job::GenerateReply { conversation_id }
             | Job::SendMessage { conversation_id, .. }
-            | Job::DeliverSubmission { conversation_id, .. } => *conversation_id,
+            | Job::DeliverSubmission { conversation_id, .. }
+            | Job::FetchMedia { conversation_id, .. } => *conversation_id,
         }
     }
 
@@ -132,6 +136,7 @@ mod tests {
             Job::GenerateReply { conversation_id: Uuid::now_v7() },
             Job::SendMessage { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
             Job::DeliverSubmission { conversation_id: Uuid::now_v7(), submission_id: Uuid::now_v7() },
+            Job::FetchMedia { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
         ];
         for job in jobs {
             let row = job.to_row(3, Duration::ZERO);

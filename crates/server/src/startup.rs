@@ -86,15 +86,8 @@ impl Application {
         }
 
         let metrics = crate::metrics::Metrics::new();
-        let upload_links = settings.upload_links();
-        let uploads = crate::uploads::Uploads {
-            links: upload_links.clone(),
-            dir: crate::uploads::UploadDir::open(settings.upload_dir.clone())
-                .await
-                .with_context(|| format!("cannot use UPLOAD_DIR {}", settings.upload_dir.display()))?,
-            max_bytes: settings.upload_max_bytes,
-        };
-        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone(), upload_links);
+        let uploads = uploads(&settings).await?;
+        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone(), uploads.clone());
 
         let twilio =
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
@@ -262,7 +255,7 @@ fn model(settings: &Settings) -> Arc<dyn ChatModel> {
 pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
     settings.validate()?;
     let queue = Queue::new(settings.job_max_attempts);
-    let worker = build_worker(&settings, pool, queue, crate::metrics::Metrics::new(), settings.upload_links());
+    let worker = build_worker(&settings, pool, queue, crate::metrics::Metrics::new(), uploads(&settings).await?);
     let stop = CancellationToken::new();
     let waiter = {
         let stop = stop.clone();
@@ -277,12 +270,23 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Upload links, UPLOAD_DIR (created if missing) and its limit.
+async fn uploads(settings: &Settings) -> anyhow::Result<crate::uploads::Uploads> {
+    Ok(crate::uploads::Uploads {
+        links: settings.upload_links(),
+        dir: crate::uploads::UploadDir::open(settings.upload_dir.clone())
+            .await
+            .with_context(|| format!("cannot use UPLOAD_DIR {}", settings.upload_dir.display()))?,
+        max_bytes: settings.upload_max_bytes,
+    })
+}
+
 fn build_worker(
     settings: &Settings,
     pool: PgPool,
     queue: Queue,
     metrics: Arc<crate::metrics::Metrics>,
-    upload_links: crate::uploads::UploadLinks,
+    uploads: crate::uploads::Uploads,
 ) -> Worker {
     Worker::new(WorkerDeps {
         pool,
@@ -300,6 +304,6 @@ fn build_worker(
         poll: Duration::from_millis(settings.worker_poll_ms),
         takeover_idle: Duration::from_secs(settings.takeover_idle_minutes.saturating_mul(60)),
         http: settings.egress().client(Duration::from_secs(15)),
-        upload_links,
+        uploads,
     })
 }

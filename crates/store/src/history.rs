@@ -37,6 +37,8 @@ pub struct MessageView {
 pub struct ConversationHistory {
     pub summary: ConversationSummary,
     pub messages: Vec<MessageView>,
+    /// The media that came with its texts, in order (each names its message).
+    pub media: Vec<crate::media::MediaView>,
     /// The form in play or completed (the engine's state as JSON), if any.
     pub form: Option<serde_json::Value>,
     pub form_status: Option<String>,
@@ -160,7 +162,8 @@ async fn history(db: &mut PgConnection, summary: ConversationSummary) -> Result<
     .fetch_optional(&mut *db)
     .await?;
     let (form, form_status) = form.map(|f| (Some(f.state), Some(f.status))).unwrap_or_default();
-    Ok(ConversationHistory { summary, messages, form, form_status })
+    let media = crate::media::of_conversation(&mut *db, summary.id).await?;
+    Ok(ConversationHistory { summary, messages, media, form, form_status })
 }
 
 /// What erasing a contact took with it.
@@ -169,7 +172,7 @@ pub struct Erased {
     pub conversation_ids: Vec<Uuid>,
     pub messages: i64,
     pub form_submissions: i64,
-    /// The ID photos' files under UPLOAD_DIR, to remove once the deletion is committed.
+    /// The files under UPLOAD_DIR (ID photos, texted media), to remove once the deletion is committed.
     pub upload_files: Vec<String>,
 }
 
@@ -206,10 +209,20 @@ pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contact: &str
     sqlx::query!("DELETE FROM job WHERE payload->>'conversation_id' = ANY($1) AND status <> 'running'", &keys)
         .execute(&mut *db)
         .await?;
-    let upload_files =
+    let mut upload_files =
         sqlx::query_scalar!("DELETE FROM id_upload WHERE conversation_id = ANY($1) RETURNING stored_name", &ids)
             .fetch_all(&mut *db)
             .await?;
+    // Texted media are kept the same way (one that counted as an ID photo shares the upload's file).
+    let media_files = sqlx::query_scalar!(
+        r#"SELECT stored_name AS "stored_name!" FROM message_media WHERE conversation_id = ANY($1) AND stored_name IS NOT NULL"#,
+        &ids
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    upload_files.extend(media_files);
+    upload_files.sort();
+    upload_files.dedup();
     sqlx::query!("DELETE FROM conversation WHERE id = ANY($1)", &ids).execute(&mut *db).await?;
     Ok(Erased {
         conversation_ids: ids,

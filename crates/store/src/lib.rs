@@ -12,6 +12,7 @@ pub mod history;
 pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
+pub mod media;
 pub mod messages;
 pub mod opt_outs;
 pub mod phone_numbers;

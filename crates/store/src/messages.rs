@@ -21,6 +21,8 @@ pub struct NewInbound<'a> {
     pub channel: Channel,
     /// The provider's id for the conversation, where the channel has one.
     pub external_id: Option<&'a str>,
+    /// The media that came with it (MMS), recorded with it.
+    pub media: &'a [smsagent_domain::media::InboundMedia],
 }
 
 /// Stores a text that arrived. Returns `None` when the provider's id is already stored: the webhook was

@@ -124,8 +124,8 @@ pub async fn lock(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<(), 
 #[derive(Debug, Clone)]
 pub struct NewUpload<'a> {
     pub conversation_id: Uuid,
-    /// When the link it came through expires: which link it was.
-    pub link_expires_at: DateTime<Utc>,
+    /// When the link it came through expires: which link it was (`None`: texted in, through no link).
+    pub link_expires_at: Option<DateTime<Utc>>,
     pub contact: &'a Contact,
     pub side: Side,
     pub kind: FileKind,

@@ -284,6 +284,18 @@ pub fn start(form: &Form, sender: Option<&PhoneNumber>, language: Language) -> O
     Outcome { state, says, submission: None, hand_over: false }
 }
 
+/// What the form waits on, asked again (a text that answered nothing, such as a photo, came in): the
+/// values to confirm or the next question; nothing for a complete form. The state does not change.
+pub fn reminder(form: &Form, state: &FormState, sender: Option<&PhoneNumber>, language: Language) -> Vec<Say> {
+    let empty = Extraction::default();
+    let turn = Turn { text: "", extraction: &empty, sender, dialling_from: sender, language };
+    let mut says = Vec::new();
+    if !state.completed {
+        next_action(form, &mut state.clone(), &turn, &[], &mut says);
+    }
+    says
+}
+
 fn looks_like_question(text: &str) -> bool {
     text.contains('?')
 }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
+use smsagent_domain::media::{InboundMedia, MAX_MEDIA_PER_TEXT};
 use smsagent_domain::{MessageStatus, PhoneNumber, SendReceipt};
 
 use super::{FormParams, ParamError, TwilioCredentials, looked_too_far, reaches_back, refusal};
@@ -24,6 +25,9 @@ pub struct MessageAdded {
     pub contact: Option<PhoneNumber>,
     /// Our number the participant texts, when they text in.
     pub business: Option<PhoneNumber>,
+    /// Media attached (the `Media` parameter): their types only, as the webhook gives no address to fetch
+    /// them from (they are on the Media Content Service).
+    pub media: Vec<InboundMedia>,
 }
 
 impl MessageAdded {
@@ -60,8 +64,28 @@ impl MessageAdded {
             business: phone("MessagingBinding.ProxyAddress"),
             author,
             body: params.get("Body").unwrap_or_default().to_owned(),
+            media: media(params.get("Media")),
         }))
     }
+}
+
+/// The `Media` parameter: a JSON array of `{Sid, ContentType, Filename, Size}`. What cannot be read is
+/// left out: the text still counts.
+fn media(param: Option<&str>) -> Vec<InboundMedia> {
+    #[derive(Deserialize)]
+    struct Item {
+        #[serde(rename = "ContentType", default)]
+        content_type: Option<String>,
+    }
+    let items: Vec<Item> = param.and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
+    items
+        .into_iter()
+        .take(MAX_MEDIA_PER_TEXT)
+        .map(|item| InboundMedia {
+            url: None,
+            content_type: item.content_type.unwrap_or_else(|| "application/octet-stream".into()),
+        })
+        .collect()
 }
 
 /// Posts replies into conversations, as the assistant's author identity.

@@ -28,10 +28,10 @@ const LOOKUP_PAGE_SIZE: &str = "50";
 
 #[derive(Debug, Clone)]
 pub struct TwilioSender {
-    http: reqwest::Client,
-    api_base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) api_base: String,
     messages_url: String,
-    credentials: TwilioCredentials,
+    pub(super) credentials: TwilioCredentials,
 }
 
 impl TwilioSender {

@@ -1,7 +1,8 @@
-//! Twilio Programmable Messaging: signed form webhooks in, the Messages API out.
+//! Twilio Programmable Messaging: signed form webhooks in, the Messages API out, MMS media fetched.
 
 mod conversations;
 mod incoming_numbers;
+mod media;
 mod messages_api;
 mod params;
 pub mod samples;
@@ -9,6 +10,7 @@ mod signature;
 
 pub use conversations::{ConversationsSender, MessageAdded};
 pub use incoming_numbers::{NumberSetupError, TwilioNumbers};
+pub use media::MediaError;
 pub use messages_api::{TwilioCredentials, TwilioSender};
 pub use params::{FormParams, InboundMessage, ParamError, StatusCallback};
 pub use signature::{SignatureValidator, sign};

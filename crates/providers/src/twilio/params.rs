@@ -1,5 +1,6 @@
 //! The form parameters of Twilio's webhooks, and the two payloads we act on.
 
+use smsagent_domain::media::{InboundMedia, MAX_MEDIA_PER_TEXT};
 use smsagent_domain::{MessageStatus, PhoneNumber};
 
 /// Decoded `application/x-www-form-urlencoded` pairs, every one kept in order (signatures cover them all,
@@ -97,6 +98,8 @@ pub struct InboundMessage {
     /// Empty for a picture without words.
     pub body: String,
     pub num_segments: Option<i32>,
+    /// The MMS's media (`NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`), in order.
+    pub media: Vec<InboundMedia>,
 }
 
 impl InboundMessage {
@@ -107,8 +110,32 @@ impl InboundMessage {
             to: params.phone("To")?,
             body: params.get("Body").unwrap_or_default().to_owned(),
             num_segments: params.optional_count("NumSegments")?,
+            media: media(params)?,
         })
     }
+}
+
+/// The media an MMS lists: `NumMedia` items, each with its URL (on the API's host) and declared type.
+fn media(params: &FormParams) -> Result<Vec<InboundMedia>, ParamError> {
+    let count = params.optional_count("NumMedia")?.unwrap_or(0);
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    if count > MAX_MEDIA_PER_TEXT {
+        return Err(ParamError::Invalid {
+            name: "NumMedia",
+            reason: format!("a text carries at most {MAX_MEDIA_PER_TEXT} media, not {count}"),
+        });
+    }
+    (0..count)
+        .map(|n| {
+            let url = params.non_empty(&format!("MediaUrl{n}")).ok_or(ParamError::Missing("MediaUrl{N}"))?;
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(ParamError::Invalid { name: "MediaUrl{N}", reason: "expected an http(s) URL".into() });
+            }
+            let content_type =
+                params.non_empty(&format!("MediaContentType{n}")).unwrap_or_else(|| "application/octet-stream".into());
+            Ok(InboundMedia { url: Some(url), content_type })
+        })
+        .collect()
 }
 
 /// A delivery report (`StatusCallback` webhook).
@@ -147,6 +174,31 @@ mod tests {
     use super::*;
 
     // A real captured payload shape (protocols.md §1.2), with an extra unknown parameter.
+    /// The inbound text with `NumMedia=count` and these media.
+    fn mms(count: &str, media: &[&str]) -> FormParams {
+        let mut params = FormParams::from_pairs(
+            FormParams::parse(INBOUND).iter().filter(|(k, _)| *k != "NumMedia").collect::<Vec<_>>(),
+        );
+        params.push("NumMedia", count);
+        for (n, kind) in media.iter().enumerate() {
+            let url = format!("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME{n}");
+            params.push(&format!("MediaUrl{n}"), &url);
+            params.push(&format!("MediaContentType{n}"), kind);
+        }
+        params
+    }
+
+    #[test]
+    fn an_mms_lists_its_media_in_order() {
+        let message = InboundMessage::from_params(&mms("2", &["image/jpeg", "image/png"])).unwrap();
+        assert_eq!(message.media.len(), 2);
+        assert_eq!(message.media[1].content_type, "image/png");
+        assert!(message.media[0].url.as_deref().unwrap().ends_with("/Media/ME0"));
+        assert!(InboundMessage::from_params(&mms("0", &[])).unwrap().media.is_empty());
+        assert!(InboundMessage::from_params(&mms("2", &["image/jpeg"])).is_err(), "a URL is missing");
+        assert!(InboundMessage::from_params(&mms("11", &[])).is_err(), "more than a text carries");
+    }
+
     const INBOUND: &[u8] = b"ToCountry=US&ToState=CA&SmsMessageSid=SM11111111111111111111111111111111&NumMedia=0&ToCity=&FromZip=&SmsSid=SM11111111111111111111111111111111&FromState=CA&SmsStatus=received&FromCity=&Body=Hello+there%21&FromCountry=US&To=%2B15557654321&MessagingServiceSid=MG22222222222222222222222222222222&ToZip=&NumSegments=1&MessageSid=SM11111111111111111111111111111111&AccountSid=AC33333333333333333333333333333333&From=%2B15551234567&ApiVersion=2010-04-01&SomethingNew=1";
 
     #[test]

@@ -27,3 +27,24 @@ pub fn inbound_sms(account_sid: &str, message_sid: &str, from: &str, to: &str, b
         ("ApiVersion", "2010-04-01"),
     ])
 }
+
+/// An MMS as Twilio posts it: [`inbound_sms`] with `NumMedia` and each item's `MediaContentType{N}` and
+/// `MediaUrl{N}` (`media` is `(url, content type)`).
+pub fn inbound_mms(
+    account_sid: &str,
+    message_sid: &str,
+    from: &str,
+    to: &str,
+    body: &str,
+    media: &[(&str, &str)],
+) -> FormParams {
+    let count = media.len().to_string();
+    let sms = inbound_sms(account_sid, message_sid, from, to, body);
+    let mut mms =
+        FormParams::from_pairs(sms.iter().map(|(k, v)| if k == "NumMedia" { (k, count.as_str()) } else { (k, v) }));
+    for (n, (url, content_type)) in media.iter().enumerate() {
+        mms.push(&format!("MediaContentType{n}"), content_type);
+        mms.push(&format!("MediaUrl{n}"), url);
+    }
+    mms
+}

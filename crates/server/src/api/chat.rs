@@ -100,6 +100,7 @@ pub async fn chat(
         num_segments: i32::try_from(segments::count(&message).segments).ok(),
         channel: Channel::Api,
         external_id: None,
+        media: &[],
     };
     let Ingested::Stored { message_id, conversation_id, reply_queued } =
         ingest(&state.pool, &state.queue, Duration::ZERO, &text).await?

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use smsagent_domain::Contact;
 use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
+use smsagent_store::media::MediaView;
 use smsagent_store::tenants;
 use tracing::{error, info};
 use uuid::Uuid;
@@ -37,6 +38,34 @@ struct MessageJson {
     error_code: Option<String>,
     num_segments: Option<i32>,
     created_at: DateTime<Utc>,
+    /// The photos and files that came with the text (MMS), in order; listed in a conversation's history.
+    media: Vec<MediaJson>,
+}
+
+/// A media item of a text.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MediaJson {
+    id: Uuid,
+    /// The kept file's type (from its bytes), else the type the provider declared.
+    content_type: String,
+    /// pending, stored, refused, failed or not_fetched.
+    status: String,
+    /// The download (with your API key) once stored; null otherwise.
+    url: Option<String>,
+    /// Why it was not kept.
+    reason: Option<String>,
+}
+
+impl From<MediaView> for MediaJson {
+    fn from(m: MediaView) -> Self {
+        MediaJson {
+            url: (m.status == "stored").then(|| format!("/api/v1/media/{}", m.id)),
+            id: m.id,
+            content_type: m.content_type,
+            status: m.status,
+            reason: m.reason,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -59,6 +88,7 @@ impl From<MessageView> for MessageJson {
             error_code: m.error_code,
             num_segments: m.num_segments,
             created_at: m.created_at,
+            media: Vec::new(),
         }
     }
 }
@@ -80,9 +110,20 @@ impl From<ConversationSummary> for SummaryView {
 
 impl From<ConversationHistory> for HistoryView {
     fn from(h: ConversationHistory) -> Self {
+        let mut media = h.media;
+        let messages = h
+            .messages
+            .into_iter()
+            .map(|m| {
+                let id = m.id;
+                let mut json = MessageJson::from(m);
+                json.media = media.extract_if(.., |item| item.message_id == id).map(MediaJson::from).collect();
+                json
+            })
+            .collect();
         HistoryView {
             summary: h.summary.into(),
-            messages: h.messages.into_iter().map(MessageJson::from).collect(),
+            messages,
             form: h.form.map(|state| json!({ "status": h.form_status, "state": state })),
         }
     }

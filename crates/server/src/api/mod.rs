@@ -77,7 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             keyed("/api/v1/sms/conversation/{conversation_id}/upload-link").route(web::post().to(uploads::send_link)),
         )
-        .service(keyed("/api/v1/uploads/{id}").route(web::get().to(uploads::download)));
+        .service(keyed("/api/v1/uploads/{id}").route(web::get().to(uploads::download)))
+        .service(keyed("/api/v1/media/{id}").route(web::get().to(uploads::download_media)));
 
     cfg.service(keyed("/api/v1/sms/send").route(web::post().to(sending::send)))
         .service(keyed("/api/v1/sms/test").route(web::post().to(trying::feed)))

@@ -37,7 +37,7 @@ pub struct ErrorDetail {
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
         takeover::pause, takeover::resume,
-        uploads::list, uploads::download, uploads::send_link,
+        uploads::list, uploads::download, uploads::download_media, uploads::send_link,
         sending::send, trying::feed,
         stats::stats,
         chat::chat,

@@ -70,6 +70,7 @@ pub async fn feed(
         num_segments: i32::try_from(segments::count(&body).segments).ok(),
         channel: Channel::Api,
         external_id: None,
+        media: &[],
     };
     match ingest(&state.pool, &state.queue, state.burst_window, &text).await? {
         Ingested::Stored { message_id, conversation_id, reply_queued } => {

@@ -96,6 +96,29 @@ pub async fn download(
         .body(bytes))
 }
 
+/// A photo or file texted in (MMS), as an attachment.
+#[utoipa::path(get, path = "/api/v1/media/{id}", tag = "uploads", security(("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, body = super::openapi::ErrorBody)))]
+pub async fn download_media(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let media = smsagent_store::media::find(&state.pool, operator.tenant_id(), *id).await?;
+    let media = media.ok_or_else(|| ApiError::not_found("no such media, or not kept"))?;
+    let path = state.uploads.dir.path(&media.stored_name).map_err(ApiError::internal)?;
+    let bytes = tokio::fs::read(path).await.map_err(ApiError::internal)?;
+    let name = format!("media-{}.{}", id.simple(), media.kind.extension());
+    Ok(HttpResponse::Ok()
+        .content_type(media.kind.as_str())
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
 /// Texts the contact the link to upload their ID photos, as an operator's text goes: within the contact's
 /// rate limit, never to a contact who opted out, and not in their quiet hours unless it answers them.
 #[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/upload-link", tag = "uploads",

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
-use smsagent_domain::form::engine::{Turn as FormTurn, start, step};
+use smsagent_domain::form::engine::{Turn as FormTurn, reminder, start, step};
 use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
 use smsagent_domain::keywords::{self, Keyword};
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
-use smsagent_domain::{Direction, Language, Purpose, language_after, model_reply};
+use smsagent_domain::{Direction, Language, Purpose, language_after, media, model_reply};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
 use smsagent_store::forms;
@@ -65,9 +65,18 @@ pub async fn compose(
     let Some(newest) = texts.last() else { return Ok(None) };
     // Keywords were answered when they arrived; the rest of a burst is read as one turn, as the contact
     // meant it: "Maria", "Garcia" is a full name, not a name and then a correction.
-    let said: Vec<&str> = texts.iter().map(|m| m.body.as_str()).filter(|body| !answered_on_arrival(body)).collect();
+    // A photo without words answers nothing (below).
+    let said: Vec<&str> = texts
+        .iter()
+        .map(|m| m.body.as_str())
+        .filter(|body| !answered_on_arrival(body) && media::has_words(body))
+        .collect();
     if said.is_empty() {
-        return Ok(None);
+        let wordless: Vec<Uuid> = texts.iter().filter(|m| !media::has_words(&m.body)).map(|m| m.id).collect();
+        if wordless.is_empty() {
+            return Ok(None);
+        }
+        return media_only(deps, context, assistant, &wordless, newest.id).await;
     }
     let joined = said.join("\n");
     let language = language_after(context.language, &joined).unwrap_or_default();
@@ -95,6 +104,37 @@ pub async fn compose(
         }
     };
     Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
+}
+
+/// The reply to texts that carried media and no words. A form does not move: a photo answers no question.
+/// While ID photos are awaited, the photo's receipt (sent when it is kept) is the reply; otherwise the
+/// contact hears it arrived, and the question the form waits on.
+async fn media_only(
+    deps: &WorkerDeps,
+    context: &ReplyContext,
+    assistant: &Assistant,
+    wordless: &[Uuid],
+    reply_to: Uuid,
+) -> Result<Option<Reply>, JobError> {
+    let items = smsagent_store::media::of_texts(&deps.pool, wordless).await?;
+    let photos = items.iter().any(|m| m.declared_type.starts_with("image/"));
+    let receipted = items.iter().any(|m| m.counted_as_id_photo)
+        || (assistant.id_photos > 0 && photos && items.iter().any(|m| m.status == "pending"));
+    if receipted {
+        return Ok(None);
+    }
+    let language = context.language.unwrap_or_default();
+    let mut body = media::received(photos, language).to_owned();
+    if let Some(form) = &assistant.form
+        && let Some(session) = forms::current(&deps.pool, context.conversation_id).await?
+    {
+        let waiting = reminder(form, &session.state, context.contact.phone(), language);
+        if !waiting.is_empty() {
+            body = format!("{body} {}", templates::render(form, &waiting, language));
+        }
+    }
+    let shaped = shaping::shape(&body, assistant.segment_budget);
+    Ok(Some(Reply { shaped, language, reply_to, form: None }))
 }
 
 /// What a reply is worked out from.
@@ -227,6 +267,7 @@ fn fit(preamble: Option<&str>, body: &str, budget: usize) -> Shaped {
 fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
     history
         .iter()
+        .filter(|m| media::has_words(&m.body))
         .map(|m| ChatTurn {
             speaker: match m.direction {
                 Direction::Inbound => Speaker::Contact,

@@ -99,6 +99,7 @@ pub async fn deliveries(
             num_segments: sms.segment_count,
             channel: Channel::Sms,
             external_id: None,
+            media: &[],
         })
         .collect();
     ingest_batch(&state.pool, &state.queue, state.burst_window, &arrivals).await?;

@@ -32,6 +32,7 @@ pub async fn inbound(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
         num_segments: message.num_segments,
         channel: Channel::Sms,
         external_id: None,
+        media: &message.media,
     };
     ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
     Ok(empty_twiml())
@@ -108,6 +109,7 @@ pub async fn conversation_message(
         num_segments: None,
         channel: Channel::TwilioConversations,
         external_id: Some(&message.conversation_sid),
+        media: &message.media,
     };
     ingest(&state.pool, &state.queue, state.burst_window, &text).await?;
     Ok(HttpResponse::Ok().finish())

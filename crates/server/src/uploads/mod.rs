@@ -57,7 +57,7 @@ pub async fn queue_link(
 }
 
 /// Stores a text to the applicant and queues its send, due after `delay`.
-async fn queue_text(
+pub(crate) async fn queue_text(
     tx: &mut Tx,
     queue: &Queue,
     target: &UploadTarget,

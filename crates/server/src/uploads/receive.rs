@@ -118,7 +118,7 @@ async fn record(
     }
     let upload = NewUpload {
         conversation_id: target.conversation_id,
-        link_expires_at: received.link.expires_at,
+        link_expires_at: Some(received.link.expires_at),
         contact: &target.contact,
         side: received.side,
         kind: received.kind,

@@ -6,6 +6,7 @@
 //! retries coming due).
 
 mod deliver;
+mod media;
 mod reply;
 mod retry;
 mod send;
@@ -48,8 +49,9 @@ pub struct WorkerDeps {
     pub takeover_idle: Duration,
     /// For calls to the business's own endpoints (completion URLs), through the egress guard.
     pub http: smsagent_egress::GuardedClient,
-    /// Makes the ID photo links texted when a form completes or the contact asks.
-    pub upload_links: crate::uploads::UploadLinks,
+    /// The ID photo links texted when a form completes or the contact asks, and UPLOAD_DIR, where texted
+    /// photos are kept too.
+    pub uploads: crate::uploads::Uploads,
 }
 
 /// The senders for each provider this deployment can use.
@@ -227,6 +229,9 @@ impl Worker {
             }
             Ok(Job::DeliverSubmission { submission_id, .. }) => {
                 deliver::deliver_submission(&self.deps, &claimed, submission_id).await.map(|()| None)
+            }
+            Ok(Job::FetchMedia { conversation_id, message_id }) => {
+                media::fetch_media(&self.deps, &claimed, conversation_id, message_id).await.map(|()| None)
             }
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };

@@ -121,7 +121,7 @@ async fn queue_link(deps: &WorkerDeps, tx: &mut smsagent_store::Tx, conversation
         return Err(JobError::Fatal("the conversation has no number of the tenant's to send the link from".into()));
     };
     // A reply to the contact's text: no quiet hours.
-    crate::uploads::queue_link(tx, &deps.queue, &deps.upload_links, &target, None).await?;
+    crate::uploads::queue_link(tx, &deps.queue, &deps.uploads.links, &target, None).await?;
     Ok(())
 }
 

@@ -35,6 +35,7 @@ async fn text(pool: &PgPool, sid: &str) -> TakenIn {
         num_segments: Some(1),
         channel: Channel::Sms,
         external_id: None,
+        media: &[],
     };
     take_in(pool, &text, 8, Duration::ZERO).await.unwrap()
 }
@@ -178,5 +179,6 @@ fn arrival<'a>(sid: &'a str, from: &'a Contact, to: &'a PhoneNumber, body: &'a s
         num_segments: Some(1),
         channel: Channel::Sms,
         external_id: None,
+        media: &[],
     }
 }

@@ -45,6 +45,7 @@ fn arrival<'a>(business: &'a PhoneNumber, contact: &'a Contact, sid: &'a str) ->
         num_segments: Some(1),
         channel: Channel::Sms,
         external_id: None,
+        media: &[],
     }
 }
 
