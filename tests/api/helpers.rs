@@ -57,6 +57,9 @@ pub struct Options {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// OPENAI_BASE_URL of a real model instead of the mock (scripts/test-model), slow as it is.
     pub real_model: Option<String>,
+    /// Who confirms a STOP on BUSINESS. The suite's number confirms them itself by default, so tests see
+    /// the wording; Twilio's own confirmation (the default for a Twilio number) has tests of its own.
+    pub opt_outs_confirmed_by: &'static str,
 }
 
 impl Default for Options {
@@ -74,6 +77,7 @@ impl Default for Options {
             outbound_allowed_hosts: vec!["127.0.0.1".into()],
             trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
             real_model: None,
+            opt_outs_confirmed_by: "smsagent",
         }
     }
 }
@@ -104,6 +108,13 @@ impl TestApp {
         let mocks =
             Mocks { twilio: twilio.uri(), openai: openai.uri(), acs: acs.uri(), upload_dir: upload_dir.clone() };
         let (address, worker) = start(settings(&mocks, &options), pool.clone()).await;
+        if options.phone_number {
+            sqlx::query("UPDATE phone_number SET opt_out_confirmed_by = $1")
+                .bind(options.opt_outs_confirmed_by)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
         TestApp { address, pool, twilio, openai, acs, worker, options, upload_dir, http: reqwest::Client::new() }
     }
 

@@ -34,4 +34,5 @@ mod reply_loop;
 mod status_callbacks;
 mod twilio_webhook;
 mod uploads;
+mod whatsapp;
 mod worker;

@@ -118,6 +118,13 @@ impl TwilioAccount {
         let (Some(to), Some(from)) = (params.get("To"), params.get("From")) else {
             return twilio_error(400, 21604, "A 'To' phone number is required.");
         };
+        if to.starts_with("whatsapp:") != from.starts_with("whatsapp:") {
+            return twilio_error(400, 63007, "Twilio could not find a Channel with the specified From address");
+        }
+        let validity = params.get("ValidityPeriod").map(|v| v.parse::<u32>().unwrap_or(0));
+        if validity.is_some_and(|v| !(1..=36_000).contains(&v)) {
+            return twilio_error(400, 21624, "Validity Period must be between 1 and 36000 seconds");
+        }
         let body = params.get("Body").unwrap_or_default();
         if body.chars().count() > 1600 {
             return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");

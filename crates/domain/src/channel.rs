@@ -10,7 +10,17 @@ pub enum Channel {
     TwilioConversations,
     /// Texts fed in through the operators' API to try an assistant: replies are kept, never sent.
     Api,
+    /// WhatsApp through Twilio's Messaging API (`whatsapp:`-prefixed addresses): no segments, a 24-hour
+    /// window for free text after the contact's last message.
+    WhatsApp,
 }
+
+/// The longest WhatsApp text.
+pub const WHATSAPP_MAX_CHARS: usize = 4_096;
+
+/// How long after the contact's last message WhatsApp takes free text from the business; after that only
+/// an approved template.
+pub const WHATSAPP_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
@@ -18,6 +28,7 @@ impl Channel {
             Channel::Sms => "sms",
             Channel::TwilioConversations => "twilio_conversations",
             Channel::Api => "api",
+            Channel::WhatsApp => "whatsapp",
         }
     }
 
@@ -26,6 +37,7 @@ impl Channel {
             "sms" => Some(Channel::Sms),
             "twilio_conversations" => Some(Channel::TwilioConversations),
             "api" => Some(Channel::Api),
+            "whatsapp" => Some(Channel::WhatsApp),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
-//! Who a conversation is with: a phone number; a web chat session (`POST /chat/{tenant_id}`), which has
-//! none; or an operator trying an assistant as a number (`POST /api/v1/sms/test`). Stored in
-//! `contact_number` as the number, as `chat:` and the session's id, or as `test:` and the number.
+//! Who a conversation is with: a phone number; the same number on WhatsApp (a conversation of its own:
+//! each keeps its channel); a web chat session (`POST /chat/{tenant_id}`), which has none; or an operator
+//! trying an assistant as a number (`POST /api/v1/sms/test`). Stored in `contact_number` as the number, as
+//! `whatsapp:` and the number, as `chat:` and the session's id, or as `test:` and the number.
 
 use std::fmt;
 
@@ -13,6 +14,27 @@ pub enum Contact {
     /// An operator's texts as if from this number: a contact of its own, so that nothing a test does (a
     /// START or a STOP, a conversation moved to another channel) touches the real contact's.
     Test(TestContact),
+    /// A WhatsApp user, by their number.
+    WhatsApp(WhatsAppContact),
+}
+
+/// A WhatsApp user, stored as `whatsapp:` and the number, as Twilio addresses them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WhatsAppContact {
+    number: PhoneNumber,
+    address: String,
+}
+
+impl WhatsAppContact {
+    pub const PREFIX: &'static str = "whatsapp:";
+
+    pub fn new(number: PhoneNumber) -> Self {
+        WhatsAppContact { address: format!("{}{}", Self::PREFIX, number.as_str()), number }
+    }
+
+    pub fn number(&self) -> &PhoneNumber {
+        &self.number
+    }
 }
 
 /// The operator's stand-in for a number, stored as `test:` and the number.
@@ -69,6 +91,9 @@ impl Contact {
         if let Some(Ok(session)) = stored.strip_prefix(ChatSession::PREFIX).map(ChatSession::parse) {
             return Ok(Contact::Chat(session));
         }
+        if let Some(number) = stored.strip_prefix(WhatsAppContact::PREFIX) {
+            return PhoneNumber::parse(number).map(|n| Contact::WhatsApp(WhatsAppContact::new(n)));
+        }
         match stored.strip_prefix(TestContact::PREFIX) {
             Some(number) => PhoneNumber::parse(number).map(|n| Contact::Test(TestContact::new(n))),
             None => PhoneNumber::parse(stored).map(Contact::Phone),
@@ -81,16 +106,18 @@ impl Contact {
             Contact::Phone(number) => number.as_str(),
             Contact::Chat(session) => &session.address,
             Contact::Test(test) => &test.address,
+            Contact::WhatsApp(whatsapp) => &whatsapp.address,
         }
     }
 
     /// The number the contact writes from, as the conversation knows it (a form's phone question may take
     /// it): a test contact's is the number the operator plays; a chat session has none. Not where texts
-    /// go: only [`Contact::Phone`] is ever texted.
+    /// go: only [`Contact::Phone`] and [`Contact::WhatsApp`] are ever sent to.
     pub fn phone(&self) -> Option<&PhoneNumber> {
         match self {
             Contact::Phone(number) => Some(number),
             Contact::Test(test) => Some(test.number()),
+            Contact::WhatsApp(whatsapp) => Some(whatsapp.number()),
             Contact::Chat(_) => None,
         }
     }
@@ -101,6 +128,7 @@ impl Contact {
             Contact::Phone(number) => number.masked(),
             Contact::Chat(session) => session.address.clone(),
             Contact::Test(test) => format!("{}{}", TestContact::PREFIX, test.number.masked()),
+            Contact::WhatsApp(whatsapp) => format!("{}{}", WhatsAppContact::PREFIX, whatsapp.number.masked()),
         }
     }
 }
@@ -126,7 +154,8 @@ mod tests {
         let phone = Contact::Phone(PhoneNumber::parse("+15551234567").unwrap());
         let chat = Contact::Chat(ChatSession::parse("web-7f3a.1_b").unwrap());
         let test = Contact::Test(TestContact::new(PhoneNumber::parse("+15551234567").unwrap()));
-        for contact in [phone, chat, test] {
+        let whatsapp = Contact::WhatsApp(WhatsAppContact::new(PhoneNumber::parse("+15551234567").unwrap()));
+        for contact in [phone, chat, test, whatsapp] {
             assert_eq!(Contact::parse(contact.as_str()), Ok(contact.clone()));
         }
         assert_eq!(Contact::parse("chat:web-1").unwrap().as_str(), "chat:web-1");
@@ -149,5 +178,7 @@ mod tests {
         assert_eq!(format!("{phone:?}"), "Contact(+1555***4567)");
         let test = Contact::Test(TestContact::new(PhoneNumber::parse("+15551234567").unwrap()));
         assert_eq!(format!("{test:?}"), "Contact(test:+1555***4567)");
+        let whatsapp = Contact::parse("whatsapp:+15551234567").unwrap();
+        assert_eq!(format!("{whatsapp:?}"), "Contact(whatsapp:+1555***4567)");
     }
 }

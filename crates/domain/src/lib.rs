@@ -23,12 +23,12 @@ mod status;
 pub mod text;
 pub mod upload;
 
-pub use channel::Channel;
-pub use contact::{ChatSession, Contact, InvalidSession, TestContact};
+pub use channel::{Channel, WHATSAPP_MAX_CHARS, WHATSAPP_WINDOW};
+pub use contact::{ChatSession, Contact, InvalidSession, TestContact, WhatsAppContact};
 pub use direction::Direction;
 pub use language::{Language, after as language_after, detect as detect_language};
 pub use phone::{PhoneNumber, PhoneNumberError};
-pub use provider::{Provider, UnknownProvider};
+pub use provider::{OptOutConfirmer, Provider, UnknownProvider};
 pub use purpose::Purpose;
 pub use receipt::SendReceipt;
 pub use status::{MessageStatus, UnknownStatus};

@@ -110,6 +110,36 @@ pub fn next_allowed(number: &PhoneNumber, now: DateTime<Utc>) -> Option<DateTime
     (opens > now).then_some(opens)
 }
 
+/// The longest a provider may hold a text to `number` before giving up on it (Twilio's `ValidityPeriod`),
+/// so that one stuck in its queue cannot arrive in the recipient's night: until their window closes; a few
+/// minutes when sent in their quiet hours (only a reply to their own text is); ten hours (Twilio's most)
+/// where US rules do not apply.
+pub fn deliver_within(number: &PhoneNumber, now: DateTime<Utc>) -> TimeDelta {
+    const MOST: TimeDelta = TimeDelta::hours(10);
+    const LEAST: TimeDelta = TimeDelta::minutes(1);
+    const IN_QUIET_HOURS: TimeDelta = TimeDelta::minutes(10);
+    if !number.as_str().starts_with("+1") {
+        return MOST;
+    }
+    let located = locate(number);
+    let places = match &located {
+        Some(location) => std::slice::from_ref(location),
+        None => &CAUTIOUS[..],
+    };
+    if first_open(places, now) > now {
+        return IN_QUIET_HOURS;
+    }
+    let closes = places.iter().map(|place| closing(place, now)).min().unwrap_or(now + MOST);
+    (closes - now).clamp(LEAST, MOST)
+}
+
+/// When `place`'s window, open at `t`, closes.
+fn closing(place: &Location, t: DateTime<Utc>) -> DateTime<Utc> {
+    let local = t.with_timezone(&place.zone).naive_local();
+    let (_, end) = window(place.state, local.date().weekday());
+    first_instant(place.zone, local.date().and_time(end))
+}
+
 /// The first instant at or after `t` that lies inside the window of every one of `places`.
 fn first_open(places: &[Location], mut t: DateTime<Utc>) -> DateTime<Utc> {
     // Each pass moves `t` to the latest of the places' next openings; once no place moves it, all are open. Two
@@ -178,6 +208,22 @@ mod tests {
         assert_eq!(business_text_at(&new_york, Some(night - TimeDelta::hours(25)), night), Some(opens));
         assert_eq!(business_text_at(&new_york, None, night), Some(opens));
         assert_eq!(business_text_at(&new_york, None, opens + TimeDelta::hours(1)), None, "in the window");
+    }
+
+    #[test]
+    fn a_text_held_by_the_provider_expires_before_the_recipients_night() {
+        let new_york = PhoneNumber::parse("+12125550123").unwrap();
+        // 19:30 in New York: the window closes at 21:00.
+        let evening = Utc.with_ymd_and_hms(2026, 12, 2, 0, 30, 0).unwrap();
+        assert_eq!(deliver_within(&new_york, evening), TimeDelta::minutes(90));
+        // 10:00: ten hours is the most a provider takes.
+        let morning = Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap();
+        assert_eq!(deliver_within(&new_york, morning), TimeDelta::hours(10));
+        // 03:00, a reply to their own text: minutes, not until morning.
+        let night = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        assert_eq!(deliver_within(&new_york, night), TimeDelta::minutes(10));
+        let london = PhoneNumber::parse("+442079460000").unwrap();
+        assert_eq!(deliver_within(&london, night), TimeDelta::hours(10), "US rules only");
     }
     use chrono::NaiveDate;
     use proptest::prelude::*;

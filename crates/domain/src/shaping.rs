@@ -6,6 +6,7 @@
 //! ends with a question keeps the question whole: what comes before it is shortened instead.
 
 use crate::segments::{self, Encoding};
+use crate::{Channel, WHATSAPP_MAX_CHARS};
 
 /// A reply ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,17 @@ pub fn gsm_friendly(text: &str) -> String {
         }
     }
     out
+}
+
+/// A reply fitted for its channel: an SMS into `budget` segments ([`shape`]); a WhatsApp text, which has
+/// no segments, whole up to WhatsApp's 4,096 characters and as written.
+pub fn shape_for(channel: Channel, text: &str, budget: usize) -> Shaped {
+    if channel != Channel::WhatsApp {
+        return shape(text, budget);
+    }
+    let text = text.trim();
+    let fitted = fit_by(text, |candidate| candidate.chars().count() <= WHATSAPP_MAX_CHARS);
+    Shaped { encoding: segments::count(&fitted).encoding, text: fitted, segments: 1 }
 }
 
 /// `text` made GSM-friendly and fitted into `budget` segments.
@@ -120,6 +132,17 @@ fn fit_by(text: &str, fits: impl Fn(&str) -> bool) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_whatsapp_text_keeps_its_characters_and_has_no_segments() {
+        let long = "It’s a “quote”. ".repeat(30);
+        let shaped = shape_for(Channel::WhatsApp, &long, 1);
+        assert_eq!(shaped.text, long.trim(), "no budget of segments, no look-alikes swapped");
+        assert_eq!(shaped.segments, 1);
+        let huge = "Word. ".repeat(1_000);
+        assert!(shape_for(Channel::WhatsApp, &huge, 1).text.chars().count() <= WHATSAPP_MAX_CHARS);
+        assert_eq!(shape_for(Channel::Sms, &long, 1).segments, 1, "an SMS keeps to its budget");
+    }
 
     #[test]
     fn look_alikes_become_gsm7() {

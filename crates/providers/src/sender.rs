@@ -23,6 +23,27 @@ pub struct OutboundSms {
     /// When this attempt must be over: every request of it (a lookup's pages, the send) ends by then, and
     /// none starts after, so a worker's calls end before its lease does. `None`: the sender's own limits.
     pub deadline: Option<std::time::Instant>,
+    /// On WhatsApp (Twilio's `whatsapp:` addresses) rather than SMS.
+    pub whatsapp: bool,
+    /// How long the provider may hold the text before giving up on it (Twilio's `ValidityPeriod`), so it
+    /// cannot arrive in the recipient's night; `None`: the provider's default.
+    pub validity: Option<std::time::Duration>,
+}
+
+impl OutboundSms {
+    /// The recipient as the provider addresses them: `whatsapp:+1…` on WhatsApp.
+    pub fn to_address(&self) -> String {
+        address(&self.to, self.whatsapp)
+    }
+
+    /// The sender as the provider addresses it.
+    pub fn from_address(&self) -> String {
+        address(&self.from, self.whatsapp)
+    }
+}
+
+fn address(number: &PhoneNumber, whatsapp: bool) -> String {
+    if whatsapp { format!("whatsapp:{}", number.as_str()) } else { number.as_str().to_owned() }
 }
 
 /// Why a provider did not take a message.

@@ -31,6 +31,8 @@ fn sms() -> OutboundSms {
         status_callback: None,
         conversation: None,
         deadline: None,
+        whatsapp: false,
+        validity: None,
     }
 }
 

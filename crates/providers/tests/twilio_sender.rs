@@ -30,6 +30,8 @@ fn sms() -> OutboundSms {
         status_callback: Some("https://sms.example.com/api/v1/sms/status-callback?message_id=1".into()),
         conversation: None,
         deadline: None,
+        whatsapp: false,
+        validity: None,
     }
 }
 
@@ -74,6 +76,26 @@ async fn a_message_is_posted_as_twilio_expects_and_its_receipt_read() {
     assert_eq!(receipt.num_segments, Some(1));
     assert_eq!(receipt.date_created.unwrap().to_rfc3339(), "2023-08-24T05:01:45+00:00");
     assert_eq!(receipt.date_sent, None);
+}
+
+#[tokio::test]
+async fn a_whatsapp_text_goes_to_whatsapp_addresses_with_its_validity() {
+    let server = MockServer::start().await;
+    let mut answer = created();
+    answer["to"] = json!("whatsapp:+15551234567");
+    answer["from"] = json!("whatsapp:+15557654321");
+    Mock::given(method("POST"))
+        .and(path(MESSAGES))
+        .and(body_string_contains("To=whatsapp%3A%2B15551234567"))
+        .and(body_string_contains("From=whatsapp%3A%2B15557654321"))
+        .and(body_string_contains("ValidityPeriod=5400"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(answer))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sms = OutboundSms { whatsapp: true, validity: Some(Duration::from_secs(5_400)), ..sms() };
+    let receipt = sender(&server).send(&sms).await.unwrap();
+    assert_eq!(receipt.message_sid.as_deref(), Some("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
 #[tokio::test]

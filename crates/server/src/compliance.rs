@@ -6,7 +6,7 @@
 
 use smsagent_domain::form::wording;
 use smsagent_domain::keywords::{Keyword, KeywordMatch};
-use smsagent_domain::{Contact, PhoneNumber, Purpose, detect_language, shaping};
+use smsagent_domain::{Contact, OptOutConfirmer, PhoneNumber, Purpose, detect_language, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
@@ -89,6 +89,14 @@ pub async fn handle(
     let Some(number) = phone_numbers::find(&mut *db, business).await? else {
         return Ok(Handled::Answered);
     };
+    // Twilio answers STOP itself on its numbers (and would refuse ours with 21610): the opt-out is on
+    // record, and the provider's confirmation is the one. Not on WhatsApp, where nobody else answers.
+    let provider_confirms =
+        number.opt_out_confirmer == OptOutConfirmer::Provider && matches!(contact, Contact::Phone(_));
+    if purpose == Purpose::OptOutConfirmation && provider_confirms {
+        info!(conversation_id = %conversation.id, "opt-out recorded; the provider confirms it on this number");
+        return Ok(Handled::Answered);
+    }
     let program = match conversation.assistant_id {
         Some(id) => assistants::program(&mut *db, id).await?,
         None => None,

@@ -1,6 +1,6 @@
 //! Conversations: one thread per (business number, contact number).
 
-use smsagent_domain::{Contact, Language, PhoneNumber, Provider};
+use smsagent_domain::{Channel, Contact, Language, PhoneNumber, Provider};
 
 use crate::messages::NewInbound;
 use sqlx::PgExecutor;
@@ -86,13 +86,15 @@ pub struct ReplyContext {
     pub language: Option<Language>,
     /// Read before the history, so a text arriving in between is noticed when the reply is recorded.
     pub progress: ReplyProgress,
+    /// How the contact writes, and so how replies are shaped (WhatsApp has no segments).
+    pub channel: Channel,
 }
 
 pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<ReplyContext>, StoreError> {
     let row = sqlx::query!(
         r#"
         SELECT c.id, c.business_number, c.contact_number, c.assistant_id, c.status, c.inbound_count, c.answered_count,
-               c.language, p.provider AS "provider?",
+               c.language, c.channel, p.provider AS "provider?",
                EXISTS (SELECT 1 FROM opt_out o
                        WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
                  AS "opted_out!"
@@ -115,6 +117,8 @@ pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<R
             opted_out: r.opted_out,
             language: r.language.as_deref().and_then(Language::parse),
             progress: ReplyProgress { inbound_count: r.inbound_count, answered_count: r.answered_count },
+            channel: Channel::parse(&r.channel)
+                .ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
         })
     })
     .transpose()

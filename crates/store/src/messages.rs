@@ -200,6 +200,8 @@ pub struct OutboundMessage {
     /// Attempts to hand the text over so far, and when the first began.
     pub send_attempts: i32,
     pub first_send_attempt_at: Option<DateTime<Utc>>,
+    /// When the contact last texted in this conversation (WhatsApp takes free text for 24 hours after).
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<OutboundMessage>, StoreError> {
@@ -208,7 +210,9 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
         SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose,
                created_at, channel, external_conversation_id, send_attempts, first_send_attempt_at,
                EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = m.from_number AND o.contact_number = m.to_number)
-                 AS "recipient_opted_out!"
+                 AS "recipient_opted_out!",
+               (SELECT max(i.created_at) FROM sms_messages i
+                WHERE i.conversation_id = m.conversation_id AND i.direction = 'inbound') AS last_inbound_at
         FROM sms_messages m
         WHERE id = $1 AND direction = 'outbound'
         "#,
@@ -234,6 +238,7 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
             recipient_opted_out: r.recipient_opted_out,
             send_attempts: r.send_attempts,
             first_send_attempt_at: r.first_send_attempt_at,
+            last_inbound_at: r.last_inbound_at,
         })
     })
     .transpose()

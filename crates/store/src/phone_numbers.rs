@@ -1,6 +1,6 @@
 //! The business's own numbers and which assistant answers each.
 
-use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_domain::{OptOutConfirmer, PhoneNumber, Provider};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -13,6 +13,8 @@ pub struct BusinessNumber {
     pub number: PhoneNumber,
     pub provider: Provider,
     pub inbound_assistant_id: Option<Uuid>,
+    /// Who answers a contact's STOP on this number.
+    pub opt_out_confirmer: OptOutConfirmer,
 }
 
 /// Serialises set-up of numbers across processes until the transaction ends.
@@ -23,7 +25,7 @@ pub async fn lock_for_setup(db: impl PgExecutor<'_>) -> Result<(), StoreError> {
 
 pub async fn find(db: impl PgExecutor<'_>, number: &PhoneNumber) -> Result<Option<BusinessNumber>, StoreError> {
     let row = sqlx::query!(
-        "SELECT id, number, provider, inbound_assistant_id FROM phone_number WHERE number = $1",
+        "SELECT id, number, provider, inbound_assistant_id, opt_out_confirmed_by FROM phone_number WHERE number = $1",
         number.as_str(),
     )
     .fetch_optional(db)
@@ -34,6 +36,8 @@ pub async fn find(db: impl PgExecutor<'_>, number: &PhoneNumber) -> Result<Optio
             number: PhoneNumber::parse(&r.number).map_err(StoreError::corrupt)?,
             provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
             inbound_assistant_id: r.inbound_assistant_id,
+            opt_out_confirmer: OptOutConfirmer::parse(&r.opt_out_confirmed_by)
+                .ok_or_else(|| StoreError::corrupt(format!("opt_out_confirmed_by {:?}", r.opt_out_confirmed_by)))?,
         })
     })
     .transpose()
@@ -45,7 +49,7 @@ pub async fn find_for_update(
     number: &PhoneNumber,
 ) -> Result<Option<BusinessNumber>, StoreError> {
     let row = sqlx::query!(
-        "SELECT id, number, provider, inbound_assistant_id FROM phone_number WHERE number = $1 FOR UPDATE",
+        "SELECT id, number, provider, inbound_assistant_id, opt_out_confirmed_by FROM phone_number WHERE number = $1 FOR UPDATE",
         number.as_str(),
     )
     .fetch_optional(db)
@@ -56,6 +60,8 @@ pub async fn find_for_update(
             number: PhoneNumber::parse(&r.number).map_err(StoreError::corrupt)?,
             provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
             inbound_assistant_id: r.inbound_assistant_id,
+            opt_out_confirmer: OptOutConfirmer::parse(&r.opt_out_confirmed_by)
+                .ok_or_else(|| StoreError::corrupt(format!("opt_out_confirmed_by {:?}", r.opt_out_confirmed_by)))?,
         })
     })
     .transpose()
@@ -69,11 +75,12 @@ pub async fn insert(
 ) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     sqlx::query!(
-        "INSERT INTO phone_number (id, number, provider, inbound_assistant_id) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO phone_number (id, number, provider, inbound_assistant_id, opt_out_confirmed_by) VALUES ($1, $2, $3, $4, $5)",
         id,
         number.as_str(),
         provider.as_str(),
         inbound_assistant_id,
+        OptOutConfirmer::default_for(provider).as_str(),
     )
     .execute(db)
     .await?;
@@ -105,13 +112,15 @@ pub struct OwnedNumber {
     pub number: String,
     pub provider: String,
     pub inbound_assistant_id: Option<Uuid>,
+    /// provider or smsagent: who answers a contact's STOP.
+    pub opt_out_confirmed_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<OwnedNumber>, StoreError> {
     Ok(sqlx::query_as!(
         OwnedNumber,
-        "SELECT id, number, provider, inbound_assistant_id, created_at FROM phone_number WHERE tenant_id = $1 ORDER BY number",
+        "SELECT id, number, provider, inbound_assistant_id, opt_out_confirmed_by, created_at FROM phone_number WHERE tenant_id = $1 ORDER BY number",
         tenant_id,
     )
     .fetch_all(db)
@@ -121,7 +130,7 @@ pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<OwnedN
 pub async fn owned(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<OwnedNumber>, StoreError> {
     Ok(sqlx::query_as!(
         OwnedNumber,
-        "SELECT id, number, provider, inbound_assistant_id, created_at FROM phone_number WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        "SELECT id, number, provider, inbound_assistant_id, opt_out_confirmed_by, created_at FROM phone_number WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
         id,
         tenant_id,
     )
@@ -136,10 +145,12 @@ pub async fn add(
     number: &PhoneNumber,
     provider: Provider,
     inbound_assistant_id: Option<Uuid>,
+    opt_out_confirmer: OptOutConfirmer,
 ) -> Result<Option<Uuid>, StoreError> {
     Ok(sqlx::query_scalar!(
         r#"
-        INSERT INTO phone_number (id, tenant_id, number, provider, inbound_assistant_id) VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO phone_number (id, tenant_id, number, provider, inbound_assistant_id, opt_out_confirmed_by)
+        VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (number) DO NOTHING RETURNING id
         "#,
         Uuid::now_v7(),
@@ -147,6 +158,7 @@ pub async fn add(
         number.as_str(),
         provider.as_str(),
         inbound_assistant_id,
+        opt_out_confirmer.as_str(),
     )
     .fetch_optional(db)
     .await?)
@@ -164,6 +176,24 @@ pub async fn assign(
         id,
         tenant_id,
         inbound_assistant_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets who answers a contact's STOP on one of the tenant's numbers.
+pub async fn set_opt_out_confirmer(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Uuid,
+    confirmer: OptOutConfirmer,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query!(
+        "UPDATE phone_number SET opt_out_confirmed_by = $3, updated_at = now() WHERE id = $1 AND tenant_id = $2",
+        id,
+        tenant_id,
+        confirmer.as_str(),
     )
     .execute(db)
     .await?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use smsagent_domain::PhoneNumber;
+use smsagent_domain::{Channel, Contact, PhoneNumber};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -24,12 +24,13 @@ pub struct SendTarget {
 pub async fn open_for_send(
     db: impl PgExecutor<'_>,
     business: &PhoneNumber,
-    contact: &PhoneNumber,
+    contact: &Contact,
+    channel: Channel,
 ) -> Result<SendTarget, StoreError> {
     let row = sqlx::query!(
         r#"
-        INSERT INTO conversation (id, business_number, contact_number, assistant_id)
-        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2))
+        INSERT INTO conversation (id, business_number, contact_number, assistant_id, channel)
+        VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2), $4)
         ON CONFLICT (business_number, contact_number) DO UPDATE
         SET last_message_at = now(), updated_at = now(),
             paused_at = CASE WHEN conversation.status = 'paused' THEN now() ELSE conversation.paused_at END
@@ -41,6 +42,7 @@ pub async fn open_for_send(
         Uuid::now_v7(),
         business.as_str(),
         contact.as_str(),
+        channel.as_str(),
     )
     .fetch_one(db)
     .await?;

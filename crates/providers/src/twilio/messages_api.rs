@@ -50,9 +50,15 @@ impl TwilioSender {
 #[async_trait]
 impl SmsSender for TwilioSender {
     async fn send(&self, sms: &OutboundSms) -> Result<SendReceipt, SendError> {
-        let mut form = vec![("To", sms.to.as_str()), ("From", sms.from.as_str()), ("Body", sms.body.as_str())];
+        let (to, from) = (sms.to_address(), sms.from_address());
+        let mut form = vec![("To", to.as_str()), ("From", from.as_str()), ("Body", sms.body.as_str())];
         if let Some(callback) = &sms.status_callback {
             form.push(("StatusCallback", callback));
+        }
+        // Twilio takes 1 to 36,000 seconds.
+        let validity = sms.validity.map(|v| v.as_secs().clamp(1, 36_000).to_string());
+        if let Some(validity) = &validity {
+            form.push(("ValidityPeriod", validity));
         }
         let request = self
             .http
@@ -79,7 +85,8 @@ impl SmsSender for TwilioSender {
     }
 
     async fn find_sent(&self, sms: &OutboundSms, since: DateTime<Utc>) -> Result<Vec<SendReceipt>, SendError> {
-        let query = [("To", sms.to.as_str()), ("From", sms.from.as_str()), ("PageSize", LOOKUP_PAGE_SIZE)];
+        let (to, from) = (sms.to_address(), sms.from_address());
+        let query = [("To", to.as_str()), ("From", from.as_str()), ("PageSize", LOOKUP_PAGE_SIZE)];
         let mut url = url::Url::parse(&self.messages_url)
             .map_err(|e| SendError::Misconfigured(format!("the Twilio API address is not a URL: {e}")))?;
         url.query_pairs_mut().extend_pairs(query);
@@ -153,8 +160,8 @@ impl MessageResource {
     /// Whether this is a text we sent with `sms`'s sender, recipient and body, created since `since`.
     fn is_attempt_of(&self, sms: &OutboundSms, since: DateTime<Utc>) -> bool {
         self.direction.as_deref().is_some_and(|d| d.starts_with("outbound"))
-            && self.to.as_deref() == Some(sms.to.as_str())
-            && self.from.as_deref() == Some(sms.from.as_str())
+            && self.to.as_deref() == Some(sms.to_address().as_str())
+            && self.from.as_deref() == Some(sms.from_address().as_str())
             && self.body.as_deref() == Some(sms.body.as_str())
             && self.created().is_some_and(|at| at >= since)
     }

@@ -59,8 +59,15 @@ impl FormParams {
         }
     }
 
-    fn phone(&self, name: &'static str) -> Result<PhoneNumber, ParamError> {
-        PhoneNumber::parse(self.required(name)?).map_err(|e| ParamError::Invalid { name, reason: e.to_string() })
+    /// A number, or a WhatsApp address (`whatsapp:+1…`): the number, and whether it was WhatsApp's.
+    fn address(&self, name: &'static str) -> Result<(PhoneNumber, bool), ParamError> {
+        let value = self.required(name)?.trim();
+        let (number, whatsapp) = match value.strip_prefix("whatsapp:") {
+            Some(number) => (number, true),
+            None => (value, false),
+        };
+        let number = PhoneNumber::parse(number).map_err(|e| ParamError::Invalid { name, reason: e.to_string() })?;
+        Ok((number, whatsapp))
     }
 
     fn optional_count(&self, name: &'static str) -> Result<Option<i32>, ParamError> {
@@ -100,14 +107,25 @@ pub struct InboundMessage {
     pub num_segments: Option<i32>,
     /// The MMS's media (`NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`), in order.
     pub media: Vec<InboundMedia>,
+    /// It came on WhatsApp: `From` and `To` are `whatsapp:`-prefixed (the numbers above are without it).
+    pub whatsapp: bool,
 }
 
 impl InboundMessage {
     pub fn from_params(params: &FormParams) -> Result<Self, ParamError> {
+        let (from, from_whatsapp) = params.address("From")?;
+        let (to, to_whatsapp) = params.address("To")?;
+        if from_whatsapp != to_whatsapp {
+            return Err(ParamError::Invalid {
+                name: "To",
+                reason: "From and To must both be WhatsApp addresses (whatsapp:+1…) or neither".into(),
+            });
+        }
         Ok(InboundMessage {
             message_sid: params.sid("MessageSid")?,
-            from: params.phone("From")?,
-            to: params.phone("To")?,
+            from,
+            to,
+            whatsapp: from_whatsapp,
             body: params.get("Body").unwrap_or_default().to_owned(),
             num_segments: params.optional_count("NumSegments")?,
             media: media(params)?,
@@ -186,6 +204,24 @@ mod tests {
             params.push(&format!("MediaContentType{n}"), kind);
         }
         params
+    }
+
+    #[test]
+    fn a_whatsapp_message_is_read_as_whatsapp() {
+        let params = FormParams::from_pairs(FormParams::parse(INBOUND).iter().map(|(k, v)| match k {
+            "From" => (k, "whatsapp:+15551234567"),
+            "To" => (k, "whatsapp:+15557654321"),
+            _ => (k, v),
+        }));
+        let message = InboundMessage::from_params(&params).unwrap();
+        assert!(message.whatsapp);
+        assert_eq!(message.from.as_str(), "+15551234567");
+        let mixed = FormParams::from_pairs(
+            FormParams::parse(INBOUND)
+                .iter()
+                .map(|(k, v)| if k == "From" { (k, "whatsapp:+15551234567") } else { (k, v) }),
+        );
+        assert!(InboundMessage::from_params(&mixed).is_err(), "one side WhatsApp, the other not");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use smsagent_domain::{PhoneNumber, Provider};
+use smsagent_domain::{OptOutConfirmer, PhoneNumber, Provider};
 use smsagent_store::assistants;
 use smsagent_store::phone_numbers::{self, OwnedNumber};
 use uuid::Uuid;
@@ -27,16 +27,39 @@ pub struct NewNumber {
     /// For a Twilio number: point its "A message comes in" webhook at this service (POST).
     #[serde(default)]
     configure_twilio_webhook: bool,
+    /// Who answers a contact's STOP: provider (Twilio does on its numbers, and would refuse our
+    /// confirmation) or smsagent. Default: provider for Twilio numbers, smsagent for the others.
+    #[serde(default)]
+    #[schema(pattern = "^(provider|smsagent)$")]
+    opt_out_confirmed_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
-    /// The assistant to answer the number's texts; null: texts are stored and not answered.
-    inbound_assistant_id: Option<Uuid>,
+    /// The assistant to answer the number's texts; null: texts are stored and not answered. Left as it is
+    /// when absent.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    inbound_assistant_id: Option<Option<Uuid>>,
     /// For a Twilio number: point its "A message comes in" webhook at this service (POST).
     #[serde(default)]
     configure_twilio_webhook: bool,
+    /// Who answers a contact's STOP: provider or smsagent. Left as it is when absent.
+    #[serde(default)]
+    #[schema(pattern = "^(provider|smsagent)$")]
+    opt_out_confirmed_by: Option<String>,
+}
+
+/// A field that is there, null or not: `Some(None)` for null, where absent is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<Uuid>>, D::Error> {
+    Option::<Uuid>::deserialize(deserializer).map(Some)
+}
+
+fn confirmer(value: &str) -> Result<OptOutConfirmer, ApiError> {
+    OptOutConfirmer::parse(value).ok_or_else(|| {
+        ApiError::bad_request("invalid_opt_out_confirmed_by", "opt_out_confirmed_by must be provider or smsagent")
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -45,6 +68,8 @@ pub struct NumberView {
     number: String,
     provider: String,
     inbound_assistant_id: Option<Uuid>,
+    /// Who answers a contact's STOP: provider or smsagent (the opt-out is recorded either way).
+    opt_out_confirmed_by: String,
     created_at: DateTime<Utc>,
 }
 
@@ -55,6 +80,7 @@ impl From<OwnedNumber> for NumberView {
             number: n.number,
             provider: n.provider,
             inbound_assistant_id: n.inbound_assistant_id,
+            opt_out_confirmed_by: n.opt_out_confirmed_by,
             created_at: n.created_at,
         }
     }
@@ -72,11 +98,16 @@ pub async fn add(
     state: web::Data<AppState>,
     body: Json<NewNumber>,
 ) -> Result<HttpResponse, ApiError> {
-    let NewNumber { number, provider, inbound_assistant_id, configure_twilio_webhook } = body.into_inner();
+    let NewNumber { number, provider, inbound_assistant_id, configure_twilio_webhook, opt_out_confirmed_by } =
+        body.into_inner();
     let number =
         PhoneNumber::parse(&number).map_err(|e| ApiError::bad_request("invalid_phone_number", e.to_string()))?;
     let provider = Provider::parse(&provider)
         .map_err(|_| ApiError::bad_request("invalid_provider", "provider must be twilio, acs or simulator"))?;
+    let opt_out_confirmer = match opt_out_confirmed_by.as_deref() {
+        Some(value) => confirmer(value)?,
+        None => OptOutConfirmer::default_for(provider),
+    };
     check_assistant(&state.pool, operator, inbound_assistant_id).await?;
     if let Some(setup) = &state.twilio_numbers {
         // The Twilio account says which numbers it holds: a Twilio number must be one, and a number it
@@ -88,8 +119,10 @@ pub async fn add(
         }
     }
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let Some(id) = phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id).await?
-    else {
+    let added =
+        phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id, opt_out_confirmer)
+            .await?;
+    let Some(id) = added else {
         let ours =
             phone_numbers::list(&mut *tx, operator.tenant_id()).await?.iter().any(|n| n.number == number.as_str());
         return Err(if ours {
@@ -120,7 +153,7 @@ pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<Http
     Ok(HttpResponse::Ok().json(NumberList { phone_numbers }))
 }
 
-/// Gives the number to an assistant, or to nobody (null).
+/// Gives the number to an assistant, or to nobody (null); sets who answers a contact's STOP on it.
 #[utoipa::path(patch, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
     params(("id" = Uuid, Path)), request_body = Assignment,
     responses((status = 200, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody),
@@ -131,11 +164,17 @@ pub async fn assign(
     id: web::Path<Uuid>,
     body: Json<Assignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook } = body.into_inner();
+    let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook, opt_out_confirmed_by } =
+        body.into_inner();
+    let opt_out_confirmer = opt_out_confirmed_by.as_deref().map(confirmer).transpose()?;
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    check_assistant(&mut *tx, operator, assistant).await?;
-    if !phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await? {
-        return Err(not_found());
+    phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
+    if let Some(assistant) = assistant {
+        check_assistant(&mut *tx, operator, assistant).await?;
+        phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await?;
+    }
+    if let Some(confirmer) = opt_out_confirmer {
+        phone_numbers::set_opt_out_confirmer(&mut *tx, operator.tenant_id(), *id, confirmer).await?;
     }
     let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
     if configure_twilio_webhook {

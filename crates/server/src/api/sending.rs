@@ -9,7 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use smsagent_domain::{Contact, PhoneNumber, Purpose, quiet_hours, segments};
+use smsagent_domain::{
+    Channel, Contact, PhoneNumber, Provider, Purpose, WHATSAPP_WINDOW, WhatsAppContact, quiet_hours, segments,
+};
 use smsagent_store::idempotency::{self, Claim};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::takeover;
@@ -27,8 +29,9 @@ const MAX_CHARACTERS: usize = 1600;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
-    /// The contact, in E.164.
-    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
+    /// The contact, in E.164; `whatsapp:` and the number for their WhatsApp (from a Twilio number, within
+    /// 24 hours of their last message).
+    #[schema(pattern = r"^(whatsapp:)?\+[1-9][0-9]{6,14}$")]
     to: String,
     /// 1 to 1600 characters, not all blank.
     #[schema(min_length = 1, max_length = 1600)]
@@ -64,8 +67,14 @@ pub async fn send(
     raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: SendRequest = super::json::parse(&raw)?;
-    let to =
-        PhoneNumber::parse(&body.to).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))?;
+    let (to, channel) = match body.to.strip_prefix(WhatsAppContact::PREFIX) {
+        Some(number) => (phone(number)?, Channel::WhatsApp),
+        None => (phone(&body.to)?, Channel::Sms),
+    };
+    let contact = match channel {
+        Channel::WhatsApp => Contact::WhatsApp(WhatsAppContact::new(to.clone())),
+        _ => Contact::Phone(to.clone()),
+    };
     let characters = body.body.chars().count();
     if body.body.trim().is_empty() || characters > MAX_CHARACTERS {
         return Err(ApiError::bad_request(
@@ -74,7 +83,7 @@ pub async fn send(
         ));
     }
     let idempotency_key = idempotency_key(&request)?;
-    state.limits.text_to(operator.tenant_id(), to.as_str())?;
+    state.limits.text_to(operator.tenant_id(), contact.as_str())?;
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let (from, provider) =
@@ -98,7 +107,14 @@ pub async fn send(
         }
     }
 
-    let target = takeover::open_for_send(&mut *tx, &from, &to).await?;
+    if channel == Channel::WhatsApp && provider != Provider::Twilio {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "whatsapp_needs_twilio",
+            "WhatsApp texts go through Twilio: send from one of your Twilio numbers",
+        ));
+    }
+    let target = takeover::open_for_send(&mut *tx, &from, &contact, channel).await?;
     if target.opted_out {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -107,15 +123,27 @@ pub async fn send(
         ));
     }
     let now = Utc::now();
+    if channel == Channel::WhatsApp && target.last_inbound_at.is_none_or(|at| now - at >= WHATSAPP_WINDOW) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "outside_whatsapp_window",
+            "WhatsApp takes free text only within 24 hours of the contact's last message; outside that window \
+             only an approved template may be sent, which this API does not send",
+        ));
+    }
     let send_at = quiet_hours::business_text_at(&to, target.last_inbound_at, now);
 
-    let count = segments::count(&body.body);
+    let count = match channel {
+        // WhatsApp has no segments: one message, whatever its length.
+        Channel::WhatsApp => segments::SegmentCount { segments: 1, ..segments::count(&body.body) },
+        _ => segments::count(&body.body),
+    };
     let message = NewOutbound {
         provider,
         conversation_id: target.conversation_id,
         reply_to_message_id: None,
         from: &from,
-        to: &Contact::Phone(to.clone()),
+        to: &contact,
         body: &body.body,
         num_segments: i32::try_from(count.segments).unwrap_or(i32::MAX),
         encoding: count.encoding,
@@ -141,8 +169,12 @@ pub async fn send(
     if send_at.is_none() {
         state.queue.wake();
     }
-    info!(%message_id, to = to.masked(), held_for_quiet_hours = send_at.is_some(), "operator text queued");
+    info!(%message_id, to = contact.masked(), held_for_quiet_hours = send_at.is_some(), "operator text queued");
     Ok(HttpResponse::Accepted().json(answer))
+}
+
+fn phone(number: &str) -> Result<PhoneNumber, ApiError> {
+    PhoneNumber::parse(number).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("to: {e}")))
 }
 
 fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {

@@ -145,6 +145,9 @@ pub async fn send_link(
     state.limits.text_to(operator.tenant_id(), target.contact.as_str())?;
     let send_at = match &target.contact {
         Contact::Phone(number) => quiet_hours::business_text_at(number, target.last_inbound_at, Utc::now()),
+        Contact::WhatsApp(whatsapp) => {
+            quiet_hours::business_text_at(whatsapp.number(), target.last_inbound_at, Utc::now())
+        }
         // Nobody's phone wakes for a chat or a test contact.
         Contact::Chat(_) | Contact::Test(_) => None,
     };

@@ -14,7 +14,7 @@ use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
 use smsagent_domain::keywords::{self, Keyword};
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
-use smsagent_domain::{Direction, Language, Purpose, language_after, media, model_reply};
+use smsagent_domain::{Channel, Direction, Language, Purpose, language_after, media, model_reply};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
 use smsagent_store::forms;
@@ -93,14 +93,14 @@ pub async fn compose(
     let (shaped, form) = match &assistant.form {
         Some(form) => {
             let (preamble, body, update) = form_turn(&turn, form, &joined).await?;
-            (fit(preamble.as_deref(), &body, assistant.segment_budget), Some(update))
+            (fit(preamble.as_deref(), &body, context.channel, assistant.segment_budget), Some(update))
         }
         None => {
             let body = match greeting {
                 Some(greeting) => greeting.to_owned(),
                 None => general(&turn).await?,
             };
-            (shaping::shape(&body, assistant.segment_budget), None)
+            (shaping::shape_for(context.channel, &body, assistant.segment_budget), None)
         }
     };
     Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
@@ -133,7 +133,7 @@ async fn media_only(
             body = format!("{body} {}", templates::render(form, &waiting, language));
         }
     }
-    let shaped = shaping::shape(&body, assistant.segment_budget);
+    let shaped = shaping::shape_for(context.channel, &body, assistant.segment_budget);
     Ok(Some(Reply { shaped, language, reply_to, form: None }))
 }
 
@@ -253,15 +253,16 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
 }
 
 /// The opening words and the body together when they fit the budget; the body alone when they do not.
-fn fit(preamble: Option<&str>, body: &str, budget: usize) -> Shaped {
+fn fit(preamble: Option<&str>, body: &str, channel: Channel, budget: usize) -> Shaped {
     if let Some(preamble) = preamble {
         let whole = format!("{} {}", preamble.trim(), body.trim());
-        let shaped = shaping::shape(&whole, budget);
-        if shaped.text == gsm_friendly(&whole).trim() {
+        let shaped = shaping::shape_for(channel, &whole, budget);
+        let unchanged = if channel == Channel::WhatsApp { whole.trim().to_owned() } else { gsm_friendly(&whole) };
+        if shaped.text == unchanged.trim() {
             return shaped;
         }
     }
-    shaping::shape(body, budget)
+    shaping::shape_for(channel, body, budget)
 }
 
 fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
@@ -285,8 +286,9 @@ mod tests {
     #[test]
     fn a_greeting_that_does_not_fit_gives_way_to_the_question() {
         let question = "What's your first name?";
-        assert_eq!(fit(Some("Hi there!"), question, 1).text, "Hi there! What's your first name?");
+        assert_eq!(fit(Some("Hi there!"), question, Channel::Sms, 1).text, "Hi there! What's your first name?");
         let long_greeting = "Welcome! ".repeat(20);
-        assert_eq!(fit(Some(&long_greeting), question, 1).text, question);
+        assert_eq!(fit(Some(&long_greeting), question, Channel::Sms, 1).text, question);
+        assert!(fit(Some(&long_greeting), question, Channel::WhatsApp, 1).text.starts_with("Welcome!"), "no segments");
     }
 }

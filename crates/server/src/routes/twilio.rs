@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use smsagent_domain::{Channel, Contact, Provider};
+use smsagent_domain::{Channel, Contact, Provider, WhatsAppContact};
 use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
 use smsagent_store::messages::{self, NewInbound, StatusReport};
 use smsagent_store::opt_outs::{self, ConsentSource};
@@ -23,14 +23,20 @@ pub async fn inbound(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
     let params = verified_params(&req, &body, state.twilio.as_ref())?;
     let message =
         InboundMessage::from_params(&params).map_err(|e| ApiError::bad_request("invalid_parameters", e.to_string()))?;
+    // A contact on WhatsApp is a conversation of its own, answered on WhatsApp.
+    let (from, channel) = if message.whatsapp {
+        (Contact::WhatsApp(WhatsAppContact::new(message.from.clone())), Channel::WhatsApp)
+    } else {
+        (Contact::Phone(message.from.clone()), Channel::Sms)
+    };
     let text = NewInbound {
         provider: Provider::Twilio,
         message_sid: &message.message_sid,
-        from: &Contact::Phone(message.from.clone()),
+        from: &from,
         to: &message.to,
         body: &message.body,
         num_segments: message.num_segments,
-        channel: Channel::Sms,
+        channel,
         external_id: None,
         media: &message.media,
     };

@@ -74,7 +74,8 @@ impl Senders {
             (_, Channel::TwilioConversations) => {
                 self.conversations.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Twilio"))
             }
-            (Provider::Twilio, Channel::Sms) => {
+            // WhatsApp comes and goes through Twilio's Messages API only.
+            (_, Channel::WhatsApp) | (Provider::Twilio, Channel::Sms) => {
                 self.twilio.as_ref().map(|s| s as &dyn SmsSender).ok_or_else(|| missing("Twilio"))
             }
             (Provider::Acs, _) => {

@@ -12,7 +12,8 @@
 
 use std::time::Duration;
 
-use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt};
+use chrono::Utc;
+use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt, WHATSAPP_WINDOW, quiet_hours};
 use smsagent_providers::{OutboundSms, SendError, SmsSender, simulator};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage, SendAttempt};
@@ -42,7 +43,13 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         // A web chat reads its replies from the conversation, and an operator's test from the API: kept,
         // as the simulator keeps texts.
         Contact::Chat(_) | Contact::Test(_) => Ok(simulator::kept(&message.body)),
-        Contact::Phone(to) => {
+        // WhatsApp takes free text only within a day of the contact's last message; after that Twilio would
+        // take it and fail it later (63016): it is not sent, and says why.
+        Contact::WhatsApp(_) if outside_whatsapp_window(&message) => {
+            return fail(deps, job, &message, None, WHATSAPP_WINDOW_CLOSED, false).await;
+        }
+        Contact::Phone(_) | Contact::WhatsApp(_) => {
+            let Some(to) = message.to.phone() else { return Err(JobError::Fatal("no number to send to".into())) };
             let attempt = match (job.attempt, message.send_attempts, message.first_send_attempt_at) {
                 // A reply's send, run at once by the worker that wrote it: the reply's transaction recorded
                 // this first attempt with the text.
@@ -63,6 +70,9 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
                 status_callback: callback_url(deps, &message),
                 conversation: message.external_id.clone(),
                 deadline: Some(std::time::Instant::now() + job.lease_left() / 2),
+                whatsapp: message.channel == Channel::WhatsApp,
+                // Held at the provider no longer than until the recipient's quiet hours.
+                validity: quiet_hours::deliver_within(to, Utc::now()).to_std().ok(),
             };
             match deps.senders.get(message.provider, message.channel) {
                 Ok(sender) => match earlier_attempt(deps, sender, &sms, &message, &attempt).await {
@@ -235,6 +245,14 @@ async fn give_up(
 }
 
 /// Twilio reports delivery to the URL given with each message; ours carries the message's id.
+/// What a WhatsApp text that missed the window records.
+const WHATSAPP_WINDOW_CLOSED: &str = "not sent: WhatsApp takes free text only within 24 hours of the contact's last message; after that only an approved template";
+
+/// Whether the contact last wrote more than WhatsApp's 24 hours ago (or never).
+fn outside_whatsapp_window(message: &OutboundMessage) -> bool {
+    message.last_inbound_at.is_none_or(|at| Utc::now() - at >= WHATSAPP_WINDOW)
+}
+
 fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> {
     match (message.provider, message.channel) {
         (Provider::Twilio, Channel::Sms) => {
