@@ -151,6 +151,23 @@ fn shares_words(form: &Form, a: &Proposal, b: &Proposal) -> bool {
     }
 }
 
+/// Whether the rules' reading already answers what the form waits on: a yes or no (or a value for what is
+/// being confirmed), or a value that checks out for the slot asked. Then a model has nothing to add (it
+/// only fills what the rules miss: [`with_model`]) and need not be asked.
+pub fn settles(form: &Form, state: &FormState, reading: &Extraction) -> bool {
+    let checks_out = |p: &Proposal| {
+        form.slot(&p.slot)
+            .is_some_and(|slot| read(&slot.kind, &p.raw, &Reading { language: Language::En, sender: None }).is_ok())
+    };
+    match &state.awaiting {
+        Awaiting::Confirmation(keys) => {
+            reading.answer.is_some() || reading.values.iter().any(|p| keys.contains(&p.slot) && checks_out(p))
+        }
+        Awaiting::Answer(key) => reading.values.iter().any(|p| &p.slot == key && checks_out(p)),
+        Awaiting::Nothing => !reading.values.is_empty() && reading.values.iter().all(checks_out),
+    }
+}
+
 /// Keeps the first value given for each slot.
 fn take(values: &mut Vec<Proposal>, proposal: Proposal) {
     if !values.iter().any(|v| v.slot == proposal.slot) {
@@ -689,6 +706,18 @@ mod tests {
         );
         assert_eq!(dropped, 2, "the invented last name and address");
         assert_eq!(reading.answer, None, "the text says no yes");
+    }
+
+    #[test]
+    fn a_text_the_rules_read_whole_needs_no_model() {
+        let tenant = tenant();
+        let settled = |state: &FormState, text: &str| settles(&tenant, state, &extract(&tenant, state, text));
+        assert!(settled(&confirming("first_name"), "yes"));
+        assert!(settled(&asking("annual_income"), "85k"));
+        assert!(settled(&FormState::default(), "Hi, I'm Maria Garcia"));
+        assert!(!settled(&asking("annual_income"), "a fair amount"), "the model may read what the rules cannot");
+        assert!(!settled(&confirming("first_name"), "hmm"));
+        assert!(!settled(&FormState::default(), "Hi, I'd like to apply"));
     }
 
     #[test]

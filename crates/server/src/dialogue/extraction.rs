@@ -18,7 +18,8 @@ const TOOL: &str = "record_form_answers";
 /// The argument carrying a yes or no; form slot keys may not use it.
 const YES_OR_NO: &str = "yes_or_no";
 
-/// What `text` says for the form: the model's reading where it gives one, the rules' otherwise.
+/// What `text` says for the form: the rules' reading, and the model's (grounded in the text) for what the
+/// rules miss. A text the rules read whole (a "yes", an amount, a name given) costs no model call.
 #[allow(clippy::too_many_arguments)]
 pub async fn read(
     deps: &WorkerDeps,
@@ -30,8 +31,9 @@ pub async fn read(
     language: Language,
     deadline: Instant,
 ) -> Extraction {
-    if deps.model.is_offline() || Instant::now() >= deadline {
-        return extract(form, state, text);
+    let rules = extract(form, state, text);
+    if deps.model.is_offline() || Instant::now() >= deadline || extract::settles(form, state, &rules) {
+        return rules;
     }
     // The text being read comes last, as one message even when it was a burst.
     let earlier = context.len().saturating_sub(6);
@@ -59,11 +61,11 @@ pub async fn read(
         }
         Ok(Err(e)) => {
             warn!(error = %e, "the model could not read the text; using the rules");
-            extract(form, state, text)
+            rules
         }
         Err(_) => {
             warn!("the model took too long to read the text; using the rules");
-            extract(form, state, text)
+            rules
         }
     }
 }
