@@ -72,6 +72,44 @@ impl BenchDatabase {
         Ok(())
     }
 
+    /// The assistant collects the tenant form again, greeting first (the cost run).
+    pub async fn form_assistant(&self) -> anyhow::Result<()> {
+        let form = serde_json::to_value(smsagent_domain::form::Form::tenant_screening())?;
+        sqlx::query("UPDATE assistant SET form = $1, first_sms = $2")
+            .bind(form)
+            .bind(smsagent_server::bootstrap::DEFAULT_FIRST_SMS)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every conversation's messages, each conversation in order.
+    pub async fn conversations_in_order(&self) -> anyhow::Result<Vec<Vec<crate::scenarios::cost::Said>>> {
+        let rows: Vec<(uuid::Uuid, String, String, Option<i32>)> = sqlx::query_as(
+            "SELECT conversation_id, direction, body, num_segments FROM sms_messages ORDER BY conversation_id, created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut conversations: Vec<(uuid::Uuid, Vec<crate::scenarios::cost::Said>)> = Vec::new();
+        for (conversation, direction, body, segments) in rows {
+            let said = crate::scenarios::cost::Said {
+                inbound: direction == "inbound",
+                body,
+                segments: u64::try_from(segments.unwrap_or(1)).unwrap_or(1),
+            };
+            match conversations.last_mut() {
+                Some((id, messages)) if *id == conversation => messages.push(said),
+                _ => conversations.push((conversation, vec![said])),
+            }
+        }
+        Ok(conversations.into_iter().map(|(_, messages)| messages).collect())
+    }
+
+    /// A count the caller writes the query for.
+    pub async fn count(&self, sql: &'static str) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
+    }
+
     /// A checkpoint, so a run does not pay for the one before. (No ANALYZE: statistics that say "empty"
     /// make Postgres cache sequential-scan plans that a run outgrows within seconds, which no real
     /// deployment sees; emptied tables keep "unknown" statistics, as a new deployment's have.)

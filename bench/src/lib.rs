@@ -14,6 +14,7 @@ pub mod probes;
 pub mod report;
 pub mod scenarios;
 pub mod service;
+pub mod tokens;
 
 use std::sync::atomic::AtomicU64;
 
@@ -86,7 +87,28 @@ pub async fn run(plan: &Plan, launch: Launch, db: BenchDatabase, progress: impl 
         done(bench.end_to_end(scale.end_to_end, plan.timed_with_history(), Contacts::PerClient).await?, &mut runs);
     }
 
-    let mut report = Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new() };
+    let costs = if parts.cost {
+        bench.history_rows = 0;
+        let costs = bench.costs(plan.cost_forms).await?;
+        for cost in &costs {
+            progress(&format!(
+                "Cost of a form ({}): {:.1} calls, {:.0}+{:.0} tokens (seeds: {:.1} calls, {:.0}+{:.0}), {:.1} segments {}",
+                cost.dialogue,
+                cost.smsagent.model_calls,
+                cost.smsagent.prompt_tokens,
+                cost.smsagent.completion_tokens,
+                cost.seeds.model_calls,
+                cost.seeds.prompt_tokens,
+                cost.seeds.completion_tokens,
+                cost.smsagent.sms_segments,
+                if cost.valid { "ok" } else { "INVALID" },
+            ));
+        }
+        costs
+    } else {
+        Vec::new()
+    };
+    let mut report = Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new(), costs };
     report.judge(&scale);
     Ok(report)
 }

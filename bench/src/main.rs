@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
     /// Only these parts, for a closer look: ack (the database's limit and the Twilio webhook), event-grid,
-    /// e2e, scale.
+    /// e2e, scale, cost.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
     /// Clients for the acknowledgement runs, instead of the plan's.
@@ -55,6 +55,7 @@ enum Part {
     EventGrid,
     E2e,
     Scale,
+    Cost,
 }
 
 fn end_to_end(value: &str) -> Result<EndToEnd, String> {
@@ -80,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
             event_grid: args.only.contains(&Part::EventGrid),
             end_to_end: args.only.contains(&Part::E2e),
             scale: args.only.contains(&Part::Scale),
+            cost: args.only.contains(&Part::Cost),
         };
     }
     if !args.clients.is_empty() {
@@ -103,7 +105,8 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(args.out.join("latest.json"), serde_json::to_string_pretty(&report)?)
         .context("writing latest.json")?;
     std::io::stdout().write_all(markdown.as_bytes())?;
-    let invalid = report.runs.iter().filter(|r| !r.check.valid).count();
+    let invalid =
+        report.runs.iter().filter(|r| !r.check.valid).count() + report.costs.iter().filter(|c| !c.valid).count();
     anyhow::ensure!(invalid == 0, "{invalid} runs lost or duplicated work: see their checks");
     Ok(())
 }

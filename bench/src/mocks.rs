@@ -27,6 +27,18 @@ struct Inner {
     model_delay_ms: AtomicU64,
     sent: AtomicU64,
     replies: Mutex<Replies>,
+    /// The model reads forms as scripted (the cost run) instead of answering everything the same.
+    reads_forms: std::sync::atomic::AtomicBool,
+    usage: Mutex<ModelUsage>,
+}
+
+/// What the model was asked, as the API would bill it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelUsage {
+    pub extract_calls: u64,
+    pub reply_calls: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +54,7 @@ impl Mocks {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(mocks.clone()))
+                .app_data(web::JsonConfig::default().limit(1 << 20))
                 .route("/2010-04-01/Accounts/{account}/Messages.json", web::post().to(messages_api))
                 .route("/v1/chat/completions", web::post().to(chat_completions))
         })
@@ -77,6 +90,22 @@ impl Mocks {
     pub fn reset(&self) {
         self.inner.sent.store(0, Ordering::SeqCst);
         *self.replies() = Replies::default();
+        *self.usage() = ModelUsage::default();
+    }
+
+    /// Whether the model reads forms as scripted ([`crate::scenarios::cost`]), rather than answering every
+    /// request with [`MODEL_REPLY`].
+    pub fn set_reads_forms(&self, on: bool) {
+        self.inner.reads_forms.store(on, Ordering::SeqCst);
+    }
+
+    /// The model's calls and tokens since the last reset.
+    pub fn model_usage(&self) -> ModelUsage {
+        *self.usage()
+    }
+
+    fn usage(&self) -> std::sync::MutexGuard<'_, ModelUsage> {
+        self.inner.usage.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn replies(&self) -> std::sync::MutexGuard<'_, Replies> {
@@ -121,16 +150,53 @@ fn twilio_error(status: u16, code: u32, message: &str) -> HttpResponse {
     }))
 }
 
-/// `POST /v1/chat/completions`: the same short answer after the configured delay.
-async fn chat_completions(mocks: web::Data<Mocks>) -> HttpResponse {
+/// `POST /v1/chat/completions`: after the configured delay, the same short answer; or, in the cost run, a
+/// form read as scripted and a draft worded, with usage counted as the API would bill it.
+async fn chat_completions(mocks: web::Data<Mocks>, body: web::Json<serde_json::Value>) -> HttpResponse {
     let delay = mocks.inner.model_delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
+    if !mocks.inner.reads_forms.load(Ordering::SeqCst) {
+        return completion(json!({"role": "assistant", "content": MODEL_REPLY, "refusal": null}), "stop", 60, 16);
+    }
+    let prompt = crate::tokens::of_request(&body);
+    let (message, finish, answer) = match body["tools"][0]["function"]["name"].as_str() {
+        Some(tool) => {
+            let said = body["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str());
+            let arguments = crate::scenarios::cost::reading(said.unwrap_or_default()).to_string();
+            let call = json!({"id": "call_1", "type": "function", "function": {"name": tool, "arguments": arguments}});
+            (
+                json!({"role": "assistant", "content": null, "refusal": null, "tool_calls": [call]}),
+                "tool_calls",
+                arguments,
+            )
+        }
+        None => {
+            let system = body["messages"][0]["content"].as_str().unwrap_or_default();
+            let draft = system.split_once("Draft: «").and_then(|(_, rest)| rest.rsplit_once('»')).map(|(d, _)| d);
+            let content = draft.map_or_else(|| MODEL_REPLY.to_owned(), |draft| format!("Sure! {draft}"));
+            (json!({"role": "assistant", "content": content, "refusal": null}), "stop", content)
+        }
+    };
+    let completion_tokens = crate::tokens::of_text(&answer);
+    {
+        let mut usage = mocks.usage();
+        if finish == "tool_calls" {
+            usage.extract_calls += 1;
+        } else {
+            usage.reply_calls += 1;
+        }
+        usage.prompt_tokens += prompt as u64;
+        usage.completion_tokens += completion_tokens as u64;
+    }
+    completion(message, finish, prompt, completion_tokens)
+}
+
+fn completion(message: serde_json::Value, finish: &str, prompt: usize, completion: usize) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "id": "chatcmpl-bench", "object": "chat.completion", "created": 1_700_000_000, "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": MODEL_REPLY, "refusal": null},
-                     "logprobs": null, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 60, "completion_tokens": 16, "total_tokens": 76},
+        "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
     }))
 }

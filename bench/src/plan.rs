@@ -18,6 +18,8 @@ pub struct Plan {
     /// End-to-end runs.
     pub end_to_end: Vec<EndToEnd>,
     pub scale: Scale,
+    /// Tenant forms completed for the cost run.
+    pub cost_forms: usize,
     /// Which parts run (all, unless narrowed for a closer look).
     pub parts: Parts,
 }
@@ -31,10 +33,12 @@ pub struct Parts {
     pub end_to_end: bool,
     /// Many contacts, and a million rows of history.
     pub scale: bool,
+    /// What a completed form costs in model calls, tokens and segments.
+    pub cost: bool,
 }
 
 impl Parts {
-    pub const ALL: Parts = Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true };
+    pub const ALL: Parts = Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true, cost: true };
 }
 
 /// An end-to-end run: `clients` contacts texting and waiting for their replies, the model answering after
@@ -91,6 +95,7 @@ impl Plan {
                 end_to_end: e2e(16, 0),
                 warmup: Duration::from_secs(20),
             },
+            cost_forms: 20,
             parts: Parts::ALL,
         }
     }
@@ -113,6 +118,7 @@ impl Plan {
                 end_to_end: e2e,
                 warmup: Duration::from_millis(100),
             },
+            cost_forms: 2,
             parts: Parts::ALL,
         }
     }

@@ -67,6 +67,9 @@ pub struct Report {
     pub machine: Machine,
     pub runs: Vec<Run>,
     pub targets: Vec<Target>,
+    /// What a completed tenant form costs, beside the seeds' approach, for each dialogue.
+    #[serde(default)]
+    pub costs: Vec<crate::scenarios::cost::Cost>,
 }
 
 impl Report {
@@ -249,6 +252,41 @@ impl Report {
                         format!("**INVALID**: {}", r.check.detail)
                     },
                 );
+            }
+        }
+        if let Some(first) = self.costs.first() {
+            let _ = writeln!(
+                out,
+                "\n### Cost of one completed tenant form ({} forms each, scripted model, tokens by o200k_base)\n",
+                first.forms
+            );
+            let _ = writeln!(
+                out,
+                "| Dialogue | Texts | Approach | Model calls | Prompt tokens | Completion tokens | SMS segments |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+            for cost in &self.costs {
+                for (name, c) in
+                    [("smsagent", &cost.smsagent), ("the seeds' (one call a text, whole history)", &cost.seeds)]
+                {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {name} | {:.1} | {:.0} | {:.0} | {:.1} |",
+                        cost.dialogue,
+                        cost.texts_per_form,
+                        c.model_calls,
+                        c.prompt_tokens,
+                        c.completion_tokens,
+                        c.sms_segments
+                    );
+                }
+                if !cost.valid {
+                    let _ = writeln!(
+                        out,
+                        "\n**INVALID** ({}): not every form completed with one reply per text.",
+                        cost.dialogue
+                    );
+                }
             }
         }
         out

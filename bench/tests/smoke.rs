@@ -23,6 +23,12 @@ async fn every_scenario_runs_and_accounts_for_every_text(pool: PgPool) {
     let many = report.runs.iter().find(|r| r.contacts == plan.scale.contacts).expect("the many-contacts run");
     assert_eq!(many.requests, plan.scale.contacts, "one text from each contact");
     assert!(report.runs.iter().any(|r| r.history_rows == plan.scale.history_rows), "the runs with history");
+    assert_eq!(report.costs.len(), 2, "both dialogues costed");
+    for cost in &report.costs {
+        assert!(cost.valid, "every form completed: {cost:?}");
+        assert!(cost.smsagent.model_calls > 0.0 && cost.seeds.prompt_tokens > 0.0, "{cost:?}");
+    }
     let markdown = report.markdown();
     assert!(markdown.contains("### Targets") && markdown.contains("Twilio webhook acknowledgement"));
+    assert!(markdown.contains("Cost of one completed tenant form"));
 }
