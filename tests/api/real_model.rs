@@ -44,6 +44,7 @@ fn next_text(state: Option<&FormState>) -> Option<String> {
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 #[ignore = "needs a real model: scripts/test-model"]
+#[allow(clippy::print_stdout)] // the conversation and the model's metrics are what this run reports
 async fn a_real_model_neither_invents_values_nor_frames_its_texts(pool: PgPool) {
     let url = std::env::var("SMSAGENT_TEST_MODEL_URL").expect("SMSAGENT_TEST_MODEL_URL: scripts/test-model sets it");
     let app = TestApp::spawn_with(
