@@ -175,6 +175,24 @@ async fn on_a_twilio_number_twilio_confirms_the_opt_out_and_it_is_recorded(pool:
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn on_a_twilio_number_we_confirm_what_only_we_take_for_a_keyword(pool: PgPool) {
+    let app = app(pool, "provider").await;
+    // "stop please" opts out here, but Twilio answers only its own words alone: the confirmation is ours.
+    app.text(&sid(), CONTACT, "stop please").await;
+    app.worker.drain().await.unwrap();
+    let sent = app.twilio_sends().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].get("Body").unwrap().contains("You're unsubscribed"));
+    assert_eq!(app.count("SELECT count(*) FROM opt_out").await, 1);
+
+    // START alone is Twilio's to answer: recorded, and nothing of ours besides.
+    app.text(&sid(), CONTACT, "START").await;
+    app.worker.drain().await.unwrap();
+    assert_eq!(app.twilio_sends().await.len(), 1, "Twilio confirms START itself");
+    assert_eq!(app.count("SELECT count(*) FROM opt_out").await, 0);
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn every_twilio_send_says_how_long_twilio_may_hold_it(pool: PgPool) {
     let app = app(pool, "smsagent").await;
     app.text(&sid(), CONTACT, "hello").await;

@@ -131,6 +131,22 @@ fn asks_to_stop(folded: &str, phrasing: &StopPhrasing) -> bool {
     words.len() <= 8 && intent && words.iter().all(|w| among(phrasing.stop, w) || among(phrasing.filler, w))
 }
 
+/// The keyword a carrier's own handling (Twilio's on its numbers) answers `text` as: only a message that is
+/// exactly one of its words, whatever the case (integrations.md §5.4). "Stop please" or "BAJA" opt out
+/// here but are nothing to Twilio, so its confirmation would never come.
+pub fn provider_answers(text: &str) -> Option<Keyword> {
+    const OPT_OUT: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
+    const OPT_IN: &[&str] = &["START", "YES", "UNSTOP"];
+    let word = text.trim().to_uppercase();
+    if OPT_OUT.contains(&word.as_str()) {
+        Some(Keyword::OptOut)
+    } else if OPT_IN.contains(&word.as_str()) {
+        Some(Keyword::OptIn)
+    } else {
+        None
+    }
+}
+
 /// The keyword `text` is, if it is one. `opted_out` says whether the contact is opted out now, which makes
 /// a plain "yes" an opt-in.
 pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
@@ -175,6 +191,16 @@ pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
 mod tests {
     use super::*;
     use Keyword::*;
+
+    #[test]
+    fn the_provider_answers_only_its_own_words_alone() {
+        assert_eq!(provider_answers(" stop "), Some(Keyword::OptOut));
+        assert_eq!(provider_answers("Unsubscribe"), Some(Keyword::OptOut));
+        assert_eq!(provider_answers("START"), Some(Keyword::OptIn));
+        for ours_alone in ["stop please", "Stop.", "BAJA", "no more texts", "HELP"] {
+            assert_eq!(provider_answers(ours_alone), None, "{ours_alone}");
+        }
+    }
 
     fn keyword(text: &str) -> Option<Keyword> {
         classify(text, false).map(|m| m.keyword)

@@ -5,7 +5,7 @@
 //! model. The reply answers the whole burst the keyword ends, so no reply job answers it again.
 
 use smsagent_domain::form::wording;
-use smsagent_domain::keywords::{Keyword, KeywordMatch};
+use smsagent_domain::keywords::{self, Keyword, KeywordMatch};
 use smsagent_domain::{Contact, OptOutConfirmer, PhoneNumber, Purpose, detect_language, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
 use smsagent_store::messages::{self, NewOutbound};
@@ -89,12 +89,18 @@ pub async fn handle(
     let Some(number) = phone_numbers::find(&mut *db, business).await? else {
         return Ok(Handled::Answered);
     };
-    // Twilio answers STOP itself on its numbers (and would refuse ours with 21610): the opt-out is on
-    // record, and the provider's confirmation is the one. Not on WhatsApp, where nobody else answers.
-    let provider_confirms =
-        number.opt_out_confirmer == OptOutConfirmer::Provider && matches!(contact, Contact::Phone(_));
-    if purpose == Purpose::OptOutConfirmation && provider_confirms {
-        info!(conversation_id = %conversation.id, "opt-out recorded; the provider confirms it on this number");
+    // Twilio answers its own keywords (a message that is exactly STOP, START…) on its numbers, and would
+    // refuse our opt-out confirmation with 21610: the change is on record, and its answer is the one. What
+    // only we take for a keyword ("stop please", "BAJA") it never answers, so we do. Not on WhatsApp, where
+    // nobody else answers.
+    let provider_answers = number.opt_out_confirmer == OptOutConfirmer::Provider
+        && matches!(contact, Contact::Phone(_))
+        && matches!(
+            (purpose, keywords::provider_answers(text)),
+            (Purpose::OptOutConfirmation, Some(Keyword::OptOut)) | (Purpose::OptInConfirmation, Some(Keyword::OptIn))
+        );
+    if provider_answers {
+        info!(conversation_id = %conversation.id, %purpose, "recorded; the provider answers this keyword on this number");
         return Ok(Handled::Answered);
     }
     let program = match conversation.assistant_id {
