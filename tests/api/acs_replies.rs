@@ -145,10 +145,13 @@ async fn the_azure_seed_setup_answers_with_azure_openai_over_acs(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
-async fn a_text_held_for_quiet_hours_is_first_sent_when_it_goes_not_when_it_was_queued(pool: PgPool) {
+async fn a_text_queued_long_before_it_goes_is_first_sent_when_it_goes(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { acs: true, workers: 0, ..Options::default() }).await;
+    app.general_assistant().await;
     let acs = MockAcs::mount(&app.acs).await;
-    // A business text to a contact who never wrote, queued hours ago and held for their night.
+    text_in(&app).await;
+    app.worker.drain().await.unwrap();
+    // An operator's text, queued (say) nine hours ago and only now due: held for quiet hours, or an outage.
     let queued = app
         .api(reqwest::Method::POST, "/api/v1/sms/send", crate::helpers::BOOTSTRAP_KEY)
         .json(&json!({"to": CONTACT, "body": "Your viewing is confirmed."}))
@@ -156,12 +159,14 @@ async fn a_text_held_for_quiet_hours_is_first_sent_when_it_goes_not_when_it_was_
         .await
         .unwrap();
     assert_eq!(queued.status(), 202);
-    sqlx::query("UPDATE sms_messages SET created_at = now() - interval '9 hours'").execute(&app.pool).await.unwrap();
-    sqlx::query("UPDATE job SET run_at = now()").execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE sms_messages SET created_at = now() - interval '9 hours' WHERE direction = 'outbound' AND purpose = 'operator'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
 
     app.worker.drain().await.unwrap();
 
-    let request = &acs.requests()[0];
+    let request = acs.requests().pop().unwrap();
     let first_sent = request["smsRecipients"][0]["repeatabilityFirstSent"].as_str().unwrap();
     let first_sent = chrono::DateTime::parse_from_rfc2822(first_sent).unwrap();
     let since = chrono::Utc::now() - first_sent.with_timezone(&chrono::Utc);

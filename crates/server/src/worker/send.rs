@@ -36,6 +36,18 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
     if !confirms_opt_out && message.recipient_opted_out {
         return fail(deps, job, &message, None, "not sent: the recipient has opted out", false).await;
     }
+    // WhatsApp takes free text only within a day of the contact's last message; after that Twilio would
+    // take it and fail it later (63016): it is not sent, and says why.
+    if outside_whatsapp_window(&message) {
+        return fail(deps, job, &message, None, WHATSAPP_WINDOW_CLOSED, false).await;
+    }
+    let now = Utc::now();
+    if let Some(at) = held_until(&message, now) {
+        let delay = (at - now).to_std().unwrap_or_default();
+        jobs::retry_later(pool, job, delay, "held for the recipient's quiet hours").await?;
+        info!(%message_id, until = %at, "a business text came due in the recipient's quiet hours; held");
+        return Ok(());
+    }
 
     // Whether an earlier attempt may have left the text at the provider: then it is never marked failed.
     let mut earlier_unknown = false;
@@ -43,11 +55,6 @@ pub(super) async fn send_message(deps: &WorkerDeps, job: &ClaimedJob, message_id
         // A web chat reads its replies from the conversation, and an operator's test from the API: kept,
         // as the simulator keeps texts.
         Contact::Chat(_) | Contact::Test(_) => Ok(simulator::kept(&message.body)),
-        // WhatsApp takes free text only within a day of the contact's last message; after that Twilio would
-        // take it and fail it later (63016): it is not sent, and says why.
-        Contact::WhatsApp(_) if outside_whatsapp_window(&message) => {
-            return fail(deps, job, &message, None, WHATSAPP_WINDOW_CLOSED, false).await;
-        }
         Contact::Phone(_) | Contact::WhatsApp(_) => {
             let Some(to) = message.to.phone() else { return Err(JobError::Fatal("no number to send to".into())) };
             let attempt = match (job.attempt, message.send_attempts, message.first_send_attempt_at) {
@@ -245,12 +252,23 @@ async fn give_up(
 }
 
 /// Twilio reports delivery to the URL given with each message; ours carries the message's id.
+/// When a text the business starts (an operator's, an upload link) may go, if not now. It was held for the
+/// recipient's quiet hours when queued; one that comes due again only later (retried after a failure,
+/// delayed by an outage) is held again rather than sent at night. Replies are never held.
+fn held_until(message: &OutboundMessage, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+    let business_started = matches!(message.purpose, Some(Purpose::Operator | Purpose::UploadLink));
+    let texted = matches!(message.to, Contact::Phone(_) | Contact::WhatsApp(_));
+    let number = message.to.phone().filter(|_| business_started && texted)?;
+    quiet_hours::business_text_at(number, message.last_inbound_at, now)
+}
+
 /// What a WhatsApp text that missed the window records.
 const WHATSAPP_WINDOW_CLOSED: &str = "not sent: WhatsApp takes free text only within 24 hours of the contact's last message; after that only an approved template";
 
 /// Whether the contact last wrote more than WhatsApp's 24 hours ago (or never).
 fn outside_whatsapp_window(message: &OutboundMessage) -> bool {
-    message.last_inbound_at.is_none_or(|at| Utc::now() - at >= WHATSAPP_WINDOW)
+    matches!(message.to, Contact::WhatsApp(_))
+        && message.last_inbound_at.is_none_or(|at| Utc::now() - at >= WHATSAPP_WINDOW)
 }
 
 fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> {
@@ -259,5 +277,46 @@ fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> 
             deps.status_callback_url.as_ref().map(|base| format!("{base}?message_id={}", message.id))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone};
+    use smsagent_domain::PhoneNumber;
+
+    use super::*;
+
+    fn to_new_york(purpose: Purpose, last_inbound_at: Option<chrono::DateTime<Utc>>) -> OutboundMessage {
+        OutboundMessage {
+            id: Uuid::now_v7(),
+            conversation_id: Uuid::now_v7(),
+            provider: Provider::Twilio,
+            from: PhoneNumber::parse("+15557654321").unwrap(),
+            to: Contact::Phone(PhoneNumber::parse("+12125550123").unwrap()),
+            body: "Your viewing is at 10.".into(),
+            status: MessageStatus::Queued,
+            message_sid: None,
+            purpose: Some(purpose),
+            created_at: Utc::now(),
+            channel: Channel::Sms,
+            external_id: None,
+            recipient_opted_out: false,
+            send_attempts: 0,
+            first_send_attempt_at: None,
+            last_inbound_at,
+        }
+    }
+
+    #[test]
+    fn a_business_text_due_in_the_night_is_held_a_reply_is_not() {
+        // 03:00 in New York; its window opens at 08:00 (13:00 UTC).
+        let night = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let opens = Utc.with_ymd_and_hms(2026, 12, 1, 13, 0, 0).unwrap();
+        assert_eq!(held_until(&to_new_york(Purpose::Operator, None), night), Some(opens));
+        assert_eq!(held_until(&to_new_york(Purpose::UploadLink, None), night), Some(opens));
+        assert_eq!(held_until(&to_new_york(Purpose::Reply, None), night), None, "a reply answers their text");
+        let they_wrote = Some(night - TimeDelta::hours(2));
+        assert_eq!(held_until(&to_new_york(Purpose::Operator, they_wrote), night), None, "within a day of theirs");
     }
 }
