@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use smsagent_providers::twilio::FormParams;
 use smsagent_store::PgPool;
 
-use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, Options, TestApp, WEBHOOK, inbound, sid};
+use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, Options, PUBLIC_BASE_URL, TestApp, WEBHOOK, inbound, sid};
 
 const WHATSAPP_CONTACT: &str = "whatsapp:+15551234567";
 
@@ -55,6 +55,9 @@ async fn a_whatsapp_message_is_answered_on_whatsapp_whole(pool: PgPool) {
     assert_eq!(sent[0].get("From"), Some("whatsapp:+15557654321"));
     let body = sent[0].get("Body").unwrap();
     assert!(body.starts_with("Hi! Thanks for your interest") && body.ends_with("Is that right?"), "whole: {body}");
+    let reply = &app.outbound().await[0];
+    let callback = format!("{PUBLIC_BASE_URL}/api/v1/sms/status-callback?message_id={}", reply.id);
+    assert_eq!(sent[0].get("StatusCallback"), Some(callback.as_str()), "WhatsApp reports delivery too");
     let channels: Vec<(String, String)> =
         sqlx::query_as("SELECT contact_number, channel FROM conversation").fetch_all(&app.pool).await.unwrap();
     assert_eq!(channels, [(WHATSAPP_CONTACT.to_owned(), "whatsapp".to_owned())]);

@@ -273,7 +273,8 @@ fn outside_whatsapp_window(message: &OutboundMessage) -> bool {
 
 fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> {
     match (message.provider, message.channel) {
-        (Provider::Twilio, Channel::Sms) => {
+        // WhatsApp goes through the same Messages API, and reports through the same callback.
+        (Provider::Twilio, Channel::Sms) | (_, Channel::WhatsApp) => {
             deps.status_callback_url.as_ref().map(|base| format!("{base}?message_id={}", message.id))
         }
         _ => None,
