@@ -76,6 +76,14 @@ async fn the_same_contact_by_sms_and_whatsapp_keeps_two_conversations(pool: PgPo
     let channels: Vec<String> =
         sqlx::query_scalar("SELECT channel FROM conversation ORDER BY channel").fetch_all(&app.pool).await.unwrap();
     assert_eq!(channels, ["sms", "whatsapp"], "each conversation keeps its channel");
+
+    // Erasing the person by their number erases them on WhatsApp too.
+    let erased = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    let erased: Value = erased.json().await.unwrap();
+    assert_eq!(erased["deleted"]["conversations"], 2, "{erased}");
+    assert_eq!(app.count("SELECT count(*) FROM conversation").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages").await, 0);
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -176,19 +176,19 @@ pub struct Erased {
     pub upload_files: Vec<String>,
 }
 
-/// Deletes every conversation the tenant's numbers have with `contact`: messages, delivery reports, form
+/// Deletes every conversation the tenant's numbers have with `contacts` (one person's addresses): messages, delivery reports, form
 /// state and submissions (by cascade), ID photo rows (whose files the caller removes after committing), and the replies still waiting to be written or sent. Opt-outs stay:
 /// a contact who said STOP must not be texted again because their history was erased.
-pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contact: &str) -> Result<Erased, StoreError> {
+pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contacts: &[String]) -> Result<Erased, StoreError> {
     let ids: Vec<Uuid> = sqlx::query_scalar!(
         r#"
         SELECT c.id FROM conversation c
         JOIN phone_number p ON p.number = c.business_number AND p.tenant_id = $1
-        WHERE c.contact_number = $2
+        WHERE c.contact_number = ANY($2)
         FOR UPDATE OF c
         "#,
         tenant_id,
-        contact,
+        contacts,
     )
     .fetch_all(&mut *db)
     .await?;

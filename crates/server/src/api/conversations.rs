@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use smsagent_domain::Contact;
+use smsagent_domain::{Contact, WhatsAppContact};
 use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
 use smsagent_store::media::MediaView;
 use smsagent_store::tenants;
@@ -159,7 +159,7 @@ pub struct Erased {
 }
 
 /// How a contact is written in a path.
-const CONTACT_PATH: &str = "The contact: an E.164 number (the + encoded as %2B), chat:<session id> for a web chat, or test:<E.164> for the texts fed in with POST /api/v1/sms/test";
+const CONTACT_PATH: &str = "The contact: an E.164 number (the + encoded as %2B; erasing one erases its WhatsApp conversation too), whatsapp:<E.164> for WhatsApp alone, chat:<session id> for a web chat, or test:<E.164> for the texts fed in with POST /api/v1/sms/test";
 
 /// Contacts with a conversation, most recently active first, with the last message.
 #[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("api_key" = [])),
@@ -179,7 +179,7 @@ pub async fn list(
 
 /// Everything the tenant's numbers said with a contact: messages oldest first, with statuses and the form.
 #[utoipa::path(get, path = "/api/conversations/{phone_number}", tag = "conversations", security(("api_key" = [])),
-    params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|test:\+[1-9][0-9]{6,14})$")),
+    params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|(test|whatsapp):\+[1-9][0-9]{6,14})$")),
     responses((status = 200, body = ContactHistory), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn with_contact(
     operator: Operator,
@@ -215,7 +215,7 @@ pub async fn by_id(
 /// their messages, form data and waiting replies, gone for good in one transaction, with an audit entry
 /// that says who erased what (counts and ids, no content). Opt-outs stay.
 #[utoipa::path(delete, path = "/api/conversations/{phone_number}", tag = "conversations",
-    security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|test:\+[1-9][0-9]{6,14})$")),
+    security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|(test|whatsapp):\+[1-9][0-9]{6,14})$")),
     responses((status = 200, body = Erasure), (status = 404, body = super::openapi::ErrorBody)))]
 pub async fn erase(
     operator: Operator,
@@ -223,8 +223,13 @@ pub async fn erase(
     phone: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let contact = contact(&phone)?;
+    // A person erased by their number goes from WhatsApp too: the same number, another channel.
+    let mut addresses = vec![contact.as_str().to_owned()];
+    if let Contact::Phone(number) = &contact {
+        addresses.push(Contact::WhatsApp(WhatsAppContact::new(number.clone())).as_str().to_owned());
+    }
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let erased = history::erase_contact(&mut tx, operator.tenant_id(), contact.as_str()).await?;
+    let erased = history::erase_contact(&mut tx, operator.tenant_id(), &addresses).await?;
     if erased.conversation_ids.is_empty() {
         return Err(ApiError::not_found("no conversation with this contact"));
     }
@@ -253,12 +258,15 @@ pub async fn erase(
     }))
 }
 
-/// A contact in a path: a number, a web chat session or an operator's test contact, each as stored.
+/// A contact in a path: a number, a WhatsApp user, a web chat session or an operator's test contact, each
+/// as stored.
 fn contact(raw: &str) -> Result<Contact, ApiError> {
     Contact::parse(raw).map_err(|e| {
         ApiError::bad_request(
             "invalid_contact",
-            format!("{e}; a contact is an E.164 number (+ as %2B), chat:<session id> or test:<E.164 number>"),
+            format!(
+                "{e}; a contact is an E.164 number (+ as %2B), whatsapp:<E.164>, chat:<session id> or test:<E.164>"
+            ),
         )
     })
 }
