@@ -56,8 +56,21 @@ const LABELS: &[&str] = &[
     "asistente",
 ];
 
-/// Openings that introduce a text rather than being one.
-const PREAMBLES: &[&str] = &["here is", "heres", "sure here", "aqui esta", "aqui tiene", "claro aqui"];
+/// Openings that introduce a text rather than being one ("Here's our address" is a reply; "Here is the
+/// message:" is not).
+const PREAMBLES: &[&str] = &[
+    "here is the",
+    "heres the",
+    "here is your",
+    "heres your",
+    "here is a",
+    "heres a",
+    "sure here",
+    "aqui esta el",
+    "aqui esta tu",
+    "aqui tiene",
+    "claro aqui",
+];
 
 /// Markup and control tokens no text message carries.
 const MARKUP: &[&str] = &["```", "<|", "</", "[INST", "[/INST", "###", "<s>"];
@@ -65,7 +78,24 @@ const MARKUP: &[&str] = &["```", "<|", "</", "[INST", "[/INST", "###", "<s>"];
 /// How many words in a row, shared with the instructions, count as repeating them.
 const ECHO_WORDS: usize = 6;
 
-/// Checks `text` as a reply to a contact. `instructions` is what the model was told (a reply that
+/// Checks a general assistant's reply: not empty, no markup, not labelled or quoted as a draft. Its words
+/// are its own, so no more is asked of them (a reply cut off at its cap was refused already, by its
+/// `finish_reason`): "We open at 9" and "Here's our address" are replies.
+pub fn check_general(text: &str) -> Result<(), Flaw> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Flaw::Empty);
+    }
+    if MARKUP.iter().any(|m| text.contains(m)) {
+        return Err(Flaw::Markup);
+    }
+    if labelled(text) || text.contains(['«', '»']) {
+        return Err(Flaw::Framed);
+    }
+    Ok(())
+}
+
+/// Checks `text` as a rewording of a draft for a contact. `instructions` is what the model was told (a reply that
 /// repeats it is the prompt, not a reply); `own` is text the reply may repeat word for word (the draft it
 /// rewords), even where the instructions quote it.
 pub fn check(text: &str, instructions: &str, own: &str) -> Result<(), Flaw> {
@@ -91,12 +121,17 @@ pub fn check(text: &str, instructions: &str, own: &str) -> Result<(), Flaw> {
     Ok(())
 }
 
-fn framed(text: &str, own: &str) -> bool {
-    let folded = fold(text);
-    let label = text.split_once(':').is_some_and(|(before, _)| {
+/// "Draft: …", "Message: …": a label before a colon at the start.
+fn labelled(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(before, _)| {
         let before = words(before);
         before.len() <= 3 && before.iter().any(|w| LABELS.contains(&w.as_str()))
-    });
+    })
+}
+
+fn framed(text: &str, own: &str) -> bool {
+    let folded = fold(text);
+    let label = labelled(text);
     let quoted = ['"', '“', '\'', '«', '‘'].iter().any(|q| text.starts_with(*q));
     let guillemets = (text.contains('«') || text.contains('»')) && !own.contains('«');
     let mentions_draft = ["draft", "borrador"].iter().any(|w| words(text).iter().any(|t| t == w))
@@ -136,6 +171,16 @@ mod tests {
         assert_eq!(check(DRAFT, TOLD, DRAFT), Ok(()), "the draft itself, labels and all");
         assert_eq!(check("¡Perfecto! Nos vemos pronto 👋", "", ""), Ok(()));
         assert_eq!(check("Apply here: https://example.com/apply", "", ""), Ok(()));
+    }
+
+    #[test]
+    fn a_general_reply_is_held_to_its_form_only() {
+        for reply in ["We open at 9", "Here's our address: 5 Elm St", "We have 12 beers on draft.", "Call 555-1234"] {
+            assert_eq!(check_general(reply), Ok(()), "{reply}");
+        }
+        assert_eq!(check_general("Reply: we open at 9"), Err(Flaw::Framed));
+        assert_eq!(check_general("«We open at 9»"), Err(Flaw::Framed));
+        assert_eq!(check_general(" "), Err(Flaw::Empty));
     }
 
     #[test]

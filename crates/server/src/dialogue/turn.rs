@@ -234,7 +234,7 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
     match answer.map(|answer| {
         // The business's prompt holds facts the reply may well repeat (hours, prices): only the form of the
         // text is checked.
-        model_reply::check(&answer.output, "", "").map(|()| answer.output.trim().to_owned())
+        model_reply::check_general(&answer.output).map(|()| answer.output.trim().to_owned())
     }) {
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(flaw)) => {
