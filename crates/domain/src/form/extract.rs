@@ -200,10 +200,13 @@ fn natural_answer(text: &str) -> (Option<bool>, &str) {
         let again = grounding::answers(rest).is_some() && !has_value(rest);
         return (answer, if again { "" } else { rest });
     }
+    // A question is no answer ("Good question, what's this for?"), and a yes word deep in a longer clause is
+    // no yes ("Right now I'm at work").
     let clause_end = text.find([',', '.', '!', ';', ':', '\n']).unwrap_or(text.len());
     let (clause, rest) = text.split_at(clause_end);
+    let short = clause.split_whitespace().count() <= 4;
     match grounding::answers(clause) {
-        Some(answer) if !has_value(clause) => {
+        Some(answer) if short && !has_value(clause) && !text.contains('?') => {
             let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || ",.!;:-".contains(c));
             let again = grounding::answers(rest).is_some() && !has_value(rest);
             (Some(answer), if again { "" } else { rest })
@@ -706,6 +709,16 @@ mod tests {
         );
         assert_eq!(dropped, 2, "the invented last name and address");
         assert_eq!(reading.answer, None, "the text says no yes");
+    }
+
+    #[test]
+    fn a_yes_word_inside_other_words_is_no_yes() {
+        for not_an_answer in ["Right now I'm at work", "Good question, what's this for?", "fine, but why do you ask?"] {
+            assert_eq!(extract(&tenant(), &confirming("first_name"), not_an_answer).answer, None, "{not_an_answer}");
+        }
+        for yes in ["this one is fine", "sounds good to me", "yep that works 👍"] {
+            assert_eq!(extract(&tenant(), &confirming("phone"), yes).answer, Some(true), "{yes}");
+        }
     }
 
     #[test]
