@@ -139,3 +139,35 @@ async fn texted_photos_count_as_the_id_photos_front_then_back(pool: PgPool) {
         .unwrap();
     assert_eq!(linked, 2);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_download_that_stalls_is_cut_off_within_the_lease_and_leaves_no_file(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, lease_seconds: 4, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    // Storage that sends the headers and the start of a photo, then nothing more.
+    let storage = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let storage_address = storage.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = storage.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: 100000\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&jpeg(5_000)).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    });
+    let media_path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM8/Media/ME8");
+    Mock::given(method("GET"))
+        .and(path(media_path.clone()))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", format!("http://{storage_address}/stalls")))
+        .mount(&app.twilio)
+        .await;
+
+    mms(&app, "", &[(&format!("{}{media_path}", app.twilio.uri()), "image/jpeg")]).await;
+
+    let status: String = sqlx::query_scalar("SELECT status FROM message_media").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "pending", "tried again later, not given up");
+    let left = std::fs::read_dir(&app.upload_dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "the half-received file is gone");
+}

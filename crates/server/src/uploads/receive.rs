@@ -187,7 +187,7 @@ type FileField = Option<(Box<Incoming>, FileKind)>;
 
 async fn discard(file: FileField) {
     if let Some((incoming, _)) = file {
-        incoming.discard().await;
+        incoming.discard();
     }
 }
 

@@ -15,7 +15,8 @@ pub struct UploadDir {
     root: PathBuf,
 }
 
-/// A file being received: its bytes so far, counted and hashed as they come.
+/// A file being received: its bytes so far, counted and hashed as they come. Dropped unkept (an upload
+/// abandoned mid-way, a download cut off by its deadline), its temporary file goes with it.
 #[derive(Debug)]
 pub struct Incoming {
     file: File,
@@ -57,7 +58,8 @@ impl UploadDir {
         // 128 random bits: nothing to guess, and nothing the applicant chose.
         let name = format!("{:032x}.{}", rand::random::<u128>(), kind.extension());
         fs::rename(&incoming.path, self.root.join(&name)).await?;
-        Ok(Stored { name, size: incoming.size, sha256: incoming.hash.finalize().into() })
+        let sha256 = std::mem::take(&mut incoming.hash).finalize().into();
+        Ok(Stored { name, size: incoming.size, sha256 })
     }
 
     /// Removes a stored file; one already gone is fine.
@@ -90,8 +92,14 @@ impl Incoming {
     }
 
     /// Drops what was received.
-    pub async fn discard(self) {
-        drop(self.file);
-        let _ = fs::remove_file(&self.path).await;
+    pub fn discard(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        // Kept files were renamed away: only an unkept one is still here. A small, local unlink.
+        let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -36,7 +36,13 @@ pub(super) async fn fetch_media(
         return skip(pool, job, "media to fetch, but Twilio is not configured").await;
     };
     for item in &pending {
-        match download(deps, twilio, item).await {
+        // No download outlives the lease (else another worker fetches the same item alongside): each gets
+        // half of what is left of it, and what does not fit waits for the next attempt.
+        let budget = job.lease_left() / 2;
+        let fetched = tokio::time::timeout(budget, download(deps, twilio, item))
+            .await
+            .unwrap_or_else(|_| Err(Fetch::Unavailable("the download did not finish within the lease".into())));
+        match fetched {
             Ok((incoming, kind)) => keep(deps, conversation_id, item, *incoming, kind).await?,
             Err(Fetch::Refused(reason)) => {
                 info!(media_id = %item.id, %reason, "media not kept");
@@ -102,7 +108,7 @@ async fn download(
         (Ok(()), None) => Err(not_kept(&item.declared_type)),
         (Err(refusal), file) => {
             if let Some((incoming, _)) = file {
-                incoming.discard().await;
+                incoming.discard();
             }
             Err(refusal)
         }
