@@ -118,12 +118,19 @@ async fn media_not_kept_are_listed_with_the_reason(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
-async fn texted_photos_count_as_the_id_photos_front_then_back(pool: PgPool) {
+async fn texted_photos_count_as_the_id_photos_only_once_those_are_asked_for(pool: PgPool) {
     let app = crate::uploads::app_with_conversation(pool).await;
+    let (early, _early_storage) = media(&app, "7", &jpeg(1_000), "image/jpeg").await;
     let (front, _front_storage) = media(&app, "5", &jpeg(2_000), "image/jpeg").await;
     let (back, _back_storage) = media(&app, "6", PNG, "image/png").await;
-    let before = app.outbound().await.len();
 
+    // A photo before the ID is asked for (a pet, a flat) is kept, but it is no ID.
+    mms(&app, "", &[(&early, "image/jpeg")]).await;
+    assert_eq!(app.count("SELECT count(*) FROM id_upload").await, 0, "not taken for an ID photo");
+    assert_eq!(app.count("SELECT count(*) FROM message_media WHERE status = 'stored'").await, 1);
+
+    crate::uploads::operator_link(&app).await;
+    let before = app.outbound().await.len();
     mms(&app, "", &[(&front, "image/jpeg")]).await;
     mms(&app, "", &[(&back, "image/png")]).await;
 
@@ -170,4 +177,16 @@ async fn a_download_that_stalls_is_cut_off_within_the_lease_and_leaves_no_file(p
     assert_eq!(status, "pending", "tried again later, not given up");
     let left = std::fs::read_dir(&app.upload_dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "the half-received file is gone");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_file_alone_that_cannot_be_kept_is_not_thanked_for(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    let (video, _video_storage) = media(&app, "9", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "video/mp4").await;
+
+    mms(&app, "", &[(&video, "video/mp4")]).await;
+
+    let reply = app.outbound().await.last().unwrap().body.clone();
+    assert!(reply.starts_with("Sorry, I couldn't keep that file."), "{reply}");
 }

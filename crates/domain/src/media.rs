@@ -31,3 +31,13 @@ pub fn received(photos: bool, language: Language) -> &'static str {
         (Language::Es, false) => "Gracias, recibí su archivo.",
     }
 }
+
+/// The reply to media without words none of which could be kept (a video, a file too big).
+pub fn not_kept(language: Language) -> &'static str {
+    match language {
+        Language::En => "Sorry, I couldn't keep that file. A photo (JPEG, PNG, HEIC or WebP) or a PDF works best.",
+        Language::Es => {
+            "Disculpe, no pude guardar ese archivo. Una foto (JPEG, PNG, HEIC o WebP) o un PDF funciona mejor."
+        }
+    }
+}

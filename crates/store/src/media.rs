@@ -62,20 +62,6 @@ pub async fn pending(db: impl PgExecutor<'_>, message_id: Uuid) -> Result<Vec<Pe
     .await?)
 }
 
-/// Files the conversation keeps, texted or uploaded: the limit on uploads covers both.
-pub async fn kept_in_conversation(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar!(
-        r#"
-        SELECT (SELECT count(*) FROM id_upload WHERE conversation_id = $1)
-             + (SELECT count(*) FROM message_media WHERE conversation_id = $1 AND status = 'stored' AND upload_id IS NULL)
-            AS "kept!"
-        "#,
-        conversation_id,
-    )
-    .fetch_one(db)
-    .await?)
-}
-
 /// A fetched file, kept.
 #[derive(Debug, Clone)]
 pub struct Kept<'a> {
@@ -83,36 +69,47 @@ pub struct Kept<'a> {
     pub size_bytes: i64,
     pub sha256: [u8; 32],
     pub stored_name: &'a str,
-    /// The ID photo upload it counts as.
-    pub upload_id: Option<Uuid>,
 }
 
-pub async fn mark_stored(db: impl PgExecutor<'_>, id: Uuid, kept: &Kept<'_>) -> Result<(), StoreError> {
-    sqlx::query!(
+/// Records an item as kept, if it is still waiting to be: `false` when another attempt kept it first (or
+/// the conversation was erased), and this file is not needed.
+pub async fn mark_stored(db: impl PgExecutor<'_>, id: Uuid, kept: &Kept<'_>) -> Result<bool, StoreError> {
+    let done = sqlx::query!(
         r#"
         UPDATE message_media
-        SET status = 'stored', content_type = $2, size_bytes = $3, sha256 = $4, stored_name = $5, upload_id = $6,
-            stored_at = now(), reason = NULL
-        WHERE id = $1
+        SET status = 'stored', content_type = $2, size_bytes = $3, sha256 = $4, stored_name = $5, stored_at = now(),
+            reason = NULL
+        WHERE id = $1 AND status = 'pending'
         "#,
         id,
         kept.kind.as_str(),
         kept.size_bytes,
         kept.sha256.as_slice(),
         kept.stored_name,
-        kept.upload_id,
     )
     .execute(db)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes that a kept item counts as this ID photo upload (whose row holds the same file).
+pub async fn counted_as(db: impl PgExecutor<'_>, id: Uuid, upload_id: Uuid) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE message_media SET upload_id = $2 WHERE id = $1", id, upload_id).execute(db).await?;
     Ok(())
 }
 
-/// Not kept, and why: `refused` (its kind, its size, the limit) or `failed` (it could not be fetched).
+/// Not kept, and why: `refused` (its kind, its size, the limit) or `failed` (it could not be fetched). An
+/// item another attempt kept meanwhile stays kept.
 pub async fn mark_not_kept(db: impl PgExecutor<'_>, id: Uuid, failed: bool, reason: &str) -> Result<(), StoreError> {
     let status = if failed { "failed" } else { "refused" };
-    sqlx::query!("UPDATE message_media SET status = $2, reason = $3 WHERE id = $1", id, status, reason)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE message_media SET status = $2, reason = $3 WHERE id = $1 AND status = 'pending'",
+        id,
+        status,
+        reason
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 

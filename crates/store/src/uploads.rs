@@ -75,12 +75,27 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
     .transpose()
 }
 
+/// Whether the conversation is waiting for ID photos: its form was submitted, or a link to upload them was
+/// texted. A photo texted before that (of the flat, say) is not taken for an ID.
+pub async fn photos_awaited(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (SELECT 1 FROM form_submission WHERE conversation_id = $1)
+            OR EXISTS (SELECT 1 FROM sms_messages WHERE conversation_id = $1 AND purpose = 'upload_link')
+            AS "awaited!"
+        "#,
+        conversation_id,
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// What a conversation's uploads come to, for the caps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadCounts {
     /// Through the link in hand.
     pub through_link: i64,
-    /// Through every link of the conversation.
+    /// Kept in the conversation: through every link, and texted in (MMS).
     pub in_conversation: i64,
     /// The newest upload of the side asked about, if any.
     pub side_last_at: Option<DateTime<Utc>>,
@@ -96,7 +111,9 @@ pub async fn counts(
     let row = sqlx::query!(
         r#"
         SELECT count(*) FILTER (WHERE link_expires_at = $2) AS "through_link!",
-               count(*) AS "in_conversation!",
+               count(*) + (SELECT count(*) FROM message_media m
+                           WHERE m.conversation_id = $1 AND m.status = 'stored' AND m.upload_id IS NULL)
+                 AS "in_conversation!",
                max(created_at) FILTER (WHERE side = $3) AS side_last_at
         FROM id_upload
         WHERE conversation_id = $1
@@ -115,9 +132,12 @@ pub async fn counts(
 }
 
 /// Holds the conversation's row until the transaction ends: uploads to it are recorded one at a time.
-pub async fn lock(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<(), StoreError> {
-    sqlx::query!("SELECT id FROM conversation WHERE id = $1 FOR UPDATE", conversation_id).fetch_optional(db).await?;
-    Ok(())
+/// `false` when the conversation is gone (erased).
+pub async fn lock(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<bool, StoreError> {
+    let found = sqlx::query!("SELECT id FROM conversation WHERE id = $1 FOR UPDATE", conversation_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// A file stored and ready to record.

@@ -17,9 +17,9 @@ use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
 use smsagent_domain::{Channel, Direction, Language, Purpose, language_after, media, model_reply};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
-use smsagent_store::forms;
 use smsagent_store::jobs::ClaimedJob;
 use smsagent_store::messages::HistoryEntry;
+use smsagent_store::{forms, uploads};
 use tokio::time::Instant;
 use tracing::warn;
 use uuid::Uuid;
@@ -107,8 +107,9 @@ pub async fn compose(
 }
 
 /// The reply to texts that carried media and no words. A form does not move: a photo answers no question.
-/// While ID photos are awaited, the photo's receipt (sent when it is kept) is the reply; otherwise the
-/// contact hears it arrived, and the question the form waits on.
+/// While ID photos are awaited, the photo's receipt (sent when it is kept) is the reply, and a photo still
+/// being fetched is answered when the fetch ends (it queues the reply again); otherwise the contact hears
+/// it arrived (or could not be kept), and the question the form waits on.
 async fn media_only(
     deps: &WorkerDeps,
     context: &ReplyContext,
@@ -117,14 +118,20 @@ async fn media_only(
     reply_to: Uuid,
 ) -> Result<Option<Reply>, JobError> {
     let items = smsagent_store::media::of_texts(&deps.pool, wordless).await?;
-    let photos = items.iter().any(|m| m.declared_type.starts_with("image/"));
-    let receipted = items.iter().any(|m| m.counted_as_id_photo)
-        || (assistant.id_photos > 0 && photos && items.iter().any(|m| m.status == "pending"));
-    if receipted {
+    if items.is_empty() {
+        // An empty text: nothing to answer.
+        return Ok(None);
+    }
+    let awaited = assistant.id_photos > 0 && uploads::photos_awaited(&deps.pool, context.conversation_id).await?;
+    let fetching = items.iter().any(|m| m.status == "pending");
+    if items.iter().any(|m| m.counted_as_id_photo) || (awaited && fetching) {
         return Ok(None);
     }
     let language = context.language.unwrap_or_default();
-    let mut body = media::received(photos, language).to_owned();
+    let photos = items.iter().any(|m| m.declared_type.starts_with("image/"));
+    let kept_or_coming = items.iter().any(|m| matches!(m.status.as_str(), "stored" | "pending" | "not_fetched"));
+    let mut body =
+        if kept_or_coming { media::received(photos, language) } else { media::not_kept(language) }.to_owned();
     if let Some(form) = &assistant.form
         && let Some(session) = forms::current(&deps.pool, context.conversation_id).await?
     {

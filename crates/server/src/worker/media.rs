@@ -15,6 +15,7 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
+use crate::jobs::Job;
 use crate::uploads::storage::{Incoming, Stored};
 use smsagent_store::jobs::ClaimedJob;
 
@@ -56,7 +57,13 @@ pub(super) async fn fetch_media(
             Err(Fetch::Unavailable(reason)) => return Err(JobError::Retry { reason, retry_after: None }),
         }
     }
-    jobs::complete(pool, job).await?;
+    // A text of photos alone waits for its photos' fate while ID photos are awaited: answered by a receipt
+    // when one counted, else by the reply queued here (it skips when the text was answered meanwhile).
+    let mut tx = pool.begin().await?;
+    deps.queue.push(&mut *tx, &Job::GenerateReply { conversation_id }).await?;
+    jobs::complete(&mut *tx, job).await?;
+    tx.commit().await?;
+    deps.queue.wake();
     Ok(())
 }
 
@@ -143,7 +150,8 @@ async fn keep(
     Ok(())
 }
 
-/// Records a kept file; `false` when the conversation had taken its files (the item is refused).
+/// Records a kept file; `false` when it is not needed: the conversation had taken its files (the item is
+/// refused), was erased, or another attempt kept the item first.
 async fn record(
     deps: &WorkerDeps,
     conversation_id: Uuid,
@@ -153,17 +161,24 @@ async fn record(
 ) -> Result<bool, JobError> {
     let pool: &PgPool = &deps.pool;
     let mut tx = pool.begin().await?;
-    uploads::lock(&mut *tx, conversation_id).await?;
-    if media::kept_in_conversation(&mut *tx, conversation_id).await? >= upload::MAX_FILES_PER_CONVERSATION {
+    if !uploads::lock(&mut *tx, conversation_id).await? {
+        return Ok(false);
+    }
+    let kept_already = uploads::counts(&mut *tx, conversation_id, Utc::now(), None).await?.in_conversation;
+    if kept_already >= upload::MAX_FILES_PER_CONVERSATION {
         let reason = format!("the conversation keeps at most {} files", upload::MAX_FILES_PER_CONVERSATION);
         media::mark_not_kept(&mut *tx, item.id, false, &reason).await?;
         tx.commit().await?;
         return Ok(false);
     }
     let size_bytes = i64::try_from(stored.size).unwrap_or(i64::MAX);
-    let mut upload_id = None;
+    let kept = Kept { kind, size_bytes, sha256: stored.sha256, stored_name: &stored.name };
+    if !media::mark_stored(&mut *tx, item.id, &kept).await? {
+        return Ok(false);
+    }
     if let Some(target) = uploads::target(&mut *tx, conversation_id).await?
         && target.id_photos > 0
+        && uploads::photos_awaited(&mut *tx, conversation_id).await?
         && let Some(side) = target.sides().iter().copied().find(|s| !target.received.contains(s))
     {
         let quiet = TimeDelta::seconds(upload::RECEIPT_QUIET_SECONDS);
@@ -179,7 +194,8 @@ async fn record(
             sha256: stored.sha256,
             stored_name: &stored.name,
         };
-        upload_id = Some(uploads::insert(&mut *tx, &upload).await?);
+        let upload_id = uploads::insert(&mut *tx, &upload).await?;
+        media::counted_as(&mut *tx, item.id, upload_id).await?;
         let missing: Vec<Side> =
             target.sides().iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
         let receipt = receipt_text(side, &missing, target.language.unwrap_or_default());
@@ -189,8 +205,6 @@ async fn record(
         }
         info!(%conversation_id, side = side.as_str(), "a texted photo counts as the ID photo");
     }
-    let kept = Kept { kind, size_bytes, sha256: stored.sha256, stored_name: &stored.name, upload_id };
-    media::mark_stored(&mut *tx, item.id, &kept).await?;
     tx.commit().await?;
     info!(media_id = %item.id, kind = kind.as_str(), size = stored.size, "media kept");
     Ok(true)
