@@ -1,5 +1,5 @@
 //! Azure as the app meets it: Event Grid delivering ACS events to the webhook, and a mock ACS SMS API that
-//! authenticates and deduplicates as the real one does (protocols.md §7 and §8).
+//! authenticates and deduplicates as the real one does (docs/acs.md).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -177,7 +177,8 @@ impl MockAcs {
             Some(query) => format!("{}?{query}", request.url.path()),
             None => request.url.path().to_owned(),
         };
-        // Rebuilt by hand from protocols.md §7.4, not with the app's signer, so a mistake there shows here.
+        // Rebuilt by hand from docs/acs.md#hmac-authentication, not with the app's signer, so a mistake
+        // there shows here.
         let content_hash = BASE64.encode(Sha256::digest(&request.body));
         if header("x-ms-content-sha256") != content_hash {
             return false;

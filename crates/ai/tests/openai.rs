@@ -1,5 +1,5 @@
 //! The OpenAI chat model against a mock chat-completions API that answers as the real one does
-//! (protocols.md §9).
+//! (docs/openai.md).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

@@ -132,7 +132,7 @@ fn asks_to_stop(folded: &str, phrasing: &StopPhrasing) -> bool {
 }
 
 /// The keyword a carrier's own handling (Twilio's on its numbers) answers `text` as: only a message that is
-/// exactly one of its words, whatever the case (integrations.md §5.4). "Stop please" or "BAJA" opt out
+/// exactly one of its words, whatever the case (docs/compliance.md#twilios-keywords). "Stop please" or "BAJA" opt out
 /// here but are nothing to Twilio, so its confirmation would never come.
 pub fn provider_answers(text: &str) -> Option<Keyword> {
     const OPT_OUT: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];

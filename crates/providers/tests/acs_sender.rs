@@ -1,5 +1,5 @@
 //! The ACS sender against a mock SMS API that authenticates as ACS does: it recomputes the HMAC from what it
-//! received and refuses a request whose signature, date or body hash does not match (protocols.md §7).
+//! received and refuses a request whose signature, date or body hash does not match (docs/acs.md#hmac-authentication).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

@@ -1,4 +1,4 @@
-//! The Twilio sender against a mock Messages API that answers as the real one does (protocols.md §4).
+//! The Twilio sender against a mock Messages API that answers as the real one does (docs/twilio.md#sending).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

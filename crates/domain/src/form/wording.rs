@@ -230,7 +230,7 @@ pub fn starting_over(language: Language) -> &'static str {
     }
 }
 
-// --- compliance replies (conversations.md §1) --------------------------------------------------------
+// --- compliance replies (docs/compliance.md#wording) -------------------------------------------------
 
 /// The one confirmation of an opt-out: who, no further messages, how to come back.
 pub fn opted_out(program: &str, language: Language) -> String {

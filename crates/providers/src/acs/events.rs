@@ -163,7 +163,7 @@ impl DeliveryReport {
 mod tests {
     use super::*;
 
-    // protocols.md §8.1 (Event Grid schema) and §8.2 (CloudEvents).
+    // docs/acs.md#event-grid-schema and docs/acs.md#cloudevents-schema.
     const RECEIVED: &str = r#"[{
       "id": "Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e",
       "topic": "/subscriptions/x/resourcegroups/y/providers/microsoft.communication/communicationservices/z",

@@ -1,5 +1,5 @@
 //! What Event Grid delivers for a text arriving at an ACS number: for simulators, benchmarks and tests that
-//! must look like the real thing (protocols.md §8.1, numbers without their `+` as in ACS's examples).
+//! must look like the real thing (docs/acs.md#event-grid-schema, numbers without their `+` as in ACS's examples).
 
 use serde_json::{Value, json};
 

@@ -191,7 +191,7 @@ impl StatusCallback {
 mod tests {
     use super::*;
 
-    // A real captured payload shape (protocols.md §1.2), with an extra unknown parameter.
+    // A real captured payload shape (docs/twilio.md#inbound-webhook-parameters), with an extra unknown parameter.
     /// The inbound text with `NumMedia=count` and these media.
     fn mms(count: &str, media: &[&str]) -> FormParams {
         let mut params = FormParams::from_pairs(

@@ -1,5 +1,5 @@
 //! What Twilio posts for an inbound SMS, field for field: for simulators, benchmarks and tests that must
-//! look like the real thing (protocols.md §1.2).
+//! look like the real thing (docs/twilio.md#inbound-webhook-parameters).
 
 use super::FormParams;
 

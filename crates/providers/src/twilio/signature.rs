@@ -124,7 +124,7 @@ mod tests {
     }
 
     // The official vectors: twilio-python tests/unit/test_request_validator.py and twilio-node
-    // spec/validation.spec.js (protocols.md §2.4).
+    // spec/validation.spec.js (docs/twilio.md#signature-test-vectors).
     #[test]
     fn the_official_vectors_compute() {
         let params = voice_params("+14158675309");
