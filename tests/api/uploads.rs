@@ -6,7 +6,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use smsagent_server::uploads::UploadLinks;
+use smsagent_engine::uploads::UploadLinks;
 use smsagent_store::PgPool;
 
 use crate::helpers::{

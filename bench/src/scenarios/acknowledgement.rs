@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use smsagent_domain::{Channel, Provider};
+use smsagent_engine::ingest::ingest;
+use smsagent_engine::queue::Queue;
 use smsagent_providers::acs::samples::sms_received_event;
 use smsagent_providers::twilio::samples::inbound_sms;
 use smsagent_providers::twilio::sign;
-use smsagent_server::ingest::ingest;
-use smsagent_server::jobs::Queue;
 use smsagent_store::messages::NewInbound;
 
 use super::{Bench, Shape, business, contact, message_sid};

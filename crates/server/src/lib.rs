@@ -1,13 +1,10 @@
-//! The smsagent service: HTTP handlers, the background worker, and their wiring.
+//! The smsagent service's HTTP side: webhook handlers, the operators' API and the upload page, each
+//! translating requests into calls on the engine (`smsagent_engine`); and the wiring and the binary.
 
 pub mod api;
 pub mod bootstrap;
 pub mod cli;
-mod compliance;
-mod dialogue;
 pub mod error;
-pub mod ingest;
-pub mod jobs;
 pub mod metrics;
 pub mod routes;
 pub mod settings;
@@ -16,7 +13,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod uploads;
-pub mod worker;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -308,14 +308,18 @@ impl Settings {
 
     /// The upload links' signer. Without UPLOAD_LINK_SECRET a random one is made, good for this process
     /// only; without PUBLIC_BASE_URL links point at HOST:PORT.
-    pub fn upload_links(&self) -> crate::uploads::UploadLinks {
+    pub fn upload_links(&self) -> smsagent_engine::uploads::UploadLinks {
         let secret = self.upload_link_secret.clone().unwrap_or_else(|| {
             tracing::warn!("UPLOAD_LINK_SECRET is not set: upload links work only until this process restarts");
             let random: [u8; 32] = rand::random();
             SecretString::from(random.iter().map(|b| format!("{b:02x}")).collect::<String>())
         });
         let base = self.public_base_url.clone().unwrap_or_else(|| format!("http://{}:{}", self.host, self.port));
-        crate::uploads::UploadLinks::new(secret, chrono::TimeDelta::hours(self.upload_link_hours.into()), &base)
+        smsagent_engine::uploads::UploadLinks::new(
+            secret,
+            chrono::TimeDelta::hours(self.upload_link_hours.into()),
+            &base,
+        )
     }
 
     pub fn burst_window(&self) -> Duration {

@@ -11,6 +11,9 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings, Service};
+use smsagent_engine::metrics::Measured;
+use smsagent_engine::queue::Queue;
+use smsagent_engine::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use smsagent_providers::acs::{AcsAuth, AcsCredentials, AcsSender, ManagedIdentity};
 use smsagent_providers::simulator::SimulatorSender;
 use smsagent_providers::twilio::{
@@ -21,11 +24,9 @@ use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use tokio_util::sync::CancellationToken;
 
-use crate::jobs::Queue;
 use crate::routes::{self, STATUS_CALLBACK_PATH};
 use crate::settings::Settings;
 use crate::state::{AppState, ConversationsWebhook, EventGridAuth, TwilioNumberSetup, TwilioWebhooks};
-use crate::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use crate::{api, bootstrap, shutdown};
 
 /// Browsers may call the API from `origins` only (none by default); webhooks send no Origin and pass.
@@ -87,7 +88,7 @@ impl Application {
 
         let metrics = crate::metrics::Metrics::new();
         let uploads = uploads(&settings).await?;
-        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.clone(), uploads.clone());
+        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.engine.clone(), uploads.clone());
 
         let twilio =
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
@@ -255,7 +256,8 @@ fn model(settings: &Settings) -> Arc<dyn ChatModel> {
 pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> {
     settings.validate()?;
     let queue = Queue::new(settings.job_max_attempts);
-    let worker = build_worker(&settings, pool, queue, crate::metrics::Metrics::new(), uploads(&settings).await?);
+    let metrics = smsagent_engine::metrics::Metrics::default();
+    let worker = build_worker(&settings, pool, queue, metrics, uploads(&settings).await?);
     let stop = CancellationToken::new();
     let waiter = {
         let stop = stop.clone();
@@ -271,10 +273,10 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
 }
 
 /// Upload links, UPLOAD_DIR (created if missing) and its limit.
-async fn uploads(settings: &Settings) -> anyhow::Result<crate::uploads::Uploads> {
-    Ok(crate::uploads::Uploads {
+async fn uploads(settings: &Settings) -> anyhow::Result<smsagent_engine::uploads::Uploads> {
+    Ok(smsagent_engine::uploads::Uploads {
         links: settings.upload_links(),
-        dir: crate::uploads::UploadDir::open(settings.upload_dir.clone())
+        dir: smsagent_engine::uploads::UploadDir::open(settings.upload_dir.clone())
             .await
             .with_context(|| format!("cannot use UPLOAD_DIR {}", settings.upload_dir.display()))?,
         max_bytes: settings.upload_max_bytes,
@@ -285,14 +287,14 @@ fn build_worker(
     settings: &Settings,
     pool: PgPool,
     queue: Queue,
-    metrics: Arc<crate::metrics::Metrics>,
-    uploads: crate::uploads::Uploads,
+    metrics: smsagent_engine::metrics::Metrics,
+    uploads: smsagent_engine::uploads::Uploads,
 ) -> Worker {
     Worker::new(WorkerDeps {
         pool,
         queue,
         senders: senders(settings),
-        model: Arc::new(crate::metrics::Measured { model: model(settings), metrics: metrics.clone() }),
+        model: Arc::new(Measured { model: model(settings), metrics: metrics.clone() }),
         metrics,
         model_deadline: Duration::from_secs(settings.openai_timeout_seconds).min(settings.job_lease() / 2),
         status_callback_url: settings.public_base_url.as_ref().map(|base| format!("{base}{STATUS_CALLBACK_PATH}")),

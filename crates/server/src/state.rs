@@ -1,9 +1,8 @@
 use secrecy::SecretString;
 use smsagent_domain::PhoneNumber;
+use smsagent_engine::queue::Queue;
 use smsagent_providers::twilio::SignatureValidator;
 use smsagent_store::PgPool;
-
-use crate::jobs::Queue;
 
 /// What every request handler shares.
 #[derive(Debug, Clone)]
@@ -23,7 +22,7 @@ pub struct AppState {
     pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// ID photo uploads: links, UPLOAD_DIR and its limit.
-    pub uploads: crate::uploads::Uploads,
+    pub uploads: smsagent_engine::uploads::Uploads,
     /// The Twilio account's numbers, when Twilio is configured.
     pub twilio_numbers: Option<TwilioNumberSetup>,
     /// What tenants' URLs may reach (OUTBOUND_ALLOWED_HOSTS): checked when one is set.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smsagent_domain::form::engine::SlotState;
 use smsagent_domain::{Channel, ChatSession, Contact, Language, Provider, segments};
+use smsagent_engine::ingest::{Ingested, ingest};
 use smsagent_store::messages::{self, NewInbound};
 use smsagent_store::{PgPool, assistants, conversations, forms};
 use uuid::Uuid;
@@ -20,7 +21,6 @@ use uuid::Uuid;
 use super::auth::Operator;
 use super::json::Json;
 use crate::error::ApiError;
-use crate::ingest::{Ingested, ingest};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

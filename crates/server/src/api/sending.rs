@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use smsagent_domain::{
     Channel, Contact, PhoneNumber, Provider, Purpose, WHATSAPP_WINDOW, WhatsAppContact, quiet_hours, segments,
 };
+use smsagent_engine::queue::Job;
 use smsagent_store::idempotency::{self, Claim};
 use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::takeover;
@@ -20,7 +21,6 @@ use tracing::info;
 use super::auth::Operator;
 use super::numbers;
 use crate::error::ApiError;
-use crate::jobs::Job;
 use crate::state::AppState;
 
 /// Longest text accepted: what Twilio takes in one request (it splits it into segments).

@@ -7,13 +7,13 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use smsagent_domain::{Channel, Contact, PhoneNumber, Provider, TestContact, segments};
+use smsagent_engine::ingest::{Ingested, ingest};
 use smsagent_store::messages::NewInbound;
 use uuid::Uuid;
 
 use super::auth::Operator;
 use super::json::Json;
 use crate::error::ApiError;
-use crate::ingest::{Ingested, ingest};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -152,7 +152,8 @@ pub async fn send_link(
         Contact::Chat(_) | Contact::Test(_) => None,
     };
     let links = &state.uploads.links;
-    let (url, expires_at) = crate::uploads::queue_link(&mut tx, &state.queue, links, &target, send_at).await?;
+    let (url, expires_at) =
+        smsagent_engine::uploads::queue_link(&mut tx, &state.queue, links, &target, send_at).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
     Ok(HttpResponse::Created().json(LinkSent { url, expires_at, send_at }))

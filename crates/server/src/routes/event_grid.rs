@@ -14,6 +14,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use smsagent_domain::{Channel, Contact, Provider};
+use smsagent_engine::ingest::ingest_batch;
 use smsagent_providers::acs::{
     DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
@@ -25,7 +26,6 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::ingest::ingest_batch;
 use crate::state::{AppState, EventGridAuth};
 
 /// The query parameter that carries the secret (`…/webhook?code=SECRET`).

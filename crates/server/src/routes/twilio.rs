@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use smsagent_domain::{Channel, Contact, Provider, WhatsAppContact};
+use smsagent_engine::ingest::ingest;
 use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
 use smsagent_store::messages::{self, NewInbound, StatusReport};
 use smsagent_store::opt_outs::{self, ConsentSource};
@@ -15,7 +16,6 @@ use tracing::warn;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::ingest::ingest;
 use crate::state::{AppState, TwilioWebhooks};
 
 #[tracing::instrument(name = "twilio_inbound", skip_all)]

@@ -12,13 +12,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{TimeDelta, Utc};
 use futures_util::TryStreamExt;
+use smsagent_domain::Purpose::UploadReceipt;
 use smsagent_domain::upload::{self, FileKind, SNIFF_BYTES, Side, receipt_text};
+use smsagent_engine::uploads::storage::{Incoming, Stored};
+use smsagent_engine::uploads::token::Link;
 use smsagent_store::uploads::{self, NewUpload, UploadTarget};
 use tracing::{info, warn};
 
 use super::page::{self, Notice, UploadPage};
-use super::storage::Incoming;
-use super::token::Link;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -85,7 +86,7 @@ struct Received<'a> {
     link: Link,
     side: Side,
     kind: FileKind,
-    stored: &'a super::storage::Stored,
+    stored: &'a Stored,
 }
 
 /// What became of a received file.
@@ -131,7 +132,7 @@ async fn record(
     let texted = counts.side_last_at.is_none_or(|at| Utc::now() - at >= quiet);
     if texted {
         let now = std::time::Duration::ZERO;
-        super::queue_text(&mut tx, &state.queue, target, receipt, smsagent_domain::Purpose::UploadReceipt, now).await?;
+        smsagent_engine::uploads::queue_text(&mut tx, &state.queue, target, receipt, UploadReceipt, now).await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();

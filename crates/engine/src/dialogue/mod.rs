@@ -3,7 +3,7 @@
 //! SMS budget.
 
 mod extraction;
+mod rewording;
 mod turn;
-mod wording;
 
 pub use turn::{FormUpdate, compose};

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use tracing::warn;
 use uuid::Uuid;
 
-use super::{extraction, wording};
+use super::{extraction, rewording};
 use crate::worker::{JobError, WorkerDeps};
 
 /// A reply ready to store and send.
@@ -212,7 +212,7 @@ async fn form_turn(
 
     let body = if !says.is_empty() {
         let draft = templates::render(form, &says, language);
-        wording::word(turn.deps, assistant, &draft, &templates::shown_values(&says), language, turn.deadline).await
+        rewording::word(turn.deps, assistant, &draft, &templates::shown_values(&says), language, turn.deadline).await
     } else if let Some(greeting) = &preamble {
         // A finished form and a new session: the greeting is the whole reply.
         return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission, hand_over }));

@@ -1,4 +1,4 @@
-//! Keywords handled as a text arrives, in the transaction that stores it (conversations.md §1).
+//! Keywords handled as a text arrives, in the transaction that stores it (docs/compliance.md#keywords).
 //!
 //! An opt-out takes effect before anything else can be sent, with one confirmation: the only text an
 //! opted-out contact ever gets. START brings them back. HELP and goodbyes are answered here too, without a
@@ -14,7 +14,7 @@ use smsagent_store::{StoreError, assistants, phone_numbers};
 use sqlx::PgConnection;
 use tracing::info;
 
-use crate::jobs::{Job, Queue};
+use crate::queue::{Job, Queue};
 
 /// The program name used when a number has no assistant to name it.
 const UNNAMED_PROGRAM: &str = "Text messages from this number";

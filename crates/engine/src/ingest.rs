@@ -17,7 +17,7 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 use crate::compliance::{self, Handled};
-use crate::jobs::{Job, Queue};
+use crate::queue::{Job, Queue};
 
 /// What became of an arriving text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

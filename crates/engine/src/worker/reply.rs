@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
 use crate::dialogue::{self, FormUpdate};
-use crate::jobs::Job;
+use crate::queue::Job;
 
 /// Writes the reply. Its send comes back already claimed: the worker runs it next, without a round trip
 /// through the queue.

@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
-use crate::jobs::Job;
+use crate::queue::Job;
 use crate::uploads::storage::{Incoming, Stored};
 use smsagent_store::jobs::ClaimedJob;
 

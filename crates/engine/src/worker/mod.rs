@@ -28,7 +28,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 pub use retry::RetryPolicy;
 
-use crate::jobs::{Job, Queue};
+use crate::queue::{Job, Queue};
 
 /// Everything the jobs need.
 #[derive(Debug)]
@@ -44,7 +44,7 @@ pub struct WorkerDeps {
     pub lease: Duration,
     pub retry: RetryPolicy,
     pub poll: Duration,
-    pub metrics: Arc<crate::metrics::Metrics>,
+    pub metrics: crate::metrics::Metrics,
     /// A conversation a person took over goes back to the assistant after this long without them.
     pub takeover_idle: Duration,
     /// For calls to the business's own endpoints (completion URLs), through the egress guard.
