@@ -33,6 +33,17 @@ impl Purpose {
         }
     }
 
+    /// A text the business starts (an operator's, an upload link) rather than an answer to the contact's:
+    /// it waits out the recipient's quiet hours, unless it answers their text of the last day.
+    pub fn started_by_business(self) -> bool {
+        matches!(self, Purpose::Operator | Purpose::UploadLink)
+    }
+
+    /// The only text an opted-out contact may still receive.
+    pub fn reaches_the_opted_out(self) -> bool {
+        self == Purpose::OptOutConfirmation
+    }
+
     pub fn parse(value: &str) -> Option<Self> {
         [
             Purpose::Reply,

@@ -8,13 +8,13 @@ use smsagent_domain::form::wording;
 use smsagent_domain::keywords::{self, Keyword, KeywordMatch};
 use smsagent_domain::{Contact, OptOutConfirmer, PhoneNumber, Purpose, detect_language, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
-use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
 use smsagent_store::{StoreError, assistants, phone_numbers};
 use sqlx::PgConnection;
 use tracing::info;
 
-use crate::queue::{Job, Queue};
+use crate::outbox::{self, Dispatch, OutboxError};
+use crate::queue::Queue;
 
 /// The program name used when a number has no assistant to name it.
 const UNNAMED_PROGRAM: &str = "Text messages from this number";
@@ -122,18 +122,12 @@ pub async fn handle(
     };
     // Compliance texts are sent whole, whatever an assistant's segment budget.
     let shaped = shaping::shape(&body, 10);
-    let reply = NewOutbound {
-        provider: number.provider,
-        conversation_id: conversation.id,
-        reply_to_message_id: None,
-        from: business,
-        to: contact,
-        body: &shaped.text,
-        num_segments: i32::try_from(shaped.segments).unwrap_or(i32::MAX),
-        encoding: shaped.encoding,
-        purpose,
-    };
-    let message_id = messages::insert_outbound(&mut *db, &reply).await?;
-    queue.push(&mut *db, &Job::SendMessage { conversation_id: conversation.id, message_id }).await?;
+    let text = outbox::Text { body: &shaped.text, purpose, reply_to: None };
+    match outbox::queue(db, queue, conversation.id, text, Dispatch::Queued).await {
+        Ok(_) => {}
+        Err(OutboxError::Store(e)) => return Err(e),
+        // Nothing but an opt-out's confirmation reaches an opted-out contact, and it always may.
+        Err(OutboxError::Refused(why)) => info!(conversation_id = %conversation.id, %why, "keyword answer not sent"),
+    }
     Ok(Handled::Answered)
 }

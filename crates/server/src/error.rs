@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
+use smsagent_engine::outbox::{OutboxError, Refused};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -65,6 +66,22 @@ impl ApiError {
 impl From<smsagent_store::StoreError> for ApiError {
     fn from(error: smsagent_store::StoreError) -> Self {
         ApiError::internal(error)
+    }
+}
+
+impl From<OutboxError> for ApiError {
+    fn from(error: OutboxError) -> Self {
+        let refused = match error {
+            OutboxError::Store(e) => return e.into(),
+            OutboxError::Refused(why) => why,
+        };
+        let code = match refused {
+            Refused::NoConversation => return ApiError::not_found(refused.to_string()),
+            Refused::OptedOut => "recipient_opted_out",
+            Refused::WhatsAppNeedsTwilio => "whatsapp_needs_twilio",
+            Refused::OutsideWhatsAppWindow => "outside_whatsapp_window",
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, refused.to_string())
     }
 }
 

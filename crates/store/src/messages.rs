@@ -109,6 +109,50 @@ pub async fn insert_outbound(db: impl PgExecutor<'_>, message: &NewOutbound<'_>)
     Ok(id)
 }
 
+/// Who a conversation's texts go to, and what decides whether one may go now.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub conversation_id: Uuid,
+    /// Who carries the business number.
+    pub provider: Provider,
+    pub business: PhoneNumber,
+    pub contact: Contact,
+    /// Where the contact last wrote from.
+    pub channel: Channel,
+    pub opted_out: bool,
+    /// When the contact last wrote, if ever.
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+/// The recipient of a conversation's texts; `None` when the conversation (or its number) is gone.
+pub async fn recipient(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Option<Recipient>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT c.business_number, c.contact_number, c.channel, p.provider,
+               EXISTS (SELECT 1 FROM opt_out o
+                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
+                   AS "opted_out!",
+               (SELECT max(m.created_at) FROM sms_messages m
+                WHERE m.conversation_id = c.id AND m.direction = 'inbound') AS last_inbound_at
+        FROM conversation c JOIN phone_number p ON p.number = c.business_number
+        WHERE c.id = $1
+        "#,
+        conversation_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Recipient {
+        conversation_id,
+        provider: Provider::parse(&r.provider).map_err(StoreError::corrupt)?,
+        business: PhoneNumber::parse(&r.business_number).map_err(StoreError::corrupt)?,
+        contact: Contact::parse(&r.contact_number).map_err(StoreError::corrupt)?,
+        channel: Channel::parse(&r.channel).ok_or_else(|| StoreError::corrupt(format!("channel {:?}", r.channel)))?,
+        opted_out: r.opted_out,
+        last_inbound_at: r.last_inbound_at,
+    }))
+}
+
 /// A message as the model and the session rules see it.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {

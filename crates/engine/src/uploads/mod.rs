@@ -5,16 +5,17 @@ pub mod storage;
 pub mod token;
 
 use chrono::{DateTime, Utc};
+use smsagent_domain::Purpose;
 use smsagent_domain::upload::link_text;
-use smsagent_domain::{Purpose, segments};
-use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::uploads::UploadTarget;
 use smsagent_store::{StoreError, Tx};
+use uuid::Uuid;
 
 pub use storage::UploadDir;
 pub use token::UploadLinks;
 
-use crate::queue::{Job, Queue};
+use crate::outbox::{self, Dispatch, OutboxError, Queued};
+use crate::queue::Queue;
 
 /// The links, UPLOAD_DIR and its limit.
 #[derive(Debug, Clone)]
@@ -25,47 +26,32 @@ pub struct Uploads {
     pub max_bytes: u64,
 }
 
-/// Texts the upload link for the conversation, in the caller's transaction, sent at `send_at` (now when
-/// `None`). Returns the link and when it stops working.
+/// Texts the upload link for the conversation, in the caller's transaction: now when it answers the
+/// contact's text of the last day, else when their quiet hours allow. Returns the link, when it stops
+/// working, and the text queued.
 pub async fn queue_link(
     tx: &mut Tx,
     queue: &Queue,
     links: &UploadLinks,
     target: &UploadTarget,
-    send_at: Option<DateTime<Utc>>,
-) -> Result<(String, DateTime<Utc>), StoreError> {
-    let now = Utc::now();
-    let (link, expires_at) = links.link(target.conversation_id, now);
+) -> Result<(String, DateTime<Utc>, Queued), OutboxError> {
+    let (link, expires_at) = links.link(target.conversation_id, Utc::now());
     let text = link_text(&link, target.sides(), links.lifetime.num_hours(), target.language.unwrap_or_default());
-    let delay = send_at.and_then(|at| (at - now).to_std().ok()).unwrap_or_default();
-    queue_text(tx, queue, target, &text, Purpose::UploadLink, delay).await?;
-    Ok((link, expires_at))
+    let text = outbox::Text { body: &text, purpose: Purpose::UploadLink, reply_to: None };
+    let queued = outbox::queue(tx, queue, target.conversation_id, text, Dispatch::Queued).await?;
+    Ok((link, expires_at, queued))
 }
 
-/// Stores a text to the applicant and queues its send, due after `delay`.
-pub async fn queue_text(
-    tx: &mut Tx,
-    queue: &Queue,
-    target: &UploadTarget,
-    text: &str,
-    purpose: Purpose,
-    delay: std::time::Duration,
-) -> Result<(), StoreError> {
-    let count = segments::count(text);
-    let message = NewOutbound {
-        provider: target.provider,
-        conversation_id: target.conversation_id,
-        reply_to_message_id: None,
-        from: &target.business,
-        to: &target.contact,
-        body: text,
-        num_segments: i32::try_from(count.segments).unwrap_or(i32::MAX),
-        encoding: count.encoding,
-        purpose,
-    };
-    let message_id = messages::insert_outbound(&mut **tx, &message).await?;
-    queue
-        .push_after(&mut **tx, &Job::SendMessage { conversation_id: target.conversation_id, message_id }, delay)
-        .await?;
-    Ok(())
+/// Texts the applicant that a photo arrived, in the caller's transaction. A contact who opted out meanwhile
+/// is not texted.
+pub async fn queue_receipt(tx: &mut Tx, queue: &Queue, conversation_id: Uuid, receipt: &str) -> Result<(), StoreError> {
+    let text = outbox::Text { body: receipt, purpose: Purpose::UploadReceipt, reply_to: None };
+    match outbox::queue(tx, queue, conversation_id, text, Dispatch::Queued).await {
+        Ok(_) => Ok(()),
+        Err(OutboxError::Store(e)) => Err(e),
+        Err(OutboxError::Refused(why)) => {
+            tracing::info!(%conversation_id, %why, "no receipt for the photo");
+            Ok(())
+        }
+    }
 }

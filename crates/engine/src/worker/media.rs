@@ -5,7 +5,6 @@
 //! page does.
 
 use chrono::{TimeDelta, Utc};
-use smsagent_domain::Purpose;
 use smsagent_domain::upload::{self, FileKind, SNIFF_BYTES, Side, receipt_text};
 use smsagent_providers::twilio::{MediaError, TwilioSender};
 use smsagent_store::media::{self, Kept, Pending};
@@ -199,9 +198,8 @@ async fn record(
         let missing: Vec<Side> =
             target.sides().iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
         let receipt = receipt_text(side, &missing, target.language.unwrap_or_default());
-        if !target.opted_out && last.is_none_or(|at| Utc::now() - at >= quiet) {
-            let now = std::time::Duration::ZERO;
-            crate::uploads::queue_text(&mut tx, &deps.queue, &target, &receipt, Purpose::UploadReceipt, now).await?;
+        if last.is_none_or(|at| Utc::now() - at >= quiet) {
+            crate::uploads::queue_receipt(&mut tx, &deps.queue, conversation_id, &receipt).await?;
         }
         info!(%conversation_id, side = side.as_str(), "a texted photo counts as the ID photo");
     }

@@ -114,6 +114,16 @@ impl From<StoreError> for JobError {
     }
 }
 
+impl From<crate::outbox::OutboxError> for JobError {
+    fn from(error: crate::outbox::OutboxError) -> Self {
+        match error {
+            crate::outbox::OutboxError::Store(e) => e.into(),
+            // The same text would be refused the same way next time.
+            crate::outbox::OutboxError::Refused(why) => JobError::Fatal(why.to_string()),
+        }
+    }
+}
+
 impl From<sqlx::Error> for JobError {
     fn from(error: sqlx::Error) -> Self {
         StoreError::from(error).into()

@@ -9,13 +9,14 @@
 use serde_json::Value;
 use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
-use smsagent_store::messages::{self, NewOutbound};
+use smsagent_store::messages;
 use smsagent_store::{assistants, conversations, forms, takeover, uploads};
 use tracing::info;
 use uuid::Uuid;
 
 use super::{JobError, WorkerDeps, skip};
 use crate::dialogue::{self, FormUpdate};
+use crate::outbox::{self, Dispatch};
 use crate::queue::Job;
 
 /// Writes the reply. Its send comes back already claimed: the worker runs it next, without a round trip
@@ -38,7 +39,7 @@ pub(super) async fn generate_reply(
     if context.paused {
         return skip(pool, job, "a person has taken over the conversation").await.map(|()| None);
     }
-    let (Some(assistant_id), Some(provider)) = (context.assistant_id, context.provider) else {
+    let (Some(assistant_id), Some(_provider)) = (context.assistant_id, context.provider) else {
         return skip(pool, job, "no assistant answers the number").await.map(|()| None);
     };
     let Some(assistant) = assistants::find(pool, assistant_id).await? else {
@@ -76,29 +77,18 @@ pub(super) async fn generate_reply(
     if context.language != Some(reply.language) {
         conversations::set_language(&mut *tx, conversation_id, reply.language).await?;
     }
-    let outbound = NewOutbound {
-        provider,
-        conversation_id,
-        reply_to_message_id: Some(reply.reply_to),
-        from: &context.business,
-        to: &context.contact,
-        body: &reply.shaped.text,
-        num_segments: i32::try_from(reply.shaped.segments).unwrap_or(i32::MAX),
-        encoding: reply.shaped.encoding,
-        purpose: Purpose::Reply,
-    };
-    let message_id = messages::insert_outbound(&mut *tx, &outbound).await?;
     // Finished before the send is claimed: the conversation's jobs run one at a time.
     jobs::complete(&mut *tx, job).await?;
-    let send = deps.queue.push_claimed(&mut *tx, &Job::SendMessage { conversation_id, message_id }, deps.lease).await?;
-    // This worker sends it next: its first attempt is on record with the text.
-    messages::begin_first_send_attempt(&mut *tx, message_id).await?;
+    // This worker sends it next, without a round trip through the queue.
+    let text = outbox::Text { body: &reply.shaped.text, purpose: Purpose::Reply, reply_to: Some(reply.reply_to) };
+    let queued = outbox::queue(&mut tx, &deps.queue, conversation_id, text, Dispatch::ClaimedFor(deps.lease)).await?;
+    let message_id = queued.message_id;
     tx.commit().await?;
     // A form submission's delivery may be waiting.
     deps.queue.wake();
 
     info!(%message_id, reply_to = %reply.reply_to, segments = reply.shaped.segments, "reply written");
-    Ok(Some(send))
+    Ok(queued.claimed)
 }
 
 /// Answers a request for the upload link with the link.
@@ -120,8 +110,8 @@ async fn queue_link(deps: &WorkerDeps, tx: &mut smsagent_store::Tx, conversation
     let Some(target) = uploads::target(&mut **tx, conversation_id).await? else {
         return Err(JobError::Fatal("the conversation has no number of the tenant's to send the link from".into()));
     };
-    // A reply to the contact's text: no quiet hours.
-    crate::uploads::queue_link(tx, &deps.queue, &deps.uploads.links, &target, None).await?;
+    // A reply to the contact's text: it goes now.
+    crate::uploads::queue_link(tx, &deps.queue, &deps.uploads.links, &target).await?;
     Ok(())
 }
 

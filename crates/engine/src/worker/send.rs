@@ -256,7 +256,7 @@ async fn give_up(
 /// recipient's quiet hours when queued; one that comes due again only later (retried after a failure,
 /// delayed by an outage) is held again rather than sent at night. Replies are never held.
 fn held_until(message: &OutboundMessage, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-    let business_started = matches!(message.purpose, Some(Purpose::Operator | Purpose::UploadLink));
+    let business_started = message.purpose.is_some_and(Purpose::started_by_business);
     let texted = matches!(message.to, Contact::Phone(_) | Contact::WhatsApp(_));
     let number = message.to.phone().filter(|_| business_started && texted)?;
     quiet_hours::business_text_at(number, message.last_inbound_at, now)

@@ -2,19 +2,14 @@
 //! through the same queue and sender as the assistant's replies, never to a contact who opted out, and
 //! (unless it answers the contact's recent text) only within the recipient's quiet-hours window.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use smsagent_domain::{
-    Channel, Contact, PhoneNumber, Provider, Purpose, WHATSAPP_WINDOW, WhatsAppContact, quiet_hours, segments,
-};
-use smsagent_engine::queue::Job;
+use smsagent_domain::{Channel, Contact, PhoneNumber, Purpose, WhatsAppContact};
+use smsagent_engine::outbox::{self, Dispatch};
 use smsagent_store::idempotency::{self, Claim};
-use smsagent_store::messages::{self, NewOutbound};
 use smsagent_store::takeover;
 use tracing::info;
 
@@ -86,7 +81,7 @@ pub async fn send(
     state.limits.text_to(operator.tenant_id(), contact.as_str())?;
 
     let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let (from, provider) =
+    let (from, _provider) =
         numbers::business_number(&mut *tx, operator, body.from.as_deref(), ("from", "from_required")).await?;
     if let Some(key) = &idempotency_key {
         let hash: [u8; 32] =
@@ -107,59 +102,17 @@ pub async fn send(
         }
     }
 
-    if channel == Channel::WhatsApp && provider != Provider::Twilio {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "whatsapp_needs_twilio",
-            "WhatsApp texts go through Twilio: send from one of your Twilio numbers",
-        ));
-    }
     let target = takeover::open_for_send(&mut *tx, &from, &contact, channel).await?;
-    if target.opted_out {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "recipient_opted_out",
-            "the recipient has opted out of texts from this number (they can text START to opt back in)",
-        ));
-    }
-    let now = Utc::now();
-    if channel == Channel::WhatsApp && target.last_inbound_at.is_none_or(|at| now - at >= WHATSAPP_WINDOW) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "outside_whatsapp_window",
-            "WhatsApp takes free text only within 24 hours of the contact's last message; outside that window \
-             only an approved template may be sent, which this API does not send",
-        ));
-    }
-    let send_at = quiet_hours::business_text_at(&to, target.last_inbound_at, now);
-
-    let count = match channel {
-        // WhatsApp has no segments: one message, whatever its length.
-        Channel::WhatsApp => segments::SegmentCount { segments: 1, ..segments::count(&body.body) },
-        _ => segments::count(&body.body),
-    };
-    let message = NewOutbound {
-        provider,
-        conversation_id: target.conversation_id,
-        reply_to_message_id: None,
-        from: &from,
-        to: &contact,
-        body: &body.body,
-        num_segments: i32::try_from(count.segments).unwrap_or(i32::MAX),
-        encoding: count.encoding,
-        purpose: Purpose::Operator,
-    };
-    let message_id = messages::insert_outbound(&mut *tx, &message).await?;
-    let delay = send_at.map_or(Duration::ZERO, |at| (at - now).to_std().unwrap_or_default());
-    let job = Job::SendMessage { conversation_id: target.conversation_id, message_id };
-    state.queue.push_after(&mut *tx, &job, delay).await?;
+    let text = outbox::Text { body: &body.body, purpose: Purpose::Operator, reply_to: None };
+    let queued = outbox::queue(&mut tx, &state.queue, target.conversation_id, text, Dispatch::Queued).await?;
+    let (message_id, send_at) = (queued.message_id, queued.send_at);
 
     let answer = SendAnswer {
         message_id,
         conversation_id: target.conversation_id,
         status: "queued",
         send_at,
-        segments: count.segments,
+        segments: queued.segments,
     };
     let answer = serde_json::to_value(answer).map_err(ApiError::internal)?;
     if let Some(key) = &idempotency_key {

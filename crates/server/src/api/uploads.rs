@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use smsagent_domain::{Contact, quiet_hours};
 use smsagent_store::uploads::{self, Upload};
 use uuid::Uuid;
 
@@ -135,25 +134,10 @@ pub async fn send_link(
         return Err(ApiError::not_found("no such conversation"));
     }
     let target = uploads::target(&mut *tx, *id).await?.ok_or_else(|| ApiError::not_found("no such conversation"))?;
-    if target.opted_out {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "recipient_opted_out",
-            "the contact has opted out of texts from this number",
-        ));
-    }
     state.limits.text_to(operator.tenant_id(), target.contact.as_str())?;
-    let send_at = match &target.contact {
-        Contact::Phone(number) => quiet_hours::business_text_at(number, target.last_inbound_at, Utc::now()),
-        Contact::WhatsApp(whatsapp) => {
-            quiet_hours::business_text_at(whatsapp.number(), target.last_inbound_at, Utc::now())
-        }
-        // Nobody's phone wakes for a chat or a test contact.
-        Contact::Chat(_) | Contact::Test(_) => None,
-    };
     let links = &state.uploads.links;
-    let (url, expires_at) =
-        smsagent_engine::uploads::queue_link(&mut tx, &state.queue, links, &target, send_at).await?;
+    let (url, expires_at, queued) = smsagent_engine::uploads::queue_link(&mut tx, &state.queue, links, &target).await?;
+    let send_at = queued.send_at;
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
     Ok(HttpResponse::Created().json(LinkSent { url, expires_at, send_at }))

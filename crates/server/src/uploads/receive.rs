@@ -12,7 +12,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{TimeDelta, Utc};
 use futures_util::TryStreamExt;
-use smsagent_domain::Purpose::UploadReceipt;
 use smsagent_domain::upload::{self, FileKind, SNIFF_BYTES, Side, receipt_text};
 use smsagent_engine::uploads::storage::{Incoming, Stored};
 use smsagent_engine::uploads::token::Link;
@@ -131,8 +130,7 @@ async fn record(
     let quiet = TimeDelta::seconds(upload::RECEIPT_QUIET_SECONDS);
     let texted = counts.side_last_at.is_none_or(|at| Utc::now() - at >= quiet);
     if texted {
-        let now = std::time::Duration::ZERO;
-        smsagent_engine::uploads::queue_text(&mut tx, &state.queue, target, receipt, UploadReceipt, now).await?;
+        smsagent_engine::uploads::queue_receipt(&mut tx, &state.queue, target.conversation_id, receipt).await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
     state.queue.wake();
