@@ -14,13 +14,12 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use smsagent_domain::{Channel, Contact, Provider};
+use smsagent_engine::delivery;
 use smsagent_engine::ingest::ingest_batch;
 use smsagent_providers::acs::{
     DELIVERY_REPORT, DeliveryReport, EventsError, GridEvent, ReceivedSms, SMS_RECEIVED, parse_delivery,
 };
-use smsagent_store::StoreError;
-use smsagent_store::messages::{self, NewInbound, ReportOutcome, StatusReport};
-use smsagent_store::opt_outs::{self, ConsentSource};
+use smsagent_store::messages::{NewInbound, StatusReport};
 use subtle::ConstantTimeEq;
 use tracing::{info, warn};
 use uuid::Uuid;
@@ -118,68 +117,33 @@ pub async fn handshake(req: HttpRequest, state: web::Data<AppState>) -> Result<H
         .finish())
 }
 
-/// Reports a transaction takes at most.
-const REPORTS_PER_TRANSACTION: usize = 500;
-
-/// Applies a batch's delivery reports, a few hundred to a transaction (one flush each, not one per report).
-/// A transaction that fails is undone and its reports applied one by one, so one bad report holds up no
-/// other.
+/// Applies a batch's delivery reports, with the opt-outs they carry.
 async fn apply_reports(state: &AppState, reports: &[(&str, DeliveryReport)]) -> Result<(), ApiError> {
-    let (mut applied, mut duplicates) = (0, 0);
-    for chunk in reports.chunks(REPORTS_PER_TRANSACTION) {
-        let together = async {
-            let mut tx = state.pool.begin().await?;
-            let mut outcomes = Vec::with_capacity(chunk.len());
-            for (event_id, report) in chunk {
-                outcomes.push(apply_report(&mut tx, event_id, report).await?);
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(outcomes)
-        };
-        let outcomes = match together.await {
-            Ok(outcomes) => outcomes,
-            Err(e) => {
-                warn!(reports = chunk.len(), error = %e, "delivery reports could not be applied together; one by one");
-                let mut outcomes = Vec::with_capacity(chunk.len());
-                for (event_id, report) in chunk {
-                    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-                    outcomes.push(apply_report(&mut tx, event_id, report).await?);
-                    tx.commit().await.map_err(ApiError::internal)?;
-                }
-                outcomes
-            }
-        };
-        applied += outcomes.iter().filter(|o| o.applied).count();
-        duplicates += outcomes.iter().filter(|o| o.duplicate).count();
-    }
+    let reports: Vec<delivery::Report> = reports
+        .iter()
+        .map(|(event_id, report)| delivery::Report {
+            status: StatusReport {
+                provider: Provider::Acs,
+                message_sid: &report.message_id,
+                // We tag every text with our id, so a report that beats our bookkeeping still finds it.
+                message_id: report.tag.as_deref().and_then(|t| Uuid::parse_str(t).ok()),
+                status: report.status,
+                error_code: None,
+                error_message: report
+                    .details
+                    .as_deref()
+                    .filter(|_| report.status != smsagent_domain::MessageStatus::Delivered),
+                event_id: Some(event_id),
+                attempts: report.attempts.as_ref(),
+            },
+            opted_out: report.opted_out.then_some(report.details.as_deref()),
+        })
+        .collect();
+    let done = delivery::apply_all(&state.pool, &reports).await?;
     if !reports.is_empty() {
-        info!(reports = reports.len(), applied, duplicates, "ACS delivery reports");
+        info!(reports = reports.len(), applied = done.applied, duplicates = done.duplicates, "ACS delivery reports");
     }
     Ok(())
-}
-
-/// One delivery report, with the opt-out it may carry.
-async fn apply_report(
-    tx: &mut smsagent_store::Tx,
-    event_id: &str,
-    report: &DeliveryReport,
-) -> Result<ReportOutcome, StoreError> {
-    let status = StatusReport {
-        provider: Provider::Acs,
-        message_sid: &report.message_id,
-        // We tag every text with our id, so a report that beats our bookkeeping still finds it.
-        message_id: report.tag.as_deref().and_then(|t| Uuid::parse_str(t).ok()),
-        status: report.status,
-        error_code: None,
-        error_message: report.details.as_deref().filter(|_| report.status != smsagent_domain::MessageStatus::Delivered),
-        event_id: Some(event_id),
-        attempts: report.attempts.as_ref(),
-    };
-    let outcome = messages::apply_status_report(&mut **tx, &status).await?;
-    if let (true, Some(message_id)) = (report.opted_out, outcome.message_id) {
-        opt_outs::record_for_message(&mut **tx, message_id, ConsentSource::Provider, report.details.as_deref()).await?;
-    }
-    Ok(outcome)
 }
 
 /// The delivery carries one of the configured secrets, in the query or the configured header.

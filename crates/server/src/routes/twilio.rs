@@ -8,10 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use smsagent_domain::{Channel, Contact, Provider, WhatsAppContact};
+use smsagent_engine::delivery;
 use smsagent_engine::ingest::ingest;
 use smsagent_providers::twilio::{FormParams, InboundMessage, MessageAdded, StatusCallback};
-use smsagent_store::messages::{self, NewInbound, StatusReport};
-use smsagent_store::opt_outs::{self, ConsentSource};
+use smsagent_store::messages::{NewInbound, StatusReport};
 use tracing::warn;
 use uuid::Uuid;
 
@@ -64,13 +64,8 @@ pub async fn status_callback(
         attempts: None,
     };
 
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let outcome = messages::apply_status_report(&mut *tx, &report).await?;
-    if let (true, Some(message_id)) = (callback.says_opted_out(), outcome.message_id) {
-        let code = callback.error_code.as_deref();
-        opt_outs::record_for_message(&mut *tx, message_id, ConsentSource::Provider, code).await?;
-    }
-    tx.commit().await.map_err(ApiError::internal)?;
+    let opted_out = callback.says_opted_out().then_some(callback.error_code.as_deref());
+    let outcome = delivery::apply(&state.pool, &delivery::Report { status: report, opted_out }).await?;
 
     tracing::info!(
         message_sid = %callback.message_sid,
