@@ -12,7 +12,7 @@ use smsagent_store::assistants::Assistant;
 use tokio::time::Instant;
 use tracing::warn;
 
-use crate::worker::WorkerDeps;
+use super::Model;
 
 const TOOL: &str = "record_form_answers";
 /// The argument carrying a yes or no; form slot keys may not use it.
@@ -20,19 +20,17 @@ const YES_OR_NO: &str = "yes_or_no";
 
 /// What `text` says for the form: the rules' reading, and the model's (grounded in the text) for what the
 /// rules miss. A text the rules read whole (a "yes", an amount, a name given) costs no model call.
-#[allow(clippy::too_many_arguments)]
 pub async fn read(
-    deps: &WorkerDeps,
+    model: &Model<'_>,
     assistant: &Assistant,
     form: &Form,
     state: &FormState,
     text: &str,
     mut context: Vec<ChatTurn>,
     language: Language,
-    deadline: Instant,
 ) -> Extraction {
     let rules = extract(form, state, text);
-    if deps.model.is_offline() || Instant::now() >= deadline || extract::settles(form, state, &rules) {
+    if model.chat.is_offline() || Instant::now() >= model.deadline || extract::settles(form, state, &rules) {
         return rules;
     }
     // The text being read comes last, as one message even when it was a burst.
@@ -49,13 +47,13 @@ pub async fn read(
         },
         model: assistant.model.clone(),
     };
-    match tokio::time::timeout_at(deadline, deps.model.extract(&request)).await {
+    match tokio::time::timeout_at(model.deadline, model.chat.extract(&request)).await {
         Ok(Ok(answer)) => {
             let (reading, dropped) = extract::with_model(form, state, text, from_arguments(form, &answer.output));
             if dropped > 0 {
                 // How many, never which: the values are personal, and the invented ones are noise.
                 warn!(dropped, "the model read values the contact did not write; dropped");
-                deps.metrics.model_refused("extract", "not_the_contacts_words", dropped as u64);
+                model.metrics.model_refused("extract", "not_the_contacts_words", dropped as u64);
             }
             reading
         }

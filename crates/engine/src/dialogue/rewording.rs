@@ -12,18 +12,17 @@ use smsagent_store::assistants::Assistant;
 use tokio::time::Instant;
 use tracing::warn;
 
-use crate::worker::WorkerDeps;
+use super::Model;
 
 /// The draft as the model words it, or the draft itself. `values` are the values the draft shows.
 pub async fn word(
-    deps: &WorkerDeps,
+    model: &Model<'_>,
     assistant: &Assistant,
     draft: &str,
     values: &[String],
     language: Language,
-    deadline: Instant,
 ) -> String {
-    if deps.model.is_offline() || Instant::now() >= deadline {
+    if model.chat.is_offline() || Instant::now() >= model.deadline {
         return draft.to_owned();
     }
     let system_prompt =
@@ -35,19 +34,19 @@ pub async fn word(
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
-    match tokio::time::timeout_at(deadline, deps.model.reply(&request)).await {
+    match tokio::time::timeout_at(model.deadline, model.chat.reply(&request)).await {
         Ok(Ok(reply)) => match model_reply::check(&reply.output, &request.system_prompt, draft) {
             Ok(()) if keeps_to(&reply.output, draft, values, assistant.segment_budget) => {
                 reply.output.trim().to_owned()
             }
             Ok(()) => {
                 warn!("the model's wording strayed from the draft; sending the draft");
-                deps.metrics.model_refused("wording", "strayed_from_the_draft", 1);
+                model.metrics.model_refused("wording", "strayed_from_the_draft", 1);
                 draft.to_owned()
             }
             Err(flaw) => {
                 warn!(%flaw, "the model's wording is not a reply; sending the draft");
-                deps.metrics.model_refused("wording", flaw.as_str(), 1);
+                model.metrics.model_refused("wording", flaw.as_str(), 1);
                 draft.to_owned()
             }
         },

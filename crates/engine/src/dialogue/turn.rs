@@ -17,15 +17,13 @@ use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
 use smsagent_domain::{Channel, Direction, Language, Purpose, language_after, media, model_reply};
 use smsagent_store::assistants::Assistant;
 use smsagent_store::conversations::ReplyContext;
-use smsagent_store::jobs::ClaimedJob;
+use smsagent_store::forms::FormSession;
+use smsagent_store::media::OfText;
 use smsagent_store::messages::HistoryEntry;
-use smsagent_store::{forms, uploads};
-use tokio::time::Instant;
 use tracing::warn;
 use uuid::Uuid;
 
-use super::{extraction, rewording};
-use crate::worker::{JobError, WorkerDeps};
+use super::{Model, extraction, rewording};
 
 /// A reply ready to store and send.
 #[derive(Debug, Clone)]
@@ -50,18 +48,46 @@ pub struct FormUpdate {
     pub hand_over: bool,
 }
 
-/// The reply to the conversation's unanswered texts; `None` when there are none.
-pub async fn compose(
-    deps: &WorkerDeps,
-    job: &ClaimedJob,
-    context: &ReplyContext,
-    assistant: &Assistant,
-    history: &[HistoryEntry],
-) -> Result<Option<Reply>, JobError> {
+/// Everything a reply is worked out from, read beforehand: the dialogue reads and writes nothing itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub context: &'a ReplyContext,
+    pub assistant: &'a Assistant,
+    /// The conversation's recent messages, oldest first.
+    pub history: &'a [HistoryEntry],
+    /// The form in progress, for an assistant that collects one.
+    pub form_session: Option<&'a FormSession>,
+    /// The media of the unanswered texts without words ([`wordless`]).
+    pub media: &'a [OfText],
+    /// Whether the assistant has asked for the ID photos (its form completed, or the link was sent).
+    pub photos_awaited: bool,
+    /// Whether the job may be tried again: a model that is down for now is then waited for.
+    pub may_retry: bool,
+}
+
+/// The model was unavailable, and the reply is better tried again later than answered offline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TryLater(pub String);
+
+/// The texts a reply answers: those that arrived since the last reply, oldest first.
+fn unanswered<'h>(context: &ReplyContext, history: &'h [HistoryEntry]) -> Vec<&'h HistoryEntry> {
     let waiting = usize::try_from(context.progress.inbound_count - context.progress.answered_count).unwrap_or(0);
     let mut texts: Vec<&HistoryEntry> =
         history.iter().filter(|m| m.direction == Direction::Inbound).rev().take(waiting).collect();
     texts.reverse();
+    texts
+}
+
+/// The unanswered texts that carried no words (media alone): their media are an input of the reply.
+pub fn wordless(context: &ReplyContext, history: &[HistoryEntry]) -> Vec<Uuid> {
+    unanswered(context, history).iter().filter(|m| !media::has_words(&m.body)).map(|m| m.id).collect()
+}
+
+/// The reply to the conversation's unanswered texts; `None` when there are none.
+pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Reply>, TryLater> {
+    let (context, assistant, history) = (inputs.context, inputs.assistant, inputs.history);
+    let texts = unanswered(context, history);
     let Some(newest) = texts.last() else { return Ok(None) };
     // Keywords were answered when they arrived; the rest of a burst is read as one turn, as the contact
     // meant it: "Maria", "Garcia" is a full name, not a name and then a correction.
@@ -72,16 +98,10 @@ pub async fn compose(
         .filter(|body| !answered_on_arrival(body) && media::has_words(body))
         .collect();
     if said.is_empty() {
-        let wordless: Vec<Uuid> = texts.iter().filter(|m| !media::has_words(&m.body)).map(|m| m.id).collect();
-        if wordless.is_empty() {
-            return Ok(None);
-        }
-        return media_only(deps, context, assistant, &wordless, newest.id).await;
+        return Ok(media_only(inputs, newest.id));
     }
     let joined = said.join("\n");
     let language = language_after(context.language, &joined).unwrap_or_default();
-    // One deadline for every model call of this reply, well inside the job's lease.
-    let deadline = tokio::time::Instant::now() + deps.model_deadline;
     let turns: Vec<Turn> = history
         .iter()
         .map(|m| Turn { direction: m.direction, at: m.created_at, closes_session: m.purpose == Some(Purpose::Goodbye) })
@@ -89,7 +109,7 @@ pub async fn compose(
     let new_session = session::awaits_greeting(&turns, assistant.session_window);
     let greeting = Some(assistant.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
-    let turn = Reading { deps, job, context, assistant, history, language, new_session, deadline };
+    let turn = Reading { inputs, model, language, new_session };
     let (shaped, form) = match &assistant.form {
         Some(form) => {
             let (preamble, body, update) = form_turn(&turn, form, &joined).await?;
@@ -110,22 +130,16 @@ pub async fn compose(
 /// While ID photos are awaited, the photo's receipt (sent when it is kept) is the reply, and a photo still
 /// being fetched is answered when the fetch ends (it queues the reply again); otherwise the contact hears
 /// it arrived (or could not be kept), and the question the form waits on.
-async fn media_only(
-    deps: &WorkerDeps,
-    context: &ReplyContext,
-    assistant: &Assistant,
-    wordless: &[Uuid],
-    reply_to: Uuid,
-) -> Result<Option<Reply>, JobError> {
-    let items = smsagent_store::media::of_texts(&deps.pool, wordless).await?;
+fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
+    let (context, assistant, items) = (inputs.context, inputs.assistant, inputs.media);
     if items.is_empty() {
         // An empty text: nothing to answer.
-        return Ok(None);
+        return None;
     }
-    let awaited = assistant.id_photos > 0 && uploads::photos_awaited(&deps.pool, context.conversation_id).await?;
+    let awaited = assistant.id_photos > 0 && inputs.photos_awaited;
     let fetching = items.iter().any(|m| m.status == "pending");
     if items.iter().any(|m| m.counted_as_id_photo) || (awaited && fetching) {
-        return Ok(None);
+        return None;
     }
     let language = context.language.unwrap_or_default();
     let photos = items.iter().any(|m| m.declared_type.starts_with("image/"));
@@ -133,7 +147,7 @@ async fn media_only(
     let mut body =
         if kept_or_coming { media::received(photos, language) } else { media::not_kept(language) }.to_owned();
     if let Some(form) = &assistant.form
-        && let Some(session) = forms::current(&deps.pool, context.conversation_id).await?
+        && let Some(session) = inputs.form_session
     {
         let waiting = reminder(form, &session.state, context.contact.phone(), language);
         if !waiting.is_empty() {
@@ -141,19 +155,15 @@ async fn media_only(
         }
     }
     let shaped = shaping::shape_for(context.channel, &body, assistant.segment_budget);
-    Ok(Some(Reply { shaped, language, reply_to, form: None }))
+    Some(Reply { shaped, language, reply_to, form: None })
 }
 
 /// What a reply is worked out from.
 struct Reading<'a> {
-    deps: &'a WorkerDeps,
-    job: &'a ClaimedJob,
-    context: &'a ReplyContext,
-    assistant: &'a Assistant,
-    history: &'a [HistoryEntry],
+    inputs: &'a Inputs<'a>,
+    model: &'a Model<'a>,
     language: Language,
     new_session: bool,
-    deadline: Instant,
 }
 
 /// Texts the ingest step answered itself (STOP, START, HELP, goodbyes): not for the form or the model.
@@ -172,13 +182,13 @@ async fn form_turn(
     turn: &Reading<'_>,
     form: &Form,
     said: &str,
-) -> Result<(Option<String>, String, FormUpdate), JobError> {
-    let (assistant, context, language) = (turn.assistant, turn.context, turn.language);
+) -> Result<(Option<String>, String, FormUpdate), TryLater> {
+    let (assistant, context, language) = (turn.inputs.assistant, turn.inputs.context, turn.language);
     let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && turn.new_session);
     let lines: Vec<&str> = said.lines().filter(|line| !starts_over(line)).collect();
     let start_over = lines.len() < said.lines().count();
     let said = lines.join("\n");
-    let current = forms::current(&turn.deps.pool, context.conversation_id).await?;
+    let current = turn.inputs.form_session.cloned();
     let stale = current
         .as_ref()
         .is_some_and(|s| !s.completed && turn.new_session && Utc::now() - s.updated_at > assistant.form_stale_after);
@@ -199,9 +209,8 @@ async fn form_turn(
         let opening = start(form, context.contact.phone(), language);
         (opening.state, opening.says, None, false)
     } else {
-        let context_turns = chat_turns(turn.history);
-        let reading =
-            extraction::read(turn.deps, assistant, form, &state, &said, context_turns, language, turn.deadline).await;
+        let context_turns = chat_turns(turn.inputs.history);
+        let reading = extraction::read(turn.model, assistant, form, &state, &said, context_turns, language).await;
         let sender = context.contact.phone();
         // A chat has no number: a phone number written without a country is in the business's.
         let dialling_from = sender.or(Some(&context.business));
@@ -212,7 +221,7 @@ async fn form_turn(
 
     let body = if !says.is_empty() {
         let draft = templates::render(form, &says, language);
-        rewording::word(turn.deps, assistant, &draft, &templates::shown_values(&says), language, turn.deadline).await
+        rewording::word(turn.model, assistant, &draft, &templates::shown_values(&says), language).await
     } else if let Some(greeting) = &preamble {
         // A finished form and a new session: the greeting is the whole reply.
         return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission, hand_over }));
@@ -226,16 +235,16 @@ async fn form_turn(
 /// A reply from the model with the assistant's prompt and the conversation so far; the offline reply when
 /// the model keeps failing or writes something that is not a whole reply (cut off at its cap, framed,
 /// repeating its prompt).
-async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
-    let assistant = turn.assistant;
+async fn general(turn: &Reading<'_>) -> Result<String, TryLater> {
+    let assistant = turn.inputs.assistant;
     let request = ChatRequest {
         system_prompt: assistant.sms_prompt.clone(),
-        history: chat_turns(turn.history),
+        history: chat_turns(turn.inputs.history),
         max_tokens: assistant.max_reply_tokens,
         model: assistant.model.clone(),
         temperature: assistant.temperature,
     };
-    let answer = tokio::time::timeout_at(turn.deadline, turn.deps.model.reply(&request))
+    let answer = tokio::time::timeout_at(turn.model.deadline, turn.model.chat.reply(&request))
         .await
         .unwrap_or_else(|_| Err(ChatError::Transient("the model did not answer in time".into())));
     match answer.map(|answer| {
@@ -246,12 +255,10 @@ async fn general(turn: &Reading<'_>) -> Result<String, JobError> {
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(flaw)) => {
             warn!(%flaw, "the model's text is not a reply; sending the offline reply");
-            turn.deps.metrics.model_refused("reply", flaw.as_str(), 1);
+            turn.model.metrics.model_refused("reply", flaw.as_str(), 1);
             Ok(OFFLINE_REPLY.to_owned())
         }
-        Err(ChatError::Transient(reason)) if !turn.job.is_last_attempt() => {
-            Err(JobError::Retry { reason, retry_after: None })
-        }
+        Err(ChatError::Transient(reason)) if turn.inputs.may_retry => Err(TryLater(reason)),
         Err(e) => {
             warn!(error = %e, "the model gave no reply; sending the offline reply");
             Ok(OFFLINE_REPLY.to_owned())

@@ -10,7 +10,7 @@ use serde_json::Value;
 use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages;
-use smsagent_store::{assistants, conversations, forms, takeover, uploads};
+use smsagent_store::{assistants, conversations, forms, media, takeover, uploads};
 use tracing::info;
 use uuid::Uuid;
 
@@ -51,7 +51,33 @@ pub(super) async fn generate_reply(
     if assistant.id_photos > 0 && newest.is_some_and(|m| upload::asks_for_link(&m.body)) {
         return send_link(deps, job, &context).await.map(|()| None);
     }
-    let Some(reply) = dialogue::compose(deps, job, &context, &assistant, &history).await? else {
+    // What the reply is worked out from, read now: the dialogue itself reads nothing.
+    let form_session = match &assistant.form {
+        Some(_) => forms::current(pool, conversation_id).await?,
+        None => None,
+    };
+    let wordless = dialogue::wordless(&context, &history);
+    let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
+    let photos_awaited =
+        !media.is_empty() && assistant.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
+    let inputs = dialogue::Inputs {
+        context: &context,
+        assistant: &assistant,
+        history: &history,
+        form_session: form_session.as_ref(),
+        media: &media,
+        photos_awaited,
+        may_retry: !job.is_last_attempt(),
+    };
+    let model = dialogue::Model {
+        chat: deps.model.as_ref(),
+        metrics: &deps.metrics,
+        deadline: tokio::time::Instant::now() + deps.model_deadline,
+    };
+    let composed = dialogue::compose(&inputs, &model)
+        .await
+        .map_err(|dialogue::TryLater(reason)| JobError::Retry { reason, retry_after: None })?;
+    let Some(reply) = composed else {
         return skip(pool, job, "no text to answer").await.map(|()| None);
     };
 
