@@ -163,7 +163,7 @@ impl TestApp {
     /// A new tenant and an API key for it, as `smsagent tenant create` makes them.
     pub async fn tenant(&self, name: &str) -> (Uuid, String) {
         use secrecy::ExposeSecret;
-        let key = smsagent_server::api::auth::new_key();
+        let key = smsagent_server::api_keys::new_key();
         let id = smsagent_store::tenants::create(&self.pool, name).await.unwrap();
         smsagent_store::tenants::add_key(&self.pool, id, &key.hash, &key.prefix, "test").await.unwrap();
         (id, key.key.expose_secret().to_owned())

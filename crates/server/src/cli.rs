@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::api::auth;
+use crate::api_keys;
 use crate::startup::{self, Application};
 use crate::{Settings, telemetry};
 use clap::{Parser, Subcommand};
@@ -70,7 +70,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Tenant { action: TenantAction::Create { name, settings } } => {
             anyhow::ensure!(!name.trim().is_empty(), "a tenant needs a name");
             let pool = startup::connect(&settings).await?;
-            let key = auth::new_key();
+            let key = api_keys::new_key();
             let mut tx = pool.begin().await?;
             let tenant_id = smsagent_store::tenants::create(&mut *tx, name.trim()).await?;
             smsagent_store::tenants::add_key(&mut *tx, tenant_id, &key.hash, &key.prefix, "smsagent tenant create")

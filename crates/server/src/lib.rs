@@ -2,6 +2,7 @@
 //! translating requests into calls on the engine (`smsagent_engine`); and the wiring and the binary.
 
 pub mod api;
+pub mod api_keys;
 pub mod bootstrap;
 pub mod cli;
 pub mod error;

@@ -114,7 +114,7 @@ impl Application {
             twilio,
             event_grid,
             conversations,
-            bootstrap_key: settings.api_bootstrap_key.as_ref().map(api::auth::BootstrapKey::new),
+            bootstrap_key: settings.api_bootstrap_key.as_ref().map(crate::api_keys::BootstrapKey::new),
             limits: Arc::new(api::limits::RateLimits::new(
                 settings.api_rate_limit_per_minute,
                 settings.contact_rate_limit_per_minute,

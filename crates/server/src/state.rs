@@ -18,7 +18,7 @@ pub struct AppState {
     pub event_grid: EventGridAuth,
     pub conversations: ConversationsWebhook,
     /// API_BOOTSTRAP_KEY: the default tenant's key from the settings.
-    pub bootstrap_key: Option<crate::api::auth::BootstrapKey>,
+    pub bootstrap_key: Option<crate::api_keys::BootstrapKey>,
     pub limits: std::sync::Arc<crate::api::limits::RateLimits>,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// ID photo uploads: links, UPLOAD_DIR and its limit.

@@ -10,8 +10,9 @@ use serde_json::json;
 use smsagent_store::tenants::{self, KeyRow};
 use uuid::Uuid;
 
-use super::auth::{Operator, new_key};
+use super::auth::Operator;
 use super::json::Json;
+use crate::api_keys::new_key;
 use crate::error::ApiError;
 use crate::state::AppState;
 
