@@ -6,20 +6,17 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use actix_web::{HttpResponse, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-
-use crate::error::ApiError;
-use crate::state::AppState;
+use smsagent_store::jobs::QueueFigures;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct WebhookLabels {
-    pub provider: &'static str,
-    pub outcome: &'static str,
+struct WebhookLabels {
+    provider: &'static str,
+    outcome: &'static str,
 }
 
 /// Everything this process counts.
@@ -66,37 +63,15 @@ impl Metrics {
     pub fn webhook(&self, provider: &'static str, outcome: &'static str) {
         self.webhooks.get_or_create(&WebhookLabels { provider, outcome }).inc();
     }
-}
 
-/// `GET /metrics`, in Prometheus's text format.
-pub async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let queue = smsagent_store::jobs::queue_figures(&state.pool).await?;
-    let metrics = &state.metrics;
-    metrics.queue_depth.set(queue.due);
-    metrics.queue_oldest_seconds.set(queue.oldest_due_seconds);
-    metrics.dead_jobs.set(queue.dead);
-    metrics.opt_outs.set(queue.opt_outs);
-    let mut body = String::new();
-    prometheus_client::encoding::text::encode(&mut body, &metrics.registry).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().content_type("application/openmetrics-text; version=1.0.0; charset=utf-8").body(body))
-}
-
-/// Counts webhook deliveries by provider and by how they were answered (2xx accepted, 4xx rejected,
-/// 5xx failed); other paths pass untouched.
-pub async fn count_webhooks(
-    request: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let provider = crate::routes::webhook_provider(request.path());
-    let metrics = request.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
-    let response = next.call(request).await?;
-    if let (Some(provider), Some(metrics)) = (provider, metrics) {
-        let outcome = match response.status().as_u16() {
-            200..=299 => "accepted",
-            400..=499 => "rejected",
-            _ => "failed",
-        };
-        metrics.webhook(provider, outcome);
+    /// Everything, in Prometheus's text format, with the queue's figures as the database reports them now.
+    pub fn encode(&self, queue: &QueueFigures) -> Result<String, std::fmt::Error> {
+        self.queue_depth.set(queue.due);
+        self.queue_oldest_seconds.set(queue.oldest_due_seconds);
+        self.dead_jobs.set(queue.dead);
+        self.opt_outs.set(queue.opt_outs);
+        let mut body = String::new();
+        prometheus_client::encoding::text::encode(&mut body, &self.registry)?;
+        Ok(body)
     }
-    Ok(response)
 }

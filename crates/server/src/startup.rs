@@ -148,7 +148,7 @@ impl Application {
                         .custom_request_replace("PATH", |req| crate::telemetry::loggable_path(req.path())),
                 )
                 .app_data(state.clone())
-                .wrap(actix_web::middleware::from_fn(crate::metrics::count_webhooks))
+                .wrap(actix_web::middleware::from_fn(routes::metrics::count_webhooks))
                 .configure(routes::configure)
                 .configure(api::configure)
                 .configure(crate::uploads::configure)

@@ -2,11 +2,13 @@
 
 mod event_grid;
 mod health;
+pub mod metrics;
 mod twilio;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
+use self::metrics::WebhookLabel;
 use crate::error::ApiError;
 
 /// Where Twilio posts the texts a number receives.
@@ -23,31 +25,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(health::root))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(crate::metrics::scrape));
+        .route("/metrics", web::get().to(metrics::scrape));
+    // Each webhook's resource is labelled with its provider, for the metrics.
+    let webhook = |path: &str, provider| web::resource(path).app_data(WebhookLabel(provider));
     // The first path is ours; the others are the ones the systems we replace used, kept so their Twilio
     // numbers need no reconfiguration.
     for path in [INBOUND_SMS_PATH, "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
-        cfg.route(path, web::post().to(twilio::inbound));
+        cfg.service(webhook(path, "twilio").route(web::post().to(twilio::inbound)));
     }
     for path in [STATUS_CALLBACK_PATH, "/api/v1/twilio/sms/status-callback"] {
-        cfg.route(path, web::post().to(twilio::status_callback));
+        cfg.service(webhook(path, "twilio_status").route(web::post().to(twilio::status_callback)));
     }
-    cfg.route("/webhook/message-added", web::post().to(twilio::conversation_message));
+    cfg.service(
+        webhook("/webhook/message-added", "twilio_conversations").route(web::post().to(twilio::conversation_message)),
+    );
     // Azure Event Grid (ACS): the first path is the seed system's.
     for path in ["/api/sms/webhook", "/api/v1/sms/webhook/acs"] {
-        cfg.route(path, web::post().to(event_grid::deliveries))
-            .route(path, web::method(Method::OPTIONS).to(event_grid::handshake));
-    }
-}
-
-/// Which provider's webhook `path` is, for the metrics; `None` for anything else.
-pub fn webhook_provider(path: &str) -> Option<&'static str> {
-    match path {
-        INBOUND_SMS_PATH | "/api/v1/sms/webhook/sms" | "/api/v1/twilio/sms/webhook" => Some("twilio"),
-        STATUS_CALLBACK_PATH | "/api/v1/twilio/sms/status-callback" => Some("twilio_status"),
-        "/webhook/message-added" => Some("twilio_conversations"),
-        "/api/sms/webhook" | "/api/v1/sms/webhook/acs" => Some("event_grid"),
-        _ => None,
+        cfg.service(
+            webhook(path, "event_grid")
+                .route(web::post().to(event_grid::deliveries))
+                .route(web::method(Method::OPTIONS).to(event_grid::handshake)),
+        );
     }
 }
 
