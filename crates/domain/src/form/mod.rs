@@ -11,6 +11,7 @@ pub mod engine;
 pub mod extract;
 pub mod grounding;
 mod spelled;
+mod state;
 mod stuck;
 mod tenant;
 pub mod value;

@@ -6,12 +6,20 @@
 //! address the contact did give, is taken as given and marked unverified; an optional question is
 //! skipped; otherwise a person takes over.
 
-use super::engine::{Awaiting, FormState, Outcome, Refusal, Say, SlotState, Turn, next_action};
+use super::state::{Awaiting, FormState, Outcome, Refusal, Say, SlotState, Turn};
 use super::value::{Invalid, SlotValue};
 use super::{Form, SlotKind};
 
 /// Changes the outcome of a turn that repeats the question for the third time or more.
-pub(super) fn unstick(form: &Form, before: &FormState, turn: &Turn, refused: &[Refusal], outcome: &mut Outcome) {
+/// `move_on` goes on to the next question (or completes the form) once a slot was settled another way.
+pub(super) fn unstick(
+    form: &Form,
+    before: &FormState,
+    turn: &Turn,
+    refused: &[Refusal],
+    outcome: &mut Outcome,
+    move_on: impl Fn(&mut Outcome),
+) {
     let after = &mut outcome.state;
     let stuck = before.awaiting != Awaiting::Nothing
         && after.awaiting == before.awaiting
@@ -45,7 +53,7 @@ pub(super) fn unstick(form: &Form, before: &FormState, turn: &Turn, refused: &[R
                 }
             }
             outcome.says.push(Say::TakenAsGiven { values });
-            move_on(form, turn, outcome);
+            move_on(outcome);
         }
         (Awaiting::Answer(key), _) => {
             let Some(slot) = form.slot(key) else { return };
@@ -53,10 +61,10 @@ pub(super) fn unstick(form: &Form, before: &FormState, turn: &Turn, refused: &[R
                 after.slots.insert(key.clone(), SlotState::Confirmed { value: SlotValue::Text(address.clone()) });
                 after.unverified.insert(key.clone());
                 outcome.says.push(Say::TakenAsGiven { values: vec![(key.clone(), address)] });
-                move_on(form, turn, outcome);
+                move_on(outcome);
             } else if !slot.required {
                 after.slots.insert(key.clone(), SlotState::Skipped);
-                move_on(form, turn, outcome);
+                move_on(outcome);
             } else {
                 after.repeated = 0;
                 outcome.says.push(Say::OfferPerson { slot: key.clone() });
@@ -65,12 +73,6 @@ pub(super) fn unstick(form: &Form, before: &FormState, turn: &Turn, refused: &[R
         }
         (Awaiting::Nothing, _) => {}
     }
-}
-
-/// On to the next question (or the end of the form) after a slot was settled another way.
-fn move_on(form: &Form, turn: &Turn, outcome: &mut Outcome) {
-    outcome.state.repeated = 0;
-    outcome.submission = next_action(form, &mut outcome.state, turn, &[], &mut outcome.says);
 }
 
 /// An address the contact gave that fell short of the check only for want of a house number ("Oak Street,

@@ -2,7 +2,7 @@
 //! the draft a model rewrites when one does. Templates avoid characters that force UCS-2 where the language
 //! allows, and put the question last, so shortening a reply never cuts it.
 
-use super::engine::{FormState, Say};
+use super::state::{FormState, Say};
 use super::value::Invalid;
 use super::{Form, NamePart, SlotKind};
 use crate::Language;
