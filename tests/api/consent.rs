@@ -126,3 +126,32 @@ async fn a_yes_that_opts_back_in_confirms_nothing_the_form_was_waiting_on(pool: 
     );
     assert_eq!(bodies.len(), 4, "the name read back, the opt-out, the opt-in, the next question: {bodies:?}");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn each_texts_keyword_is_on_record_as_it_was_read_on_arrival(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    // A "yes" opts back in only while opted out; "start over" is the form's; the rest are no keyword.
+    for body in ["Hi", "yes", "HELP", "STOP", "hello?", "yes", "start over"] {
+        app.text(&sid(), CONTACT, body).await;
+        app.worker.drain().await.unwrap();
+    }
+
+    let recorded: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT body, keyword FROM sms_messages WHERE direction = 'inbound' ORDER BY created_at, id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let keyword = |k: Option<&str>| k.map(str::to_owned);
+    let expected = [
+        ("Hi", None),
+        ("yes", None),
+        ("HELP", keyword(Some("help"))),
+        ("STOP", keyword(Some("opt_out"))),
+        ("hello?", None),
+        ("yes", keyword(Some("opt_in"))),
+        ("start over", keyword(Some("start_over"))),
+    ];
+    let expected: Vec<(String, Option<String>)> = expected.into_iter().map(|(b, k)| (b.to_owned(), k)).collect();
+    assert_eq!(recorded, expected);
+}

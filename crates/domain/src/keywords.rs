@@ -23,6 +23,44 @@ pub enum Keyword {
     End,
 }
 
+impl Keyword {
+    /// As stored with the text (`sms_messages.keyword`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::OptOut => "opt_out",
+            Keyword::OptIn => "opt_in",
+            Keyword::Help => "help",
+            Keyword::StartOver => "start_over",
+            Keyword::End => "end",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Keyword::OptOut, Keyword::OptIn, Keyword::Help, Keyword::StartOver, Keyword::End]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+
+    /// Answered as the text arrives (STOP, START, HELP, goodbyes): never for the form or the model.
+    pub fn answered_on_arrival(self) -> bool {
+        !matches!(self, Keyword::StartOver)
+    }
+}
+
+/// Where the contact stands with the business's number, which decides what a plain "yes" is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Subscribed,
+    /// A plain "yes" (or "sí") opts back in.
+    OptedOut,
+}
+
+impl Standing {
+    pub fn of(opted_out: bool) -> Self {
+        if opted_out { Standing::OptedOut } else { Standing::Subscribed }
+    }
+}
+
 /// A keyword found in a text, with the language its wording gives away (if any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeywordMatch {
@@ -147,9 +185,15 @@ pub fn provider_answers(text: &str) -> Option<Keyword> {
     }
 }
 
-/// The keyword `text` is, if it is one. `opted_out` says whether the contact is opted out now, which makes
-/// a plain "yes" an opt-in.
-pub fn classify(text: &str, opted_out: bool) -> Option<KeywordMatch> {
+/// Whether `text` is a keyword whatever the contact's standing: a text that is not needs no look at the
+/// conversation before it is stored.
+pub fn may_be_keyword(text: &str) -> bool {
+    classify(text, Standing::OptedOut).is_some()
+}
+
+/// The keyword `text` is, if it is one, for a contact of this `standing`.
+pub fn classify(text: &str, standing: Standing) -> Option<KeywordMatch> {
+    let opted_out = standing == Standing::OptedOut;
     let folded = fold(text);
     let is = |list: &[&str]| list.contains(&folded.as_str());
     let found = |keyword, language| Some(KeywordMatch { keyword, language });
@@ -203,7 +247,7 @@ mod tests {
     }
 
     fn keyword(text: &str) -> Option<Keyword> {
-        classify(text, false).map(|m| m.keyword)
+        classify(text, Standing::Subscribed).map(|m| m.keyword)
     }
 
     #[test]
@@ -290,15 +334,18 @@ mod tests {
 
     #[test]
     fn yes_opts_back_in_only_while_opted_out() {
-        assert_eq!(classify("YES", true).map(|m| m.keyword), Some(OptIn));
-        assert_eq!(classify("sí", true).map(|m| m.keyword), Some(OptIn));
-        assert_eq!(classify("YES", false), None);
+        assert_eq!(classify("YES", Standing::OptedOut).map(|m| m.keyword), Some(OptIn));
+        assert_eq!(classify("sí", Standing::OptedOut).map(|m| m.keyword), Some(OptIn));
+        assert_eq!(classify("YES", Standing::Subscribed), None);
     }
 
     #[test]
     fn spanish_keywords_say_so() {
-        assert_eq!(classify("ayuda", false), Some(KeywordMatch { keyword: Help, language: Some(Language::Es) }));
-        assert_eq!(classify("HELP", false), Some(KeywordMatch { keyword: Help, language: None }));
+        assert_eq!(
+            classify("ayuda", Standing::Subscribed),
+            Some(KeywordMatch { keyword: Help, language: Some(Language::Es) })
+        );
+        assert_eq!(classify("HELP", Standing::Subscribed), Some(KeywordMatch { keyword: Help, language: None }));
         assert_eq!(keyword("empezar de nuevo"), Some(StartOver));
     }
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use smsagent_domain::keywords;
+use smsagent_domain::keywords::{self, Standing};
 use smsagent_store::inbound::{self, TakenIn};
 use smsagent_store::messages::{self, NewInbound};
 use smsagent_store::{PgPool, StoreError, conversations, media};
@@ -40,9 +40,10 @@ pub async fn ingest(
 ) -> Result<Ingested, StoreError> {
     // Read as widely as possible (as if the contact had opted out, when a plain "yes" opts back in): most
     // texts are no keyword, and one statement takes them in; keywords need the transaction below.
-    let stored = match keywords::classify(text.body, true) {
-        None if text.media.is_empty() => ordinary(pool, queue, burst_window, text).await?,
-        _ => in_a_transaction(pool, queue, burst_window, text).await?,
+    let stored = if !keywords::may_be_keyword(text.body) && text.media.is_empty() {
+        ordinary(pool, queue, burst_window, text).await?
+    } else {
+        in_a_transaction(pool, queue, burst_window, text).await?
     };
     let Some(stored) = stored else {
         info!(provider = %text.provider, message_sid = text.message_sid, "duplicate delivery ignored");
@@ -89,13 +90,12 @@ pub async fn ingest_batch(
     let mut ingested = Vec::with_capacity(texts.len());
     let mut rest = texts;
     while let Some(first) = rest.first() {
-        if keywords::classify(first.body, true).is_some() {
+        if keywords::may_be_keyword(first.body) {
             ingested.push(ingest(pool, queue, burst_window, first).await?);
             rest = &rest[1..];
             continue;
         }
-        let run =
-            rest.iter().take(BATCH_STATEMENT_TEXTS).take_while(|t| keywords::classify(t.body, true).is_none()).count();
+        let run = rest.iter().take(BATCH_STATEMENT_TEXTS).take_while(|t| !keywords::may_be_keyword(t.body)).count();
         let (ordinary, after) = rest.split_at(run);
         rest = after;
         if ordinary.len() < BATCH_STATEMENT_FROM {
@@ -168,12 +168,16 @@ async fn in_a_transaction(
 ) -> Result<Option<Stored>, StoreError> {
     let mut tx = pool.begin().await?;
     let conversation = conversations::touch_for_inbound(&mut *tx, text).await?;
-    let Some(message_id) = messages::insert_inbound(&mut *tx, conversation.id, text).await? else {
+    // Decided once, for the contact's standing now, and stored with the text.
+    let keyword = keywords::classify(text.body, Standing::of(conversation.opted_out));
+    let Some(message_id) =
+        messages::insert_inbound(&mut *tx, conversation.id, text, keyword.map(|k| k.keyword)).await?
+    else {
         tx.rollback().await?;
         return Ok(None);
     };
 
-    let handled = match keywords::classify(text.body, conversation.opted_out) {
+    let handled = match keyword {
         Some(keyword) => {
             let arrived = compliance::KeywordText { message_id, text: text.body, keyword };
             compliance::handle(&mut tx, queue, &conversation, text.to, text.from, arrived).await?

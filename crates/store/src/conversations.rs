@@ -52,7 +52,7 @@ pub async fn touch_for_inbound(
             channel = EXCLUDED.channel, external_id = COALESCE(EXCLUDED.external_id, conversation.external_id),
             last_message_at = now(), updated_at = now()
         RETURNING id, assistant_id, status, language,
-                  EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $2 AND o.contact_number = $3) AS "opted_out!"
+                  is_opted_out($2, $3) AS "opted_out!"
         
         "#,
         Uuid::now_v7(),
@@ -95,9 +95,7 @@ pub async fn reply_context(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<R
         r#"
         SELECT c.id, c.business_number, c.contact_number, c.assistant_id, c.status, c.inbound_count, c.answered_count,
                c.language, c.channel, p.provider AS "provider?",
-               EXISTS (SELECT 1 FROM opt_out o
-                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
-                 AS "opted_out!"
+               is_opted_out(c.business_number, c.contact_number) AS "opted_out!"
         FROM conversation c
         LEFT JOIN phone_number p ON p.number = c.business_number
         WHERE c.id = $1

@@ -62,7 +62,7 @@ pub async fn take_in(
                 last_message_at = now(), updated_at = now()
             RETURNING id, assistant_id,
                       status <> 'paused'
-                      AND NOT EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $4 AND o.contact_number = $5)
+                      AND NOT is_opted_out($4, $5)
                       AS may_reply
         ), message AS (
             INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
@@ -179,9 +179,8 @@ pub async fn take_in_batch(
                 last_message_at = now(), updated_at = now()
             RETURNING id, business_number, contact_number, assistant_id,
                       status <> 'paused'
-                      AND NOT EXISTS (SELECT 1 FROM opt_out o
-                                      WHERE o.business_number = conversation.business_number
-                                        AND o.contact_number = conversation.contact_number) AS may_reply
+                      AND NOT is_opted_out(conversation.business_number, conversation.contact_number)
+                      AS may_reply
         ), message AS (
             INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
                                       body, status, num_segments, date_created, channel, external_conversation_id)

@@ -1,6 +1,7 @@
 //! `sms_messages`: every text in and out, and the delivery reports about them (`sms_status_event`).
 
 use chrono::{DateTime, Utc};
+use smsagent_domain::keywords::Keyword;
 use smsagent_domain::segments::Encoding;
 use smsagent_domain::{Channel, Contact, Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
 use sqlx::PgExecutor;
@@ -31,12 +32,14 @@ pub async fn insert_inbound(
     db: impl PgExecutor<'_>,
     conversation_id: Uuid,
     message: &NewInbound<'_>,
+    keyword: Option<Keyword>,
 ) -> Result<Option<Uuid>, StoreError> {
     let id = sqlx::query_scalar!(
         r#"
         INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
-                                  body, status, num_segments, date_created, channel, external_conversation_id)
-        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now(), $9, $10)
+                                  body, status, num_segments, date_created, channel, external_conversation_id,
+                                  keyword)
+        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now(), $9, $10, $11)
         ON CONFLICT (provider, message_sid) DO NOTHING
         RETURNING id
         "#,
@@ -50,6 +53,7 @@ pub async fn insert_inbound(
         message.num_segments,
         message.channel.as_str(),
         message.external_id,
+        keyword.map(Keyword::as_str),
     )
     .fetch_optional(db)
     .await?;
@@ -129,9 +133,7 @@ pub async fn recipient(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result
     let row = sqlx::query!(
         r#"
         SELECT c.business_number, c.contact_number, c.channel, p.provider,
-               EXISTS (SELECT 1 FROM opt_out o
-                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
-                   AS "opted_out!",
+               is_opted_out(c.business_number, c.contact_number) AS "opted_out!",
                (SELECT max(m.created_at) FROM sms_messages m
                 WHERE m.conversation_id = c.id AND m.direction = 'inbound') AS last_inbound_at
         FROM conversation c JOIN phone_number p ON p.number = c.business_number
@@ -162,6 +164,8 @@ pub struct HistoryEntry {
     pub created_at: DateTime<Utc>,
     /// What an outbound text was for; `None` for inbound texts.
     pub purpose: Option<Purpose>,
+    /// The keyword an inbound text is, as decided when it arrived.
+    pub keyword: Option<Keyword>,
 }
 
 /// The newest `limit` messages of a conversation, oldest first.
@@ -172,8 +176,8 @@ pub async fn recent(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let rows = sqlx::query!(
         r#"
-        SELECT id AS "id!", direction AS "direction!", body AS "body!", created_at AS "created_at!", purpose
-        FROM (SELECT id, direction, body, created_at, purpose FROM sms_messages
+        SELECT id AS "id!", direction AS "direction!", body AS "body!", created_at AS "created_at!", purpose, keyword
+        FROM (SELECT id, direction, body, created_at, purpose, keyword FROM sms_messages
               WHERE conversation_id = $1
               ORDER BY created_at DESC, id DESC
               LIMIT $2) newest
@@ -193,6 +197,7 @@ pub async fn recent(
                 body: r.body,
                 created_at: r.created_at,
                 purpose: r.purpose.as_deref().and_then(Purpose::parse),
+                keyword: r.keyword.as_deref().and_then(Keyword::parse),
             })
         })
         .collect()
@@ -253,8 +258,7 @@ pub async fn outbound(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Outbou
         r#"
         SELECT id, conversation_id, provider, from_number, to_number, body, status, message_sid, purpose,
                created_at, channel, external_conversation_id, send_attempts, first_send_attempt_at,
-               EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = m.from_number AND o.contact_number = m.to_number)
-                 AS "recipient_opted_out!",
+               is_opted_out(m.from_number, m.to_number) AS "recipient_opted_out!",
                (SELECT max(i.created_at) FROM sms_messages i
                 WHERE i.conversation_id = m.conversation_id AND i.direction = 'inbound') AS last_inbound_at
         FROM sms_messages m

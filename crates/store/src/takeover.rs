@@ -35,7 +35,7 @@ pub async fn open_for_send(
         SET last_message_at = now(), updated_at = now(),
             paused_at = CASE WHEN conversation.status = 'paused' THEN now() ELSE conversation.paused_at END
         RETURNING id,
-                  EXISTS (SELECT 1 FROM opt_out o WHERE o.business_number = $2 AND o.contact_number = $3) AS "opted_out!",
+                  is_opted_out($2, $3) AS "opted_out!",
                   (SELECT max(m.created_at) FROM sms_messages m
                    WHERE m.conversation_id = conversation.id AND m.direction = 'inbound') AS last_inbound_at
         "#,

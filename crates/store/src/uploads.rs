@@ -43,9 +43,7 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
         SELECT c.id, c.contact_number, c.business_number, c.language, p.provider, coalesce(a.name, t.name) AS "business_name!",
                coalesce(a.id_photos, 0::smallint) AS "id_photos!",
                ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!",
-               EXISTS (SELECT 1 FROM opt_out o
-                       WHERE o.business_number = c.business_number AND o.contact_number = c.contact_number)
-                 AS "opted_out!",
+               is_opted_out(c.business_number, c.contact_number) AS "opted_out!",
                (SELECT max(m.created_at) FROM sms_messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound')
                  AS last_inbound_at
         FROM conversation c

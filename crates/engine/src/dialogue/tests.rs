@@ -76,6 +76,7 @@ fn texted(body: &str) -> HistoryEntry {
         body: body.into(),
         created_at: Utc::now(),
         purpose: None,
+        keyword: None,
     }
 }
 
@@ -132,4 +133,19 @@ async fn a_photo_being_fetched_while_id_photos_are_awaited_waits_for_its_receipt
     given.photos_awaited = false;
     let thanked = compose(&given, &model(&OfflineModel, &metrics)).await.unwrap().unwrap();
     assert!(thanked.shaped.text.starts_with("Thanks, I got your photo."), "{}", thanked.shaped.text);
+}
+
+#[tokio::test]
+async fn keywords_are_read_as_they_were_on_arrival_not_again() {
+    let (context, assistant, metrics) = (context(2), assistant(Some(Form::tenant_screening())), Metrics::default());
+    let mut help = texted("Help");
+    help.keyword = Some(smsagent_domain::keywords::Keyword::Help);
+    // HELP was answered as it came; the reply reads what is left.
+    let history = [help, texted("Hi, I'm Maria Garcia")];
+
+    let reply =
+        compose(&inputs(&context, &assistant, &history), &model(&OfflineModel, &metrics)).await.unwrap().unwrap();
+
+    assert!(reply.shaped.text.contains("Maria Garcia"), "{}", reply.shaped.text);
+    assert!(!reply.shaped.text.contains("Help"), "{}", reply.shaped.text);
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
 use smsagent_domain::form::engine::{Turn as FormTurn, reminder, start, step};
 use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
-use smsagent_domain::keywords::{self, Keyword};
+use smsagent_domain::keywords::Keyword;
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
 use smsagent_domain::{Channel, Direction, Language, Purpose, language_after, media, model_reply};
@@ -89,17 +89,18 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
     let (context, assistant, history) = (inputs.context, inputs.assistant, inputs.history);
     let texts = unanswered(context, history);
     let Some(newest) = texts.last() else { return Ok(None) };
-    // Keywords were answered when they arrived; the rest of a burst is read as one turn, as the contact
-    // meant it: "Maria", "Garcia" is a full name, not a name and then a correction.
+    // Keywords were answered when they arrived (as they were read then); the rest of a burst is read as one
+    // turn, as the contact meant it: "Maria", "Garcia" is a full name, not a name and then a correction.
     // A photo without words answers nothing (below).
-    let said: Vec<&str> = texts
+    let read: Vec<&HistoryEntry> = texts
         .iter()
-        .map(|m| m.body.as_str())
-        .filter(|body| !answered_on_arrival(body) && media::has_words(body))
+        .copied()
+        .filter(|m| !m.keyword.is_some_and(Keyword::answered_on_arrival) && media::has_words(&m.body))
         .collect();
-    if said.is_empty() {
+    if read.is_empty() {
         return Ok(media_only(inputs, newest.id));
     }
+    let said: Vec<&str> = read.iter().map(|m| m.body.as_str()).collect();
     let joined = said.join("\n");
     let language = language_after(context.language, &joined).unwrap_or_default();
     let turns: Vec<Turn> = history
@@ -112,7 +113,11 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
     let turn = Reading { inputs, model, language, new_session };
     let (shaped, form) = match &assistant.form {
         Some(form) => {
-            let (preamble, body, update) = form_turn(&turn, form, &joined).await?;
+            // "Start over" starts the form again; it answers nothing in it.
+            let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
+            let answers: Vec<&str> =
+                read.iter().filter(|m| m.keyword != Some(Keyword::StartOver)).map(|m| m.body.as_str()).collect();
+            let (preamble, body, update) = form_turn(&turn, form, &answers.join("\n"), start_over).await?;
             (fit(preamble.as_deref(), &body, context.channel, assistant.segment_budget), Some(update))
         }
         None => {
@@ -166,28 +171,16 @@ struct Reading<'a> {
     new_session: bool,
 }
 
-/// Texts the ingest step answered itself (STOP, START, HELP, goodbyes): not for the form or the model.
-fn answered_on_arrival(text: &str) -> bool {
-    keywords::classify(text, false)
-        .is_some_and(|k| matches!(k.keyword, Keyword::OptOut | Keyword::OptIn | Keyword::Help | Keyword::End))
-}
-
-fn starts_over(text: &str) -> bool {
-    keywords::classify(text, false).is_some_and(|k| k.keyword == Keyword::StartOver)
-}
-
 /// The form's turn over what the contact said: the opening words (greeting, recap or "starting over"), the
 /// body, and the form's new state.
 async fn form_turn(
     turn: &Reading<'_>,
     form: &Form,
     said: &str,
+    start_over: bool,
 ) -> Result<(Option<String>, String, FormUpdate), TryLater> {
     let (assistant, context, language) = (turn.inputs.assistant, turn.inputs.context, turn.language);
     let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && turn.new_session);
-    let lines: Vec<&str> = said.lines().filter(|line| !starts_over(line)).collect();
-    let start_over = lines.len() < said.lines().count();
-    let said = lines.join("\n");
     let current = turn.inputs.form_session.cloned();
     let stale = current
         .as_ref()
@@ -210,12 +203,12 @@ async fn form_turn(
         (opening.state, opening.says, None, false)
     } else {
         let context_turns = chat_turns(turn.inputs.history);
-        let reading = extraction::read(turn.model, assistant, form, &state, &said, context_turns, language).await;
+        let reading = extraction::read(turn.model, assistant, form, &state, said, context_turns, language).await;
         let sender = context.contact.phone();
         // A chat has no number: a phone number written without a country is in the business's.
         let dialling_from = sender.or(Some(&context.business));
         let outcome =
-            step(form, &state, &FormTurn { text: &said, extraction: &reading, sender, dialling_from, language });
+            step(form, &state, &FormTurn { text: said, extraction: &reading, sender, dialling_from, language });
         (outcome.state, outcome.says, outcome.submission, outcome.hand_over)
     };
 

@@ -72,8 +72,8 @@ async fn an_inbound_text_is_stored_once_however_often_it_arrives(pool: PgPool) {
         conversations::touch_for_inbound(&pool, &arrival(&business(), &contact(), "SM-arrival")).await.unwrap();
     let (business, contact) = (business(), contact());
     let text = arrival(&business, &contact, "SM11111111111111111111111111111111");
-    assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_some());
-    assert!(messages::insert_inbound(&pool, conversation.id, &text).await.unwrap().is_none());
+    assert!(messages::insert_inbound(&pool, conversation.id, &text, None).await.unwrap().is_some());
+    assert!(messages::insert_inbound(&pool, conversation.id, &text, None).await.unwrap().is_none());
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_messages").fetch_one(&pool).await.unwrap();
     assert_eq!(count, 1);
 }
