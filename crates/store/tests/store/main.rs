@@ -4,4 +4,5 @@
 
 mod inbound;
 mod messages;
+mod opt_outs;
 mod queue;
