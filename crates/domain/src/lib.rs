@@ -7,6 +7,7 @@ mod channel;
 mod contact;
 mod direction;
 pub mod form;
+pub mod keyword_replies;
 pub mod keywords;
 mod language;
 pub mod media;

@@ -4,9 +4,8 @@
 //! opted-out contact ever gets. START brings them back. HELP and goodbyes are answered here too, without a
 //! model. The reply answers the whole burst the keyword ends, so no reply job answers it again.
 
-use smsagent_domain::form::wording;
 use smsagent_domain::keywords::{self, Keyword, KeywordMatch};
-use smsagent_domain::{Contact, OptOutConfirmer, PhoneNumber, Purpose, detect_language, shaping};
+use smsagent_domain::{Contact, OptOutConfirmer, PhoneNumber, Purpose, detect_language, keyword_replies, shaping};
 use smsagent_store::conversations::{self, InboundConversation};
 use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
 use smsagent_store::{StoreError, assistants, phone_numbers};
@@ -112,12 +111,12 @@ pub async fn handle(
         None => (UNNAMED_PROGRAM, None),
     };
     let body = match purpose {
-        Purpose::OptOutConfirmation => wording::opted_out(program, language),
-        Purpose::OptInConfirmation => wording::opted_in(program, language),
-        Purpose::Help => wording::help(program, help_text, language),
+        Purpose::OptOutConfirmation => keyword_replies::opted_out(program, language),
+        Purpose::OptInConfirmation => keyword_replies::opted_in(program, language),
+        Purpose::Help => keyword_replies::help(program, help_text, language),
         // Only the keywords above get here; the rest are written elsewhere.
         Purpose::Goodbye | Purpose::Reply | Purpose::Operator | Purpose::UploadLink | Purpose::UploadReceipt => {
-            wording::goodbye(language).to_owned()
+            keyword_replies::goodbye(language).to_owned()
         }
     };
     // Compliance texts are sent whole, whatever an assistant's segment budget.
