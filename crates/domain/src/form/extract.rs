@@ -608,7 +608,7 @@ fn strip_fillers(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn tenant() -> Form {
+    fn screening() -> Form {
         Form::tenant_screening()
     }
 
@@ -626,63 +626,63 @@ mod tests {
 
     #[test]
     fn an_introduction_fills_both_names() {
-        let e = extract(&tenant(), &asking("first_name"), "Hi! I'm Maria Garcia, looking for a flat");
+        let e = extract(&screening(), &asking("first_name"), "Hi! I'm Maria Garcia, looking for a flat");
         assert_eq!(values(&e), [("first_name", "Maria"), ("last_name", "Garcia")]);
-        let e = extract(&tenant(), &FormState::default(), "Hola, me llamo María García");
+        let e = extract(&screening(), &FormState::default(), "Hola, me llamo María García");
         assert_eq!(values(&e), [("first_name", "María"), ("last_name", "García")]);
     }
 
     #[test]
     fn a_bare_answer_answers_the_question_asked() {
-        assert_eq!(values(&extract(&tenant(), &asking("first_name"), "maria")), [("first_name", "maria")]);
+        assert_eq!(values(&extract(&screening(), &asking("first_name"), "maria")), [("first_name", "maria")]);
         assert_eq!(
-            values(&extract(&tenant(), &asking("first_name"), "Maria Garcia")),
+            values(&extract(&screening(), &asking("first_name"), "Maria Garcia")),
             [("first_name", "Maria"), ("last_name", "Garcia")]
         );
         assert_eq!(
-            values(&extract(&tenant(), &asking("annual_income"), "it's about 85k, thanks")),
+            values(&extract(&screening(), &asking("annual_income"), "it's about 85k, thanks")),
             [("annual_income", "about 85k")]
         );
         assert_eq!(
-            values(&extract(&tenant(), &asking("address"), "123 Main St, Springfield, IL")),
+            values(&extract(&screening(), &asking("address"), "123 Main St, Springfield, IL")),
             [("address", "123 Main St, Springfield, IL")]
         );
     }
 
     #[test]
     fn labelled_values_are_found_anywhere() {
-        let e = extract(&tenant(), &asking("phone"), "actually my last name is Smith");
+        let e = extract(&screening(), &asking("phone"), "actually my last name is Smith");
         assert_eq!(values(&e), [("last_name", "Smith")]);
-        let e = extract(&tenant(), &asking("address"), "I live at 5 Elm Street and I make $90,000 a year");
+        let e = extract(&screening(), &asking("address"), "I live at 5 Elm Street and I make $90,000 a year");
         assert_eq!(values(&e), [("address", "5 Elm Street"), ("annual_income", "$90,000 a year")]);
-        let e = extract(&tenant(), &asking("phone"), "My name is Maria Garcia");
+        let e = extract(&screening(), &asking("phone"), "My name is Maria Garcia");
         assert_eq!(values(&e), [("first_name", "Maria"), ("last_name", "Garcia")]);
-        let e = extract(&tenant(), &asking("first_name"), "Mi apellido es Pérez");
+        let e = extract(&screening(), &asking("first_name"), "Mi apellido es Pérez");
         assert_eq!(values(&e), [("last_name", "Pérez")]);
     }
 
     #[test]
     fn a_leading_no_is_an_answer_and_the_rest_a_correction() {
         let income = confirming("annual_income");
-        let e = extract(&tenant(), &income, "no, it's 90k");
+        let e = extract(&screening(), &income, "no, it's 90k");
         assert_eq!(e.answer, Some(false));
         assert_eq!(values(&e), [("annual_income", "90k")]);
 
-        let e = extract(&tenant(), &income, "Yes!");
+        let e = extract(&screening(), &income, "Yes!");
         assert_eq!(e.answer, Some(true));
         assert!(e.values.is_empty());
 
-        let e = extract(&tenant(), &confirming("first_name"), "Noah");
+        let e = extract(&screening(), &confirming("first_name"), "Noah");
         assert_eq!(e.answer, None, "a name that starts with 'no' is not a no");
         assert!(e.values.is_empty(), "nor a correction without one");
-        let e = extract(&tenant(), &confirming("first_name"), "no, Noah");
+        let e = extract(&screening(), &confirming("first_name"), "no, Noah");
         assert_eq!(values(&e), [("first_name", "Noah")]);
     }
 
     #[test]
     fn small_talk_is_not_a_name() {
-        assert!(extract(&tenant(), &FormState::default(), "I'm looking for a two-bedroom flat").values.is_empty());
-        let e = extract(&tenant(), &FormState::default(), "I'm good, thanks");
+        assert!(extract(&screening(), &FormState::default(), "I'm looking for a two-bedroom flat").values.is_empty());
+        let e = extract(&screening(), &FormState::default(), "I'm good, thanks");
         assert!(e.values.iter().all(|p| p.source == Source::Guess), "only a guess, which the engine checks: {e:?}");
     }
 
@@ -701,7 +701,7 @@ mod tests {
                 stated("annual_income", "$85,000"),
             ],
         };
-        let (reading, dropped) = with_model(&tenant(), &asking("first_name"), "maria here, I make 85k", model);
+        let (reading, dropped) = with_model(&screening(), &asking("first_name"), "maria here, I make 85k", model);
         assert_eq!(
             values(&reading),
             [("annual_income", "85k"), ("first_name", "maria")],
@@ -714,17 +714,17 @@ mod tests {
     #[test]
     fn a_yes_word_inside_other_words_is_no_yes() {
         for not_an_answer in ["Right now I'm at work", "Good question, what's this for?", "fine, but why do you ask?"] {
-            assert_eq!(extract(&tenant(), &confirming("first_name"), not_an_answer).answer, None, "{not_an_answer}");
+            assert_eq!(extract(&screening(), &confirming("first_name"), not_an_answer).answer, None, "{not_an_answer}");
         }
         for yes in ["this one is fine", "sounds good to me", "yep that works 👍"] {
-            assert_eq!(extract(&tenant(), &confirming("phone"), yes).answer, Some(true), "{yes}");
+            assert_eq!(extract(&screening(), &confirming("phone"), yes).answer, Some(true), "{yes}");
         }
     }
 
     #[test]
     fn a_text_the_rules_read_whole_needs_no_model() {
-        let tenant = tenant();
-        let settled = |state: &FormState, text: &str| settles(&tenant, state, &extract(&tenant, state, text));
+        let form = screening();
+        let settled = |state: &FormState, text: &str| settles(&form, state, &extract(&form, state, text));
         assert!(settled(&confirming("first_name"), "yes"));
         assert!(settled(&asking("annual_income"), "85k"));
         assert!(settled(&FormState::default(), "Hi, I'm Maria Garcia"));
@@ -735,29 +735,29 @@ mod tests {
 
     #[test]
     fn a_weak_models_reading_gives_way_to_the_rules() {
-        let (reading, _) = with_model(&tenant(), &asking("first_name"), "Mary", Extraction::default());
+        let (reading, _) = with_model(&screening(), &asking("first_name"), "Mary", Extraction::default());
         assert_eq!(values(&reading), [("first_name", "Mary")], "a model that reads nothing");
 
         let twice = Extraction {
             answer: None,
             values: vec![stated("first_name", "Maria Garcia"), stated("last_name", "Maria Garcia")],
         };
-        let (reading, _) = with_model(&tenant(), &asking("first_name"), "I'm Maria Garcia", twice);
+        let (reading, _) = with_model(&screening(), &asking("first_name"), "I'm Maria Garcia", twice);
         assert_eq!(values(&reading), [("first_name", "Maria"), ("last_name", "Garcia")], "one word, one slot");
 
         let perfect = Extraction { answer: None, values: vec![stated("first_name", "Perfect")] };
-        let (reading, _) = with_model(&tenant(), &confirming("first_name"), "Perfect", perfect);
+        let (reading, _) = with_model(&screening(), &confirming("first_name"), "Perfect", perfect);
         assert!(reading.values.is_empty(), "a bare word is no correction of what is confirmed: {reading:?}");
 
         let (reading, _) =
-            with_model(&tenant(), &confirming("first_name"), "yes, and my income is 90k", Extraction::default());
+            with_model(&screening(), &confirming("first_name"), "yes, and my income is 90k", Extraction::default());
         assert_eq!(reading.answer, Some(true));
         assert_eq!(values(&reading), [("annual_income", "90k")], "a value the contact labelled");
     }
 
     #[test]
     fn an_email_is_recognised_by_its_shape() {
-        let mut form = tenant();
+        let mut form = screening();
         form.slots.push(Slot {
             key: "email".into(),
             label: super::super::Localized::new("email", "correo"),

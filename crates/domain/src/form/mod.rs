@@ -10,10 +10,10 @@ mod dialogues;
 pub mod engine;
 pub mod extract;
 pub mod grounding;
+mod screening;
 mod spelled;
 mod state;
 mod stuck;
-mod tenant;
 pub mod value;
 pub mod wording;
 
@@ -225,9 +225,9 @@ impl Form {
         self.slots.iter().find(|s| s.key == key)
     }
 
-    /// The tenant screening form: first name, last name, phone, address, annual income, each confirmed.
+    /// The tenant screening form (an applicant for a rental): first name, last name, phone, address, annual income, each confirmed.
     pub fn tenant_screening() -> Form {
-        tenant::form()
+        screening::form()
     }
 
     /// The slot holding the given part of a name, if the form has one.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
 use smsagent_domain::form::engine::{Turn as FormTurn, reminder, start, step};
-use smsagent_domain::form::{Form, FormState, SlotValue, wording as templates};
+use smsagent_domain::form::{Form, FormState, SlotValue, wording};
 use smsagent_domain::keywords::Keyword;
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
@@ -156,7 +156,7 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
     {
         let waiting = reminder(form, &session.state, context.contact.phone(), language);
         if !waiting.is_empty() {
-            body = format!("{body} {}", templates::render(form, &waiting, language));
+            body = format!("{body} {}", wording::render(form, &waiting, language));
         }
     }
     let shaped = shaping::shape_for(context.channel, &body, assistant.segment_budget);
@@ -189,11 +189,10 @@ async fn form_turn(
     let (state, session_id, preamble) = match current {
         Some(session) if !start_over && !stale => {
             let resumed = turn.new_session && !session.completed;
-            let preamble =
-                if resumed { templates::recap(form, &session.state, language).or(greeting) } else { greeting };
+            let preamble = if resumed { wording::recap(form, &session.state, language).or(greeting) } else { greeting };
             (session.state, Some(session.id), preamble)
         }
-        _ if start_over => (FormState::default(), None, Some(templates::starting_over(language).to_owned())),
+        _ if start_over => (FormState::default(), None, Some(wording::starting_over(language).to_owned())),
         _ => (FormState::default(), None, greeting),
     };
 
@@ -213,8 +212,8 @@ async fn form_turn(
     };
 
     let body = if !says.is_empty() {
-        let draft = templates::render(form, &says, language);
-        rewording::word(turn.model, assistant, &draft, &templates::shown_values(&says), language).await
+        let draft = wording::render(form, &says, language);
+        rewording::word(turn.model, assistant, &draft, &wording::shown_values(&says), language).await
     } else if let Some(greeting) = &preamble {
         // A finished form and a new session: the greeting is the whole reply.
         return Ok((None, greeting.clone(), FormUpdate { session_id, state, submission, hand_over }));

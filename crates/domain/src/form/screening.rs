@@ -1,4 +1,4 @@
-//! The default assistant's form: what a landlord asks a prospective tenant first.
+//! The default assistant's form: what a landlord asks an applicant for a rental first.
 
 use super::{Form, Localized, NamePart, Period, Slot, SlotKind};
 
@@ -52,7 +52,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_tenant_form_is_valid_and_survives_json() {
+    fn the_screening_form_is_valid_and_survives_json() {
         let form = form();
         form.validate().unwrap();
         let json = serde_json::to_value(&form).unwrap();
