@@ -1,7 +1,7 @@
 //! Assistants: who answers a number's texts, and how.
 
 use chrono::TimeDelta;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use smsagent_domain::form::Form;
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -119,8 +119,8 @@ pub async fn set_completion(
 }
 
 /// Everything an operator sets on an assistant (checked by the caller; the schema checks the ranges).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+#[derive(Debug, Clone)]
+pub struct AssistantSettings {
     pub name: String,
     pub first_sms: String,
     pub sms_prompt: String,
@@ -133,21 +133,21 @@ pub struct Settings {
     pub segment_budget: i32,
     pub help_text: Option<String>,
     pub completion_url: Option<String>,
-    pub completion_secret: Option<String>,
+    pub completion_secret: Option<SecretString>,
     pub form_stale_after_hours: i32,
     pub id_photos: i16,
 }
 
 /// An assistant as its tenant's operators see it.
 #[derive(Debug, Clone)]
-pub struct Stored {
+pub struct StoredAssistant {
     pub id: Uuid,
-    pub settings: Settings,
+    pub settings: AssistantSettings,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> Result<Uuid, StoreError> {
+pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &AssistantSettings) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     sqlx::query!(
         r#"
@@ -170,7 +170,7 @@ pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> R
         s.segment_budget,
         s.help_text,
         s.completion_url,
-        s.completion_secret,
+        s.completion_secret.as_ref().map(|secret| secret.expose_secret()),
         s.form_stale_after_hours,
         s.id_photos,
     )
@@ -180,7 +180,12 @@ pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &Settings) -> R
 }
 
 /// Replaces an assistant's settings; false when the tenant has no such assistant.
-pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Settings) -> Result<bool, StoreError> {
+pub async fn replace(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Uuid,
+    s: &AssistantSettings,
+) -> Result<bool, StoreError> {
     let done = sqlx::query!(
         r#"
         UPDATE assistant SET name = $3, first_sms = $4, sms_prompt = $5, model = $6, temperature = $7,
@@ -203,7 +208,7 @@ pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Set
         s.segment_budget,
         s.help_text,
         s.completion_url,
-        s.completion_secret,
+        s.completion_secret.as_ref().map(|secret| secret.expose_secret()),
         s.form_stale_after_hours,
         s.id_photos,
     )
@@ -213,17 +218,21 @@ pub async fn replace(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid, s: &Set
 }
 
 /// The tenant's assistants, oldest first.
-pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Stored>, StoreError> {
+pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<StoredAssistant>, StoreError> {
     select(db, tenant_id, None).await
 }
 
 /// One of the tenant's assistants.
-pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Stored>, StoreError> {
+pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<StoredAssistant>, StoreError> {
     Ok(select(db, tenant_id, Some(id)).await?.pop())
 }
 
 /// The tenant's assistants, or only the one with `id`.
-async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> Result<Vec<Stored>, StoreError> {
+async fn select(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<StoredAssistant>, StoreError> {
     let rows = sqlx::query!(
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
@@ -238,9 +247,9 @@ async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> R
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Stored {
+        .map(|r| StoredAssistant {
             id: r.id,
-            settings: Settings {
+            settings: AssistantSettings {
                 name: r.name,
                 first_sms: r.first_sms,
                 sms_prompt: r.sms_prompt,
@@ -253,7 +262,7 @@ async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> R
                 segment_budget: r.segment_budget,
                 help_text: r.help_text,
                 completion_url: r.completion_url,
-                completion_secret: r.completion_secret,
+                completion_secret: r.completion_secret.map(SecretString::from),
                 form_stale_after_hours: r.form_stale_after_hours,
                 id_photos: r.id_photos,
             },

@@ -4,10 +4,11 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use smsagent_domain::form::Form;
 use smsagent_egress::Guard;
-use smsagent_store::assistants::{self, Settings, Stored};
+use smsagent_store::assistants::{self, AssistantSettings, StoredAssistant};
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -117,7 +118,7 @@ impl AssistantInput {
     /// The settings to store, or a 400 saying what is wrong. A completion URL is checked against `egress` as
     /// written, and, unless it is `unchanged` (resolved when it was set), on the addresses its name resolves
     /// to now.
-    async fn checked(self, egress: &Guard, unchanged: Option<&str>) -> Result<Settings, ApiError> {
+    async fn checked(self, egress: &Guard, unchanged: Option<&str>) -> Result<AssistantSettings, ApiError> {
         let invalid = |message: String| ApiError::bad_request("invalid_assistant", message);
         let within = |name: &str, value: i32, low: i32, high: i32| {
             if (low..=high).contains(&value) { Ok(()) } else { Err(invalid(format!("{name} must be {low} to {high}"))) }
@@ -150,7 +151,7 @@ impl AssistantInput {
         if self.completion_secret.as_deref().is_some_and(|s| s.len() < 16) {
             return Err(invalid("completion_secret must be at least 16 characters".into()));
         }
-        Ok(Settings {
+        Ok(AssistantSettings {
             name: self.name.trim().to_owned(),
             first_sms: self.first_sms,
             sms_prompt: self.sms_prompt,
@@ -163,13 +164,13 @@ impl AssistantInput {
             segment_budget: self.segment_budget,
             help_text: self.help_text.filter(|h| !h.trim().is_empty()),
             completion_url: self.completion_url,
-            completion_secret: self.completion_secret,
+            completion_secret: self.completion_secret.map(SecretString::from),
             form_stale_after_hours: self.form_stale_after_hours,
             id_photos: self.id_photos,
         })
     }
 
-    fn from_settings(s: Settings) -> AssistantInput {
+    fn from_settings(s: AssistantSettings) -> AssistantInput {
         AssistantInput {
             name: s.name,
             first_sms: s.first_sms,
@@ -183,14 +184,14 @@ impl AssistantInput {
             segment_budget: s.segment_budget,
             help_text: s.help_text,
             completion_url: s.completion_url,
-            completion_secret: s.completion_secret,
+            completion_secret: s.completion_secret.map(|secret| secret.expose_secret().to_owned()),
             form_stale_after_hours: s.form_stale_after_hours,
             id_photos: s.id_photos,
         }
     }
 }
 
-fn view(stored: Stored) -> AssistantView {
+fn view(stored: StoredAssistant) -> AssistantView {
     let s = stored.settings;
     AssistantView {
         id: stored.id,
@@ -217,7 +218,7 @@ fn view(stored: Stored) -> AssistantView {
 /// Creates an assistant; settings left out take their defaults.
 #[utoipa::path(post, path = "/api/v1/assistants", tag = "assistants", security(("api_key" = [])),
     request_body = AssistantInput,
-    responses((status = 201, body = AssistantView), (status = 400, body = super::openapi::ErrorBody)))]
+    responses((status = 201, body = AssistantView), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn create(
     operator: Operator,
     state: web::Data<AppState>,
@@ -236,7 +237,7 @@ pub struct AssistantList {
 
 /// The tenant's assistants, oldest first.
 #[utoipa::path(get, path = "/api/v1/assistants", tag = "assistants", security(("api_key" = [])),
-    responses((status = 200, body = AssistantList), (status = 401, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = AssistantList), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let assistants = assistants::list(&state.pool, operator.tenant_id()).await?.into_iter().map(view).collect();
     Ok(HttpResponse::Ok().json(AssistantList { assistants }))
@@ -244,7 +245,7 @@ pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<Http
 
 /// One assistant.
 #[utoipa::path(get, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = AssistantView), (status = 404, body = super::openapi::ErrorBody)))]
+    params(("id" = Uuid, Path)), responses((status = 200, body = AssistantView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     operator: Operator,
     state: web::Data<AppState>,
@@ -258,7 +259,7 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     request_body(content = Object, description = "a JSON merge patch of AssistantInput"),
-    responses((status = 200, body = AssistantView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = AssistantView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     operator: Operator,
     state: web::Data<AppState>,
@@ -285,7 +286,7 @@ pub async fn update(
 
 /// Deletes an assistant: its numbers and conversations are left unanswered.
 #[utoipa::path(delete, path = "/api/v1/assistants/{id}", tag = "assistants", security(("api_key" = [])),
-    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = super::openapi::ErrorBody)))]
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete(
     operator: Operator,
     state: web::Data<AppState>,
