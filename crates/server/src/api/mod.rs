@@ -14,7 +14,7 @@ mod sending;
 mod stats;
 mod submissions;
 mod takeover;
-mod trying;
+mod test_texts;
 mod uploads;
 
 use actix_web::middleware::from_fn;
@@ -81,7 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(keyed("/api/v1/media/{id}").route(web::get().to(uploads::download_media)));
 
     cfg.service(keyed("/api/v1/sms/send").route(web::post().to(sending::send)))
-        .service(keyed("/api/v1/sms/test").route(web::post().to(trying::feed)))
+        .service(keyed("/api/v1/sms/test").route(web::post().to(test_texts::feed)))
         .service(keyed("/api/v1/sms/stats").route(web::get().to(stats::stats)));
 
     // The receptionist seed's text chat.

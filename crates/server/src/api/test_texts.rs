@@ -44,8 +44,8 @@ pub struct TestTaken {
 /// Feeds a text in as if a contact sent it; the reply is kept, not sent.
 #[utoipa::path(post, path = "/api/v1/sms/test", tag = "sending", security(("api_key" = [])),
     request_body = TestText,
-    responses((status = 202, body = TestTaken), (status = 400, body = super::openapi::ErrorBody),
-        (status = 429, body = super::openapi::ErrorBody)))]
+    responses((status = 202, body = TestTaken), (status = 400, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
 pub async fn feed(
     operator: Operator,
     state: web::Data<AppState>,
