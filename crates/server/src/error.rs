@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
 use smsagent_engine::outbox::{OutboxError, Refused};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,20 @@ impl From<OutboxError> for ApiError {
     }
 }
 
+/// The one error shape of every 4xx and 5xx.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: invalid_body, not_found, unauthorized, rate_limited…
+    code: String,
+    /// For people: what was wrong.
+    message: String,
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -98,6 +112,6 @@ impl ResponseError for ApiError {
         if let Some(header) = &self.header {
             response.insert_header(header.clone());
         }
-        response.json(json!({"error": {"code": self.code, "message": self.message}}))
+        response.json(ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } })
     }
 }

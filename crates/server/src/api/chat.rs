@@ -65,9 +65,9 @@ pub struct SlotStatus {
 #[utoipa::path(post, path = "/chat/{tenant_id}", tag = "chat", security(("api_key" = [])),
     params(("tenant_id" = Uuid, Path, description = "The tenant the key belongs to")),
     request_body = ChatMessage,
-    responses((status = 200, body = ChatAnswer), (status = 400, body = super::openapi::ErrorBody),
-        (status = 403, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody),
-        (status = 504, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = ChatAnswer), (status = 400, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody),
+        (status = 504, body = crate::error::ErrorBody)))]
 pub async fn chat(
     operator: Operator,
     state: web::Data<AppState>,

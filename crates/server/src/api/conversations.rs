@@ -163,7 +163,7 @@ const CONTACT_PATH: &str = "The contact: an E.164 number (the + encoded as %2B; 
 
 /// Contacts with a conversation, most recently active first, with the last message.
 #[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("api_key" = [])),
-    params(super::Page), responses((status = 200, body = ConversationPage), (status = 400, body = super::openapi::ErrorBody)))]
+    params(super::Page), responses((status = 200, body = ConversationPage), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     operator: Operator,
     state: web::Data<AppState>,
@@ -180,7 +180,7 @@ pub async fn list(
 /// Everything the tenant's numbers said with a contact: messages oldest first, with statuses and the form.
 #[utoipa::path(get, path = "/api/conversations/{phone_number}", tag = "conversations", security(("api_key" = [])),
     params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|(test|whatsapp):\+[1-9][0-9]{6,14})$")),
-    responses((status = 200, body = ContactHistory), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = ContactHistory), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn with_contact(
     operator: Operator,
     state: web::Data<AppState>,
@@ -199,7 +199,7 @@ pub async fn with_contact(
 /// One conversation, with its messages oldest first.
 #[utoipa::path(get, path = "/api/v1/sms/conversation/{conversation_id}", tag = "conversations",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
-    responses((status = 200, body = HistoryView), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = HistoryView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn by_id(
     operator: Operator,
     state: web::Data<AppState>,
@@ -216,7 +216,7 @@ pub async fn by_id(
 /// that says who erased what (counts and ids, no content). Opt-outs stay.
 #[utoipa::path(delete, path = "/api/conversations/{phone_number}", tag = "conversations",
     security(("api_key" = [])), params(("phone_number" = String, Path, description = CONTACT_PATH, pattern = r"^(\+[1-9][0-9]{6,14}|chat:[A-Za-z0-9._-]{1,64}|(test|whatsapp):\+[1-9][0-9]{6,14})$")),
-    responses((status = 200, body = Erasure), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = Erasure), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn erase(
     operator: Operator,
     state: web::Data<AppState>,

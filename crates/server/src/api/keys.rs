@@ -57,7 +57,7 @@ pub struct KeyList {
 /// Makes a key for the tenant; the answer is the only time it is shown.
 #[utoipa::path(post, path = "/api/v1/keys", tag = "keys", security(("api_key" = [])),
     request_body = NewKeyRequest,
-    responses((status = 201, body = CreatedKey), (status = 400, body = super::openapi::ErrorBody)))]
+    responses((status = 201, body = CreatedKey), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn create(
     operator: Operator,
     state: web::Data<AppState>,
@@ -78,7 +78,7 @@ pub async fn create(
 
 /// The tenant's keys, newest first, revoked ones included.
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys", security(("api_key" = [])),
-    responses((status = 200, body = KeyList), (status = 401, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = KeyList), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let keys = tenants::keys(&state.pool, operator.tenant_id()).await?.into_iter().map(KeyView::from).collect();
     Ok(HttpResponse::Ok().json(KeyList { keys }))
@@ -87,7 +87,7 @@ pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<Http
 /// Revokes a key for good (a key may revoke itself). Repeating it changes nothing.
 #[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "keys", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn revoke(
     operator: Operator,
     state: web::Data<AppState>,

@@ -91,8 +91,8 @@ impl From<OwnedNumber> for NumberView {
 /// same 422 either way, so nobody learns who holds a number.
 #[utoipa::path(post, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
     request_body = NewNumber,
-    responses((status = 201, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody), (status = 502, body = super::openapi::ErrorBody)))]
+    responses((status = 201, body = NumberView), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 502, body = crate::error::ErrorBody)))]
 pub async fn add(
     operator: Operator,
     state: web::Data<AppState>,
@@ -146,7 +146,7 @@ pub struct NumberList {
 
 /// The tenant's numbers.
 #[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "phone numbers", security(("api_key" = [])),
-    responses((status = 200, body = NumberList), (status = 401, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = NumberList), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let phone_numbers =
         phone_numbers::list(&state.pool, operator.tenant_id()).await?.into_iter().map(NumberView::from).collect();
@@ -156,8 +156,8 @@ pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<Http
 /// Gives the number to an assistant, or to nobody (null); sets who answers a contact's STOP on it.
 #[utoipa::path(patch, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
     params(("id" = Uuid, Path)), request_body = Assignment,
-    responses((status = 200, body = NumberView), (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody),
-        (status = 502, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = NumberView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 502, body = crate::error::ErrorBody)))]
 pub async fn assign(
     operator: Operator,
     state: web::Data<AppState>,
@@ -186,7 +186,7 @@ pub async fn assign(
 
 #[utoipa::path(delete, path = "/api/v1/phone-numbers/{id}", tag = "phone numbers", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody)))]
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// Removes a number without history. One with conversations keeps them reachable through it: erase them
 /// first (`DELETE /api/conversations/{phone_number}`), so nothing is orphaned by accident.
 pub async fn remove(

@@ -5,26 +5,15 @@ use std::fmt::Write;
 use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
-use serde::Serialize;
 use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{assistants, chat, conversations, keys, numbers, sending, stats, submissions, takeover, trying, uploads};
+use crate::error::{ErrorBody, ErrorDetail};
 
-/// The one error shape of every 4xx and 5xx.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, for programs: invalid_body, not_found, unauthorized, rate_limited…
-    code: String,
-    /// For people: what was wrong.
-    message: String,
-}
+use super::{
+    assistants, chat, conversations, keys, numbers, sending, stats, submissions, takeover, test_texts, uploads,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,7 +27,7 @@ pub struct ErrorDetail {
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
         takeover::pause, takeover::resume,
         uploads::list, uploads::download, uploads::download_media, uploads::send_link,
-        sending::send, trying::feed,
+        sending::send, test_texts::feed,
         stats::stats,
         chat::chat,
     ),

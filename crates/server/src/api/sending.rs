@@ -53,8 +53,8 @@ pub struct SendAnswer {
 #[utoipa::path(post, path = "/api/v1/sms/send", tag = "sending", security(("api_key" = [])),
     request_body = SendRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "repeats with the same key get the first answer")),
-    responses((status = 202, body = SendAnswer), (status = 400, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
-        (status = 429, body = super::openapi::ErrorBody)))]
+    responses((status = 202, body = SendAnswer), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
 pub async fn send(
     operator: Operator,
     state: web::Data<AppState>,

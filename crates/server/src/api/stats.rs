@@ -88,7 +88,7 @@ pub struct Stats {
 
 /// Messages by direction and status, segments, delivery rate and cost, per number and in total.
 #[utoipa::path(get, path = "/api/v1/sms/stats", tag = "stats", security(("api_key" = [])), params(Period),
-    responses((status = 200, body = Stats), (status = 400, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = Stats), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn stats(
     operator: Operator,
     state: web::Data<AppState>,

@@ -68,7 +68,7 @@ pub struct SubmissionPage {
 #[utoipa::path(get, path = "/api/v1/assistants/{id}/submissions", tag = "assistants", security(("api_key" = [])),
     params(("id" = Uuid, Path), Listing),
     responses((status = 200, body = SubmissionPage, description = "JSON, or text/csv with format=csv"),
-        (status = 404, body = super::openapi::ErrorBody)))]
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list(
     operator: Operator,
     state: web::Data<AppState>,

@@ -20,7 +20,7 @@ pub struct TakeoverState {
 /// A person takes over: the assistant sends nothing automatic until resumed (or left idle).
 #[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/pause", tag = "conversations",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
-    responses((status = 200, body = TakeoverState), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = TakeoverState), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn pause(
     operator: Operator,
     state: web::Data<AppState>,
@@ -32,7 +32,7 @@ pub async fn pause(
 /// The assistant answers again.
 #[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/resume", tag = "conversations",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
-    responses((status = 200, body = TakeoverState), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = TakeoverState), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn resume(
     operator: Operator,
     state: web::Data<AppState>,

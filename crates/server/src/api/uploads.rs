@@ -60,7 +60,7 @@ pub struct LinkSent {
 /// A conversation's ID photos, newest first.
 #[utoipa::path(get, path = "/api/v1/sms/conversation/{conversation_id}/uploads", tag = "uploads",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
-    responses((status = 200, body = UploadList), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = UploadList), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list(
     operator: Operator,
     state: web::Data<AppState>,
@@ -76,7 +76,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 404, body = super::openapi::ErrorBody)))]
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     operator: Operator,
     state: web::Data<AppState>,
@@ -99,7 +99,7 @@ pub async fn download(
 #[utoipa::path(get, path = "/api/v1/media/{id}", tag = "uploads", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 404, body = super::openapi::ErrorBody)))]
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download_media(
     operator: Operator,
     state: web::Data<AppState>,
@@ -122,8 +122,8 @@ pub async fn download_media(
 /// rate limit, never to a contact who opted out, and not in their quiet hours unless it answers them.
 #[utoipa::path(post, path = "/api/v1/sms/conversation/{conversation_id}/upload-link", tag = "uploads",
     security(("api_key" = [])), params(("conversation_id" = Uuid, Path)),
-    responses((status = 201, body = LinkSent), (status = 404, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody)))]
+    responses((status = 201, body = LinkSent), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn send_link(
     operator: Operator,
     state: web::Data<AppState>,
