@@ -11,6 +11,7 @@ pub mod keyword_replies;
 pub mod keywords;
 mod language;
 pub mod media;
+pub mod message_body;
 pub mod model_reply;
 mod phone;
 mod provider;

@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smsagent_domain::form::engine::SlotState;
+use smsagent_domain::message_body::MessageBody;
 use smsagent_domain::{Channel, ChatSession, Contact, Language, Provider, segments};
 use smsagent_engine::ingest::{Ingested, ingest};
 use smsagent_store::messages::{self, NewInbound};
@@ -81,9 +82,8 @@ pub async fn chat(
     let session_id = session_id.unwrap_or_else(|| Uuid::now_v7().simple().to_string());
     let session =
         ChatSession::parse(&session_id).map_err(|e| ApiError::bad_request("invalid_session_id", e.to_string()))?;
-    if message.trim().is_empty() || message.chars().count() > 1600 {
-        return Err(ApiError::bad_request("invalid_message", "message must be 1 to 1600 characters"));
-    }
+    let message =
+        MessageBody::parse(message).map_err(|e| ApiError::bad_request("invalid_message", format!("message {e}")))?;
     let contact = Contact::Chat(session);
     state.limits.text_to(operator.tenant_id(), contact.as_str())?;
     let (business, _) =

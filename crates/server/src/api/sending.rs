@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use smsagent_domain::message_body::MessageBody;
 use smsagent_domain::{Channel, Contact, PhoneNumber, Purpose, WhatsAppContact};
 use smsagent_engine::outbox::{self, Dispatch};
 use smsagent_store::idempotency::{self, Claim};
@@ -17,9 +18,6 @@ use super::auth::Operator;
 use super::numbers;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Longest text accepted: what Twilio takes in one request (it splits it into segments).
-const MAX_CHARACTERS: usize = 1600;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,13 +68,8 @@ pub async fn send(
         Channel::WhatsApp => Contact::WhatsApp(WhatsAppContact::new(to.clone())),
         _ => Contact::Phone(to.clone()),
     };
-    let characters = body.body.chars().count();
-    if body.body.trim().is_empty() || characters > MAX_CHARACTERS {
-        return Err(ApiError::bad_request(
-            "invalid_body",
-            format!("body must be 1 to {MAX_CHARACTERS} characters (it has {characters})"),
-        ));
-    }
+    let message =
+        MessageBody::parse(body.body).map_err(|e| ApiError::bad_request("invalid_body", format!("body {e}")))?;
     let idempotency_key = idempotency_key(&request)?;
     state.limits.text_to(operator.tenant_id(), contact.as_str())?;
 
@@ -103,7 +96,7 @@ pub async fn send(
     }
 
     let target = takeover::open_for_send(&mut *tx, &from, &contact, channel).await?;
-    let text = outbox::Text { body: &body.body, purpose: Purpose::Operator, reply_to: None };
+    let text = outbox::Text { body: &message, purpose: Purpose::Operator, reply_to: None };
     let queued = outbox::queue(&mut tx, &state.queue, target.conversation_id, text, Dispatch::Queued).await?;
     let (message_id, send_at) = (queued.message_id, queued.send_at);
 

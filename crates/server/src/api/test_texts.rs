@@ -6,6 +6,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use smsagent_domain::message_body::MessageBody;
 use smsagent_domain::{Channel, Contact, PhoneNumber, Provider, TestContact, segments};
 use smsagent_engine::ingest::{Ingested, ingest};
 use smsagent_store::messages::NewInbound;
@@ -54,9 +55,7 @@ pub async fn feed(
     let TestText { from, body, to } = body.into_inner();
     let from =
         PhoneNumber::parse(&from).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("from: {e}")))?;
-    if body.trim().is_empty() || body.chars().count() > 1600 {
-        return Err(ApiError::bad_request("invalid_body", "body must be 1 to 1600 characters"));
-    }
+    let body = MessageBody::parse(body).map_err(|e| ApiError::bad_request("invalid_body", format!("body {e}")))?;
     let from = Contact::Test(TestContact::new(from));
     state.limits.text_to(operator.tenant_id(), from.as_str())?;
     let (to, _) = super::numbers::business_number(&state.pool, operator, to.as_deref(), ("to", "to_required")).await?;
