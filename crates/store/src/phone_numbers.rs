@@ -4,7 +4,7 @@ use smsagent_domain::{OptOutConfirmer, PhoneNumber, Provider};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{PgPool, StoreError};
 
 /// One of the business's numbers.
 #[derive(Debug, Clone)]
@@ -201,6 +201,29 @@ pub async fn set_opt_out_confirmer(
 }
 
 /// How many conversations a number has (a number with history is not removed from under it).
+/// What became of a number asked to be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// The tenant has no such number.
+    NotFound,
+    /// It has conversations (this many): they would be orphaned, so it stays.
+    HasConversations(i64),
+}
+
+/// Removes one of the tenant's numbers unless it has conversations, in one transaction.
+pub async fn remove(pool: &PgPool, tenant_id: Uuid, id: Uuid) -> Result<Removal, StoreError> {
+    let mut tx = pool.begin().await?;
+    let Some(number) = owned(&mut *tx, tenant_id, id).await? else { return Ok(Removal::NotFound) };
+    let conversations = conversation_count(&mut *tx, &number.number).await?;
+    if conversations > 0 {
+        return Ok(Removal::HasConversations(conversations));
+    }
+    delete(&mut *tx, number.id).await?;
+    tx.commit().await?;
+    Ok(Removal::Removed)
+}
+
 pub async fn conversation_count(db: impl PgExecutor<'_>, number: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM conversation WHERE business_number = $1"#, number)
         .fetch_one(db)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{PgPool, StoreError};
 
 /// The tenant that owns what existed before tenants, numbers from PHONE_NUMBER and API_BOOTSTRAP_KEY
 /// (made by the migration that made tenants).
@@ -96,6 +96,35 @@ pub async fn revoke_key(
     .fetch_optional(db)
     .await?;
     Ok(revoked)
+}
+
+/// A new key for `by`'s tenant, made with `by`'s key, and its line in the audit trail: one transaction.
+pub async fn create_key(
+    pool: &PgPool,
+    by: KeyOwner,
+    key_hash: &[u8; 32],
+    key_prefix: &str,
+    label: &str,
+) -> Result<Uuid, StoreError> {
+    let mut tx = pool.begin().await?;
+    let id = add_key(&mut *tx, by.tenant_id, key_hash, key_prefix, label).await?;
+    audit(&mut *tx, by, "api_key.create", &id.to_string(), &serde_json::json!({ "prefix": key_prefix })).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Revokes one of `by`'s tenant's keys with its line in the audit trail: one transaction. `None` when the
+/// tenant has no such key (nothing is written).
+pub async fn revoke_key_audited(
+    pool: &PgPool,
+    by: KeyOwner,
+    key_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let Some(revoked) = revoke_key(&mut *tx, by.tenant_id, key_id).await? else { return Ok(None) };
+    audit(&mut *tx, by, "api_key.revoke", &key_id.to_string(), &serde_json::json!({})).await?;
+    tx.commit().await?;
+    Ok(Some(revoked))
 }
 
 /// One line of the audit trail: `action` done to `subject` (an id or a masked number) by `by`.

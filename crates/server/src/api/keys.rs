@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use smsagent_store::tenants::{self, KeyRow};
 use uuid::Uuid;
 
@@ -68,10 +67,7 @@ pub async fn create(
         return Err(ApiError::bad_request("invalid_label", "label must be at most 100 characters"));
     }
     let key = new_key();
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let id = tenants::add_key(&mut *tx, operator.tenant_id(), &key.hash, &key.prefix, &label).await?;
-    tenants::audit(&mut *tx, operator.0, "api_key.create", &id.to_string(), &json!({ "prefix": key.prefix })).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    let id = tenants::create_key(&state.pool, operator.0, &key.hash, &key.prefix, &label).await?;
     let created = CreatedKey { id, key: key.key.expose_secret().to_owned(), prefix: key.prefix, label };
     Ok(HttpResponse::Created().json(created))
 }
@@ -93,11 +89,8 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    if tenants::revoke_key(&mut *tx, operator.tenant_id(), *id).await?.is_none() {
+    if tenants::revoke_key_audited(&state.pool, operator.0, *id).await?.is_none() {
         return Err(ApiError::not_found("no such key"));
     }
-    tenants::audit(&mut *tx, operator.0, "api_key.revoke", &id.to_string(), &json!({})).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_domain::{OptOutConfirmer, PhoneNumber, Provider};
 use smsagent_store::assistants;
-use smsagent_store::phone_numbers::{self, OwnedNumber};
+use smsagent_store::phone_numbers::{self, OwnedNumber, Removal};
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -194,18 +194,14 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
-    let conversations = phone_numbers::conversation_count(&mut *tx, &number.number).await?;
-    if conversations > 0 {
-        return Err(ApiError::conflict(
+    match phone_numbers::remove(&state.pool, operator.tenant_id(), *id).await? {
+        Removal::Removed => Ok(HttpResponse::NoContent().finish()),
+        Removal::NotFound => Err(not_found()),
+        Removal::HasConversations(conversations) => Err(ApiError::conflict(
             "number_has_conversations",
             format!("the number has {conversations} conversation(s); delete them first"),
-        ));
+        )),
     }
-    phone_numbers::delete(&mut *tx, number.id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Points a Twilio number's SMS webhook at this service, before the change is committed: if Twilio
