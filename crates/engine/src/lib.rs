@@ -7,6 +7,7 @@
 pub mod compliance;
 pub mod delivery;
 pub mod dialogue;
+pub mod erasure;
 pub mod ingest;
 pub mod metrics;
 pub mod outbox;

@@ -5,11 +5,10 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use smsagent_domain::{Contact, WhatsAppContact};
+use smsagent_domain::Contact;
+use smsagent_engine::erasure;
 use smsagent_store::history::{self, ConversationHistory, ConversationSummary, MessageView};
 use smsagent_store::media::MediaView;
-use smsagent_store::tenants;
-use tracing::{error, info};
 use uuid::Uuid;
 
 use super::Page;
@@ -223,31 +222,9 @@ pub async fn erase(
     phone: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let contact = contact(&phone)?;
-    // A person erased by their number goes from WhatsApp too: the same number, another channel.
-    let mut addresses = vec![contact.as_str().to_owned()];
-    if let Contact::Phone(number) = &contact {
-        addresses.push(Contact::WhatsApp(WhatsAppContact::new(number.clone())).as_str().to_owned());
-    }
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let erased = history::erase_contact(&mut tx, operator.tenant_id(), &addresses).await?;
-    if erased.conversation_ids.is_empty() {
-        return Err(ApiError::not_found("no conversation with this contact"));
-    }
-    let detail = json!({
-        "conversation_ids": erased.conversation_ids,
-        "messages": erased.messages,
-        "form_submissions": erased.form_submissions,
-        "uploads": erased.upload_files.len(),
-    });
-    tenants::audit(&mut *tx, operator.0, "conversation.deleted", &contact.masked(), &detail).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    // The rows are gone; now their files. One that cannot be removed is logged for an operator to remove.
-    for name in &erased.upload_files {
-        if let Err(e) = state.uploads.dir.remove(name).await {
-            error!(file = name.as_str(), error = %e, "an erased conversation's upload could not be removed");
-        }
-    }
-    info!(contact = contact.masked(), conversations = erased.conversation_ids.len(), "conversations erased");
+    let erased = erasure::erase(&state.pool, &state.uploads.dir, operator.0, &contact)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no conversation with this contact"))?;
     Ok(HttpResponse::Ok().json(Erasure {
         deleted: Erased {
             conversations: erased.conversation_ids.len(),
