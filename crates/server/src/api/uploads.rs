@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use smsagent_domain::Contact;
 use smsagent_store::uploads::{self, Upload};
 use uuid::Uuid;
 
@@ -129,16 +130,11 @@ pub async fn send_link(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    if !uploads::conversation_owned(&mut *tx, operator.tenant_id(), *id).await? {
-        return Err(ApiError::not_found("no such conversation"));
-    }
-    let target = uploads::target(&mut *tx, *id).await?.ok_or_else(|| ApiError::not_found("no such conversation"))?;
-    state.limits.text_to(operator.tenant_id(), target.contact.as_str())?;
+    let rate = |contact: &Contact| state.limits.text_to(operator.tenant_id(), contact.as_str());
     let links = &state.uploads.links;
-    let (url, expires_at, queued) = smsagent_engine::uploads::queue_link(&mut tx, &state.queue, links, &target).await?;
-    let send_at = queued.send_at;
-    tx.commit().await.map_err(ApiError::internal)?;
-    state.queue.wake();
+    let sent = smsagent_engine::uploads::send_link(&state.pool, &state.queue, links, operator.tenant_id(), *id, rate)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    let (url, expires_at, send_at) = (sent.url, sent.expires_at, sent.send_at);
     Ok(HttpResponse::Created().json(LinkSent { url, expires_at, send_at }))
 }

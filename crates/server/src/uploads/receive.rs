@@ -10,12 +10,13 @@ use std::borrow::Cow;
 use actix_multipart::{Field, Multipart};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use futures_util::TryStreamExt;
-use smsagent_domain::upload::{self, FileKind, SNIFF_BYTES, Side, receipt_text};
-use smsagent_engine::uploads::storage::{Incoming, Stored};
+use smsagent_domain::upload::{FileKind, SNIFF_BYTES, Side, receipt_text};
+use smsagent_engine::uploads::received::{self, Received, Recorded};
+use smsagent_engine::uploads::storage::Incoming;
 use smsagent_engine::uploads::token::Link;
-use smsagent_store::uploads::{self, NewUpload, UploadTarget};
+use smsagent_store::uploads::{self, UploadTarget};
 use tracing::{info, warn};
 
 use super::page::{self, Notice, UploadPage};
@@ -42,7 +43,7 @@ pub async fn receive(
         Ok(view(&state, &target, Notice::Refused(message.to_owned())).render(status))
     };
     // A link or a conversation that has taken its files takes no more, before a byte is written.
-    if full(&uploads::counts(&state.pool, target.conversation_id, link.expires_at, None).await?) {
+    if received::full(&uploads::counts(&state.pool, target.conversation_id, link.expires_at, None).await?) {
         return refused(StatusCode::TOO_MANY_REQUESTS, FULL);
     }
     let (side, file) = match read_form(&state, form).await {
@@ -66,7 +67,7 @@ pub async fn receive(
     let missing: Vec<Side> = asked.iter().copied().filter(|s| *s != side && !target.received.contains(s)).collect();
     let receipt = receipt_text(side, &missing, target.language.unwrap_or_default());
     let upload = Received { link, side, kind, stored: &stored };
-    let recorded = record(&state, &target, &upload, &receipt).await;
+    let recorded = received::record(&state.pool, &state.queue, &target, &upload, &receipt).await;
     if !matches!(recorded, Ok(Recorded::Kept { .. }))
         && let Err(removed) = state.uploads.dir.remove(&stored.name).await
     {
@@ -78,63 +79,6 @@ pub async fn receive(
     let mut after = target.clone();
     after.received.push(side);
     Ok(view(&state, &after, Notice::Received(receipt)).render(StatusCode::OK))
-}
-
-/// A file received whole, through `link`.
-struct Received<'a> {
-    link: Link,
-    side: Side,
-    kind: FileKind,
-    stored: &'a Stored,
-}
-
-/// What became of a received file.
-enum Recorded {
-    /// Kept, with its confirming text unless one went for the same side a moment ago.
-    Kept { texted: bool },
-    /// The link or the conversation had taken its files meanwhile.
-    Full,
-}
-
-/// Whether a link or its conversation has taken all the files it takes.
-fn full(counts: &uploads::UploadCounts) -> bool {
-    counts.through_link >= upload::MAX_FILES_PER_LINK || counts.in_conversation >= upload::MAX_FILES_PER_CONVERSATION
-}
-
-/// The row, the confirming text and its send, all or nothing; counted under the conversation's lock, so
-/// uploads arriving together are capped and confirmed one after another.
-async fn record(
-    state: &AppState,
-    target: &UploadTarget,
-    received: &Received<'_>,
-    receipt: &str,
-) -> Result<Recorded, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    uploads::lock(&mut *tx, target.conversation_id).await?;
-    let counts =
-        uploads::counts(&mut *tx, target.conversation_id, received.link.expires_at, Some(received.side)).await?;
-    if full(&counts) {
-        return Ok(Recorded::Full);
-    }
-    let upload = NewUpload {
-        conversation_id: target.conversation_id,
-        link_expires_at: Some(received.link.expires_at),
-        contact: &target.contact,
-        side: received.side,
-        kind: received.kind,
-        size_bytes: i64::try_from(received.stored.size).map_err(ApiError::internal)?,
-        sha256: received.stored.sha256,
-        stored_name: &received.stored.name,
-    };
-    uploads::insert(&mut *tx, &upload).await?;
-    let quiet = TimeDelta::seconds(upload::RECEIPT_QUIET_SECONDS);
-    let texted = counts.side_last_at.is_none_or(|at| Utc::now() - at >= quiet);
-    if texted {
-        smsagent_engine::uploads::queue_receipt(&mut tx, &state.queue, target.conversation_id, receipt).await?;
-    }
-    tx.commit().await.map_err(ApiError::internal)?;
-    state.queue.wake();
-    Ok(Recorded::Kept { texted })
 }
 
 /// The conversation behind a working token, and the link it is; `None` for every kind of link that does
