@@ -164,6 +164,69 @@ pub async fn add(
     .await?)
 }
 
+/// What became of a number to add.
+#[derive(Debug)]
+pub enum Addition {
+    Added(OwnedNumber),
+    /// The tenant has it already.
+    Ours,
+    /// Another tenant has it.
+    Taken,
+}
+
+/// Adds a number to a tenant, and runs `before_commit` on it (setting its webhook at the provider, say)
+/// before the transaction commits: if that fails, nothing is added.
+pub async fn add_with<E: From<StoreError>>(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    number: &PhoneNumber,
+    provider: Provider,
+    inbound_assistant_id: Option<Uuid>,
+    opt_out_confirmer: OptOutConfirmer,
+    before_commit: impl AsyncFnOnce(&OwnedNumber) -> Result<(), E>,
+) -> Result<Addition, E> {
+    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+    let Some(id) = add(&mut *tx, tenant_id, number, provider, inbound_assistant_id, opt_out_confirmer).await? else {
+        let ours = list(&mut *tx, tenant_id).await?.iter().any(|n| n.number == number.as_str());
+        return Ok(if ours { Addition::Ours } else { Addition::Taken });
+    };
+    let added = owned(&mut *tx, tenant_id, id).await?.ok_or_else(vanished)?;
+    before_commit(&added).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Addition::Added(added))
+}
+
+/// Changes one of the tenant's numbers (its assistant, when `Some`; who confirms opt-outs, when `Some`)
+/// and runs `before_commit` on the result before the transaction commits: if that fails, nothing
+/// changes. `None` when the tenant has no such number.
+pub async fn change_with<E: From<StoreError>>(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    id: Uuid,
+    inbound_assistant_id: Option<Option<Uuid>>,
+    opt_out_confirmer: Option<OptOutConfirmer>,
+    before_commit: impl AsyncFnOnce(&OwnedNumber) -> Result<(), E>,
+) -> Result<Option<OwnedNumber>, E> {
+    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+    if owned(&mut *tx, tenant_id, id).await?.is_none() {
+        return Ok(None);
+    }
+    if let Some(assistant) = inbound_assistant_id {
+        assign(&mut *tx, tenant_id, id, assistant).await?;
+    }
+    if let Some(confirmer) = opt_out_confirmer {
+        set_opt_out_confirmer(&mut *tx, tenant_id, id, confirmer).await?;
+    }
+    let number = owned(&mut *tx, tenant_id, id).await?.ok_or_else(vanished)?;
+    before_commit(&number).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Some(number))
+}
+
+fn vanished() -> StoreError {
+    StoreError::corrupt("a number vanished within its own transaction")
+}
+
 /// Gives one of the tenant's numbers to an assistant (or to nobody).
 pub async fn assign(
     db: impl PgExecutor<'_>,
@@ -200,7 +263,6 @@ pub async fn set_opt_out_confirmer(
     Ok(done.rows_affected() == 1)
 }
 
-/// How many conversations a number has (a number with history is not removed from under it).
 /// What became of a number asked to be removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -224,6 +286,7 @@ pub async fn remove(pool: &PgPool, tenant_id: Uuid, id: Uuid) -> Result<Removal,
     Ok(Removal::Removed)
 }
 
+/// How many conversations a number has (a number with history is not removed from under it).
 pub async fn conversation_count(db: impl PgExecutor<'_>, number: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM conversation WHERE business_number = $1"#, number)
         .fetch_one(db)

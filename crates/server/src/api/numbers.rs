@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_domain::{OptOutConfirmer, PhoneNumber, Provider};
 use smsagent_store::assistants;
-use smsagent_store::phone_numbers::{self, OwnedNumber, Removal};
+use smsagent_store::phone_numbers::{self, Addition, OwnedNumber, Removal};
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -118,25 +118,24 @@ pub async fn add(
             return Err(unavailable());
         }
     }
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let added =
-        phone_numbers::add(&mut *tx, operator.tenant_id(), &number, provider, inbound_assistant_id, opt_out_confirmer)
-            .await?;
-    let Some(id) = added else {
-        let ours =
-            phone_numbers::list(&mut *tx, operator.tenant_id()).await?.iter().any(|n| n.number == number.as_str());
-        return Err(if ours {
-            ApiError::conflict("number_taken", "this number is one of yours already")
-        } else {
-            unavailable()
-        });
-    };
-    let added = phone_numbers::owned(&mut *tx, operator.tenant_id(), id).await?.ok_or_else(gone)?;
-    if configure_twilio_webhook {
-        point_webhook(&state, &added).await?;
+    let point =
+        async |added: &OwnedNumber| if configure_twilio_webhook { point_webhook(&state, added).await } else { Ok(()) };
+    let tenant_id = operator.tenant_id();
+    let addition = phone_numbers::add_with(
+        &state.pool,
+        tenant_id,
+        &number,
+        provider,
+        inbound_assistant_id,
+        opt_out_confirmer,
+        point,
+    )
+    .await?;
+    match addition {
+        Addition::Added(added) => Ok(HttpResponse::Created().json(NumberView::from(added))),
+        Addition::Ours => Err(ApiError::conflict("number_taken", "this number is one of yours already")),
+        Addition::Taken => Err(unavailable()),
     }
-    tx.commit().await.map_err(ApiError::internal)?;
-    Ok(HttpResponse::Created().json(NumberView::from(added)))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -167,20 +166,16 @@ pub async fn assign(
     let Assignment { inbound_assistant_id: assistant, configure_twilio_webhook, opt_out_confirmed_by } =
         body.into_inner();
     let opt_out_confirmer = opt_out_confirmed_by.as_deref().map(confirmer).transpose()?;
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
     if let Some(assistant) = assistant {
-        check_assistant(&mut *tx, operator, assistant).await?;
-        phone_numbers::assign(&mut *tx, operator.tenant_id(), *id, assistant).await?;
+        check_assistant(&state.pool, operator, assistant).await?;
     }
-    if let Some(confirmer) = opt_out_confirmer {
-        phone_numbers::set_opt_out_confirmer(&mut *tx, operator.tenant_id(), *id, confirmer).await?;
-    }
-    let number = phone_numbers::owned(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
-    if configure_twilio_webhook {
-        point_webhook(&state, &number).await?;
-    }
-    tx.commit().await.map_err(ApiError::internal)?;
+    let point = async |number: &OwnedNumber| {
+        if configure_twilio_webhook { point_webhook(&state, number).await } else { Ok(()) }
+    };
+    let number =
+        phone_numbers::change_with(&state.pool, operator.tenant_id(), *id, assistant, opt_out_confirmer, point)
+            .await?
+            .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(NumberView::from(number)))
 }
 
@@ -289,8 +284,4 @@ async fn check_assistant(
 
 fn not_found() -> ApiError {
     ApiError::not_found("no such phone number")
-}
-
-fn gone() -> ApiError {
-    ApiError::internal(anyhow::anyhow!("a phone number vanished within its own transaction"))
 }
