@@ -6,7 +6,7 @@ use smsagent_domain::form::Form;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{PgPool, StoreError};
 
 /// An assistant as the reply logic needs it.
 #[derive(Debug, Clone)]
@@ -218,6 +218,25 @@ pub async fn replace(
 }
 
 /// The tenant's assistants, oldest first.
+/// Replaces one of the tenant's assistants with what `change` makes of its current settings, in one
+/// transaction; `None` when the tenant has no such assistant. A `change` that fails changes nothing.
+pub async fn update_with<E: From<StoreError>>(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    id: Uuid,
+    change: impl AsyncFnOnce(AssistantSettings) -> Result<AssistantSettings, E>,
+) -> Result<Option<StoredAssistant>, E> {
+    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+    let Some(current) = get(&mut *tx, tenant_id, id).await? else { return Ok(None) };
+    let settings = change(current.settings).await?;
+    replace(&mut *tx, tenant_id, id, &settings).await?;
+    let stored = get(&mut *tx, tenant_id, id)
+        .await?
+        .ok_or_else(|| StoreError::corrupt("an assistant vanished within its own transaction"))?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Some(stored))
+}
+
 pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<StoredAssistant>, StoreError> {
     select(db, tenant_id, None).await
 }

@@ -269,18 +269,19 @@ pub async fn update(
     let Value::Object(patch) = patch.into_inner() else {
         return Err(ApiError::bad_request("invalid_body", "send a JSON object with the fields to change"));
     };
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
-    let current = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
-    let previous_url = current.settings.completion_url.clone();
-    let mut merged =
-        serde_json::to_value(AssistantInput::from_settings(current.settings)).map_err(ApiError::internal)?;
-    merge_patch(&mut merged, Value::Object(patch));
-    let input: AssistantInput =
-        serde_json::from_value(merged).map_err(|e| ApiError::bad_request("invalid_assistant", e.to_string()))?;
-    let settings = input.checked(&state.egress, previous_url.as_deref()).await?;
-    assistants::replace(&mut *tx, operator.tenant_id(), *id, &settings).await?;
-    let stored = assistants::get(&mut *tx, operator.tenant_id(), *id).await?.ok_or_else(gone)?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    let egress = &state.egress;
+    // The patch on the assistant as it stands, checked whole; a completion URL kept as it was is not
+    // resolved again.
+    let merged = async move |current: AssistantSettings| {
+        let previous_url = current.completion_url.clone();
+        let mut merged = serde_json::to_value(AssistantInput::from_settings(current)).map_err(ApiError::internal)?;
+        merge_patch(&mut merged, Value::Object(patch));
+        let input: AssistantInput =
+            serde_json::from_value(merged).map_err(|e| ApiError::bad_request("invalid_assistant", e.to_string()))?;
+        input.checked(egress, previous_url.as_deref()).await
+    };
+    let stored =
+        assistants::update_with(&state.pool, operator.tenant_id(), *id, merged).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(view(stored)))
 }
 
