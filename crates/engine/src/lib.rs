@@ -12,5 +12,6 @@ pub mod ingest;
 pub mod metrics;
 pub mod outbox;
 pub mod queue;
+pub mod sending;
 pub mod uploads;
 pub mod worker;

@@ -8,11 +8,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use smsagent_domain::message_body::MessageBody;
-use smsagent_domain::{Channel, Contact, PhoneNumber, Purpose, WhatsAppContact};
-use smsagent_engine::outbox::{self, Dispatch};
-use smsagent_store::idempotency::{self, Claim};
-use smsagent_store::takeover;
-use tracing::info;
+use smsagent_domain::{Channel, Contact, PhoneNumber, WhatsAppContact};
+use smsagent_engine::outbox::Queued;
+use smsagent_engine::sending::{self, OperatorText, Sent};
 
 use super::auth::Operator;
 use super::numbers;
@@ -73,50 +71,44 @@ pub async fn send(
     let idempotency_key = idempotency_key(&request)?;
     state.limits.text_to(operator.tenant_id(), contact.as_str())?;
 
-    let mut tx = state.pool.begin().await.map_err(ApiError::internal)?;
     let (from, _provider) =
-        numbers::business_number(&mut *tx, operator, body.from.as_deref(), ("from", "from_required")).await?;
-    if let Some(key) = &idempotency_key {
+        numbers::business_number(&state.pool, operator, body.from.as_deref(), ("from", "from_required")).await?;
+    let hash = |key: String| {
         let hash: [u8; 32] =
             Sha256::new().chain_update(b"POST /api/v1/sms/send\n").chain_update(&raw).finalize().into();
-        match idempotency::claim(&mut tx, operator.tenant_id(), key, &hash).await? {
-            Claim::New => {}
-            Claim::Replay { status, body } => {
-                let status = StatusCode::from_u16(status).map_err(ApiError::internal)?;
-                return Ok(HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body));
-            }
-            Claim::Mismatch => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for a different request",
-                ));
-            }
-        }
-    }
-
-    let target = takeover::open_for_send(&mut *tx, &from, &contact, channel).await?;
-    let text = outbox::Text { body: &message, purpose: Purpose::Operator, reply_to: None };
-    let queued = outbox::queue(&mut tx, &state.queue, target.conversation_id, text, Dispatch::Queued).await?;
-    let (message_id, send_at) = (queued.message_id, queued.send_at);
-
-    let answer = SendAnswer {
-        message_id,
-        conversation_id: target.conversation_id,
-        status: "queued",
-        send_at,
-        segments: queued.segments,
+        (key, hash)
     };
-    let answer = serde_json::to_value(answer).map_err(ApiError::internal)?;
-    if let Some(key) = &idempotency_key {
-        idempotency::finish(&mut tx, operator.tenant_id(), key, StatusCode::ACCEPTED.as_u16(), &answer).await?;
+    let idempotency = idempotency_key.map(hash);
+    let text = OperatorText {
+        tenant_id: operator.tenant_id(),
+        from: &from,
+        to: &contact,
+        channel,
+        body: &message,
+        idempotency: idempotency.as_ref().map(|(key, hash)| (key.as_str(), *hash)),
+    };
+    let answer = |queued: &Queued| {
+        let answer = SendAnswer {
+            message_id: queued.message_id,
+            conversation_id: queued.conversation_id,
+            status: "queued",
+            send_at: queued.send_at,
+            segments: queued.segments,
+        };
+        (StatusCode::ACCEPTED.as_u16(), serde_json::to_value(answer).unwrap_or_default())
+    };
+    match sending::send(&state.pool, &state.queue, text, answer).await? {
+        Sent::Queued { answer, .. } => Ok(HttpResponse::Accepted().json(answer)),
+        Sent::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).map_err(ApiError::internal)?;
+            Ok(HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body))
+        }
+        Sent::KeyReused => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        )),
     }
-    tx.commit().await.map_err(ApiError::internal)?;
-    if send_at.is_none() {
-        state.queue.wake();
-    }
-    info!(%message_id, to = contact.masked(), held_for_quiet_hours = send_at.is_some(), "operator text queued");
-    Ok(HttpResponse::Accepted().json(answer))
 }
 
 fn phone(number: &str) -> Result<PhoneNumber, ApiError> {
