@@ -22,6 +22,15 @@ pub const WHATSAPP_MAX_CHARS: usize = 4_096;
 /// an approved template.
 pub const WHATSAPP_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
+/// Whether WhatsApp's window for free text is closed at `now`: the contact last wrote [`WHATSAPP_WINDOW`]
+/// ago or more, or never.
+pub fn whatsapp_window_closed(
+    last_inbound: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    last_inbound.is_none_or(|at| now - at >= WHATSAPP_WINDOW)
+}
+
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {

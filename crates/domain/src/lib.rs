@@ -25,7 +25,7 @@ mod status;
 pub mod text;
 pub mod upload;
 
-pub use channel::{Channel, WHATSAPP_MAX_CHARS, WHATSAPP_WINDOW};
+pub use channel::{Channel, WHATSAPP_MAX_CHARS, WHATSAPP_WINDOW, whatsapp_window_closed};
 pub use contact::{ChatSession, Contact, InvalidSession, TestContact, WhatsAppContact};
 pub use direction::Direction;
 pub use language::{Language, after as language_after, detect as detect_language};

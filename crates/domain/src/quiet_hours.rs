@@ -12,7 +12,7 @@ mod area_codes;
 use chrono::{DateTime, Datelike, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::PhoneNumber;
+use crate::{Contact, PhoneNumber, Purpose};
 use area_codes::AREA_CODES;
 
 /// Where a number is, as far as its area code tells.
@@ -90,6 +90,21 @@ pub fn business_text_at(
 ) -> Option<DateTime<Utc>> {
     let replying = last_inbound.is_some_and(|at| now - at < REPLY_WINDOW);
     if replying { None } else { next_allowed(number, now) }
+}
+
+/// When a text for `purpose` to `to` may go: `None` for now. Only a text the business starts (an operator's,
+/// an upload link) to someone's phone, by SMS or WhatsApp, waits out their quiet hours, and not when it
+/// answers their text of the last [`REPLY_WINDOW`]; replies never wait. Checked when a text is queued and
+/// again when it comes due.
+pub fn text_due_at(
+    purpose: Purpose,
+    to: &Contact,
+    last_inbound: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let texted = matches!(to, Contact::Phone(_) | Contact::WhatsApp(_));
+    let number = to.phone().filter(|_| texted && purpose.started_by_business())?;
+    business_text_at(number, last_inbound, now)
 }
 
 /// None when the business may text `number` at `now`; otherwise the first instant (UTC) it may.
@@ -197,6 +212,23 @@ fn first_instant(zone: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_business_text_to_a_phone_waits_out_quiet_hours() {
+        // 03:00 in New York; its window opens at 08:00 (13:00 UTC).
+        let night = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let opens = Some(Utc.with_ymd_and_hms(2026, 12, 1, 13, 0, 0).unwrap());
+        let number = PhoneNumber::parse("+12125550123").unwrap();
+        let sms = Contact::Phone(number.clone());
+        let whatsapp = Contact::WhatsApp(crate::WhatsAppContact::new(number.clone()));
+        assert_eq!(text_due_at(Purpose::Operator, &sms, None, night), opens);
+        assert_eq!(text_due_at(Purpose::UploadLink, &whatsapp, None, night), opens);
+        assert_eq!(text_due_at(Purpose::Reply, &sms, None, night), None, "a reply answers their text");
+        let they_wrote = Some(night - TimeDelta::hours(2));
+        assert_eq!(text_due_at(Purpose::Operator, &sms, they_wrote, night), None, "within a day of theirs");
+        let tested = Contact::Test(crate::TestContact::new(number));
+        assert_eq!(text_due_at(Purpose::Operator, &tested, None, night), None, "nobody's phone wakes");
+    }
 
     #[test]
     fn a_business_text_answering_a_recent_text_goes_at_once_any_other_waits_for_the_window() {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use smsagent_domain::{Channel, Contact, Provider, Purpose, WHATSAPP_WINDOW, quiet_hours, segments};
+use smsagent_domain::{Channel, Contact, Provider, Purpose, quiet_hours, segments, whatsapp_window_closed};
 use smsagent_store::StoreError;
 use smsagent_store::jobs::ClaimedJob;
 use smsagent_store::messages::{self, NewOutbound, Recipient};
@@ -125,14 +125,50 @@ fn check(to: &Recipient, purpose: Purpose, now: DateTime<Utc>) -> Result<Option<
     if whatsapp && to.provider != Provider::Twilio {
         return Err(Refused::WhatsAppNeedsTwilio);
     }
-    if whatsapp && to.last_inbound_at.is_none_or(|at| now - at >= WHATSAPP_WINDOW) {
+    if whatsapp && whatsapp_window_closed(to.last_inbound_at, now) {
         return Err(Refused::OutsideWhatsAppWindow);
     }
-    let texted = matches!(to.contact, Contact::Phone(_) | Contact::WhatsApp(_));
-    match to.contact.phone() {
-        Some(number) if texted && purpose.started_by_business() => {
-            Ok(quiet_hours::business_text_at(number, to.last_inbound_at, now))
+    Ok(quiet_hours::text_due_at(purpose, &to.contact, to.last_inbound_at, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone};
+    use smsagent_domain::{PhoneNumber, WhatsAppContact};
+
+    use super::*;
+
+    fn new_york(contact: impl Fn(PhoneNumber) -> Contact, provider: Provider) -> Recipient {
+        Recipient {
+            conversation_id: Uuid::now_v7(),
+            provider,
+            business: PhoneNumber::parse("+15557654321").unwrap(),
+            contact: contact(PhoneNumber::parse("+12125550123").unwrap()),
+            channel: Channel::Sms,
+            opted_out: false,
+            last_inbound_at: None,
         }
-        _ => Ok(None),
+    }
+
+    #[test]
+    fn every_text_passes_the_same_checks() {
+        // 03:00 in New York; its window opens at 08:00 (13:00 UTC).
+        let night = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let opens = Utc.with_ymd_and_hms(2026, 12, 1, 13, 0, 0).unwrap();
+        let mut sms = new_york(Contact::Phone, Provider::Twilio);
+        assert_eq!(check(&sms, Purpose::Operator, night), Ok(Some(opens)), "held for the morning");
+        assert_eq!(check(&sms, Purpose::Reply, night), Ok(None), "a reply goes now");
+
+        sms.opted_out = true;
+        assert_eq!(check(&sms, Purpose::Reply, night), Err(Refused::OptedOut));
+        assert_eq!(check(&sms, Purpose::OptOutConfirmation, night), Ok(None));
+
+        let whatsapp = |contact| Contact::WhatsApp(WhatsAppContact::new(contact));
+        let mut via_acs = new_york(whatsapp, Provider::Acs);
+        via_acs.last_inbound_at = Some(night - TimeDelta::hours(1));
+        assert_eq!(check(&via_acs, Purpose::Reply, night), Err(Refused::WhatsAppNeedsTwilio));
+        let mut late = new_york(whatsapp, Provider::Twilio);
+        late.last_inbound_at = Some(night - TimeDelta::hours(25));
+        assert_eq!(check(&late, Purpose::Reply, night), Err(Refused::OutsideWhatsAppWindow));
     }
 }

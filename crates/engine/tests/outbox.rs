@@ -125,7 +125,7 @@ async fn an_opted_out_contact_gets_the_confirmation_and_nothing_else(pool: PgPoo
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
-async fn a_business_text_waits_out_quiet_hours_unless_it_answers_a_recent_text(pool: PgPool) {
+async fn a_business_text_is_due_when_quiet_hours_allow_a_reply_at_once(pool: PgPool) {
     let contact = Contact::Phone(number());
     let two_days = Duration::from_secs(48 * 3600);
     let id = conversation(&pool, Provider::Twilio, &contact, Channel::Sms, two_days).await;
@@ -133,8 +133,10 @@ async fn a_business_text_waits_out_quiet_hours_unless_it_answers_a_recent_text(p
     let operator = queue(&pool, id, "Your viewing is at 10.", Purpose::Operator, Dispatch::Queued).await.unwrap();
     let reply = queue(&pool, id, "Thanks!", Purpose::Reply, Dispatch::Queued).await.unwrap();
 
+    // Whether New York sleeps depends on when the test runs (the rule itself is tested at fixed hours in
+    // the domain and in the outbox's checks): the text is due when the rule says, now or in the morning.
     let last_texted = Utc::now() - chrono::TimeDelta::hours(48);
-    let expected = quiet_hours::business_text_at(&number(), Some(last_texted), Utc::now());
+    let expected = quiet_hours::text_due_at(Purpose::Operator, &contact, Some(last_texted), Utc::now());
     assert_eq!(operator.send_at.is_some(), expected.is_some(), "held exactly when New York sleeps");
     assert_eq!(reply.send_at, None, "a reply is never held");
 }

@@ -13,7 +13,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use smsagent_domain::{Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt, WHATSAPP_WINDOW, quiet_hours};
+use smsagent_domain::{
+    Channel, Contact, MessageStatus, Provider, Purpose, SendReceipt, quiet_hours, whatsapp_window_closed,
+};
 use smsagent_providers::{OutboundSms, SendError, SmsSender, simulator};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages::{self, OutboundMessage, SendAttempt};
@@ -251,15 +253,11 @@ async fn give_up(
     Ok(())
 }
 
-/// Twilio reports delivery to the URL given with each message; ours carries the message's id.
 /// When a text the business starts (an operator's, an upload link) may go, if not now. It was held for the
 /// recipient's quiet hours when queued; one that comes due again only later (retried after a failure,
 /// delayed by an outage) is held again rather than sent at night. Replies are never held.
 fn held_until(message: &OutboundMessage, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-    let business_started = message.purpose.is_some_and(Purpose::started_by_business);
-    let texted = matches!(message.to, Contact::Phone(_) | Contact::WhatsApp(_));
-    let number = message.to.phone().filter(|_| business_started && texted)?;
-    quiet_hours::business_text_at(number, message.last_inbound_at, now)
+    message.purpose.and_then(|purpose| quiet_hours::text_due_at(purpose, &message.to, message.last_inbound_at, now))
 }
 
 /// What a WhatsApp text that missed the window records.
@@ -267,10 +265,10 @@ const WHATSAPP_WINDOW_CLOSED: &str = "not sent: WhatsApp takes free text only wi
 
 /// Whether the contact last wrote more than WhatsApp's 24 hours ago (or never).
 fn outside_whatsapp_window(message: &OutboundMessage) -> bool {
-    matches!(message.to, Contact::WhatsApp(_))
-        && message.last_inbound_at.is_none_or(|at| Utc::now() - at >= WHATSAPP_WINDOW)
+    matches!(message.to, Contact::WhatsApp(_)) && whatsapp_window_closed(message.last_inbound_at, Utc::now())
 }
 
+/// Twilio reports delivery to the URL given with each message; ours carries the message's id.
 fn callback_url(deps: &WorkerDeps, message: &OutboundMessage) -> Option<String> {
     match (message.provider, message.channel) {
         // WhatsApp goes through the same Messages API, and reports through the same callback.

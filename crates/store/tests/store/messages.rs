@@ -35,7 +35,8 @@ async fn outbound(pool: &PgPool) -> Uuid {
     .unwrap()
 }
 
-fn arrival<'a>(business: &'a PhoneNumber, contact: &'a Contact, sid: &'a str) -> NewInbound<'a> {
+/// A text from `contact` to `business`, as a webhook delivers it.
+pub(crate) fn arrival<'a>(business: &'a PhoneNumber, contact: &'a Contact, sid: &'a str) -> NewInbound<'a> {
     NewInbound {
         provider: Provider::Twilio,
         message_sid: sid,

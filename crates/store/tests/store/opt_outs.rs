@@ -1,8 +1,8 @@
 //! Opt-outs: recorded and cleared once each with their consent history, decided per (business number,
 //! contact), and read the same way by every query that asks (`is_opted_out`).
 
-use smsagent_domain::{Channel, Contact, PhoneNumber, Provider};
-use smsagent_store::messages::{self, NewInbound};
+use smsagent_domain::{Contact, PhoneNumber, Provider};
+use smsagent_store::messages;
 use smsagent_store::opt_outs::{self, ConsentChange, ConsentSource};
 use smsagent_store::{PgPool, conversations, phone_numbers};
 use uuid::Uuid;
@@ -27,17 +27,7 @@ async fn is_opted_out(pool: &PgPool, business: &PhoneNumber, contact: &Contact) 
 /// A conversation between the two, its business number registered, with one text from the contact.
 async fn conversation(pool: &PgPool, business: &PhoneNumber, contact: &Contact) -> (Uuid, Uuid) {
     phone_numbers::insert(pool, business, Provider::Twilio, None).await.unwrap();
-    let text = NewInbound {
-        provider: Provider::Twilio,
-        message_sid: "SM11111111111111111111111111111111",
-        from: contact,
-        to: business,
-        body: "Hi",
-        num_segments: Some(1),
-        channel: Channel::Sms,
-        external_id: None,
-        media: &[],
-    };
+    let text = crate::messages::arrival(business, contact, "SM11111111111111111111111111111111");
     let conversation = conversations::touch_for_inbound(pool, &text).await.unwrap();
     let message_id = messages::insert_inbound(pool, conversation.id, &text, None).await.unwrap().unwrap();
     (conversation.id, message_id)
