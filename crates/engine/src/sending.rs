@@ -52,9 +52,9 @@ pub async fn send(
             Claim::Mismatch => return Ok(Sent::KeyReused),
         }
     }
-    let target = takeover::open_for_send(&mut *tx, text.from, text.to, text.channel).await?;
+    let conversation_id = takeover::open_for_send(&mut *tx, text.from, text.to, text.channel).await?;
     let outgoing = outbox::Text { body: text.body, purpose: Purpose::Operator, reply_to: None };
-    let queued = outbox::queue(&mut tx, queue, target.conversation_id, outgoing, Dispatch::Queued).await?;
+    let queued = outbox::queue(&mut tx, queue, conversation_id, outgoing, Dispatch::Queued).await?;
     let (status, body) = answer(&queued);
     if let Some((key, _)) = &text.idempotency {
         idempotency::finish(&mut tx, text.tenant_id, key, status, &body).await?;

@@ -3,41 +3,29 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use smsagent_domain::{Channel, Contact, PhoneNumber};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::StoreError;
 
-/// The conversation a business's text to a contact goes into, and what decides whether it may go now.
-#[derive(Debug, Clone, Copy)]
-pub struct SendTarget {
-    pub conversation_id: Uuid,
-    pub opted_out: bool,
-    /// When the contact last texted this number: a reply to a recent text is no solicitation.
-    pub last_inbound_at: Option<DateTime<Utc>>,
-}
-
 /// Opens (or finds) the conversation between `business` and `contact` for a text an operator sends. A
-/// conversation an operator has taken over stays theirs for another idle period.
+/// conversation an operator has taken over stays theirs for another idle period. Returns its id; whether the
+/// text may go is the outbox's to decide.
 pub async fn open_for_send(
     db: impl PgExecutor<'_>,
     business: &PhoneNumber,
     contact: &Contact,
     channel: Channel,
-) -> Result<SendTarget, StoreError> {
-    let row = sqlx::query!(
+) -> Result<Uuid, StoreError> {
+    Ok(sqlx::query_scalar!(
         r#"
         INSERT INTO conversation (id, business_number, contact_number, assistant_id, channel)
         VALUES ($1, $2, $3, (SELECT inbound_assistant_id FROM phone_number WHERE number = $2), $4)
         ON CONFLICT (business_number, contact_number) DO UPDATE
         SET last_message_at = now(), updated_at = now(),
             paused_at = CASE WHEN conversation.status = 'paused' THEN now() ELSE conversation.paused_at END
-        RETURNING id,
-                  is_opted_out($2, $3) AS "opted_out!",
-                  (SELECT max(m.created_at) FROM sms_messages m
-                   WHERE m.conversation_id = conversation.id AND m.direction = 'inbound') AS last_inbound_at
+        RETURNING id
         "#,
         Uuid::now_v7(),
         business.as_str(),
@@ -45,8 +33,7 @@ pub async fn open_for_send(
         channel.as_str(),
     )
     .fetch_one(db)
-    .await?;
-    Ok(SendTarget { conversation_id: row.id, opted_out: row.opted_out, last_inbound_at: row.last_inbound_at })
+    .await?)
 }
 
 /// Pauses (a person takes over: nothing automatic is sent) or resumes one of the tenant's conversations.

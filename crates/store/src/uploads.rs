@@ -23,10 +23,6 @@ pub struct UploadTarget {
     pub language: Option<Language>,
     /// Sides with at least one upload.
     pub received: Vec<Side>,
-    /// The contact opted out of texts from the business number.
-    pub opted_out: bool,
-    /// When the contact last texted: a text to them within a day of it is a reply (no quiet hours).
-    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 impl UploadTarget {
@@ -42,10 +38,7 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
         r#"
         SELECT c.id, c.contact_number, c.business_number, c.language, p.provider, coalesce(a.name, t.name) AS "business_name!",
                coalesce(a.id_photos, 0::smallint) AS "id_photos!",
-               ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!",
-               is_opted_out(c.business_number, c.contact_number) AS "opted_out!",
-               (SELECT max(m.created_at) FROM sms_messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound')
-                 AS last_inbound_at
+               ARRAY(SELECT DISTINCT u.side FROM id_upload u WHERE u.conversation_id = c.id) AS "received!"
         FROM conversation c
         JOIN phone_number p ON p.number = c.business_number
         JOIN tenant t ON t.id = p.tenant_id
@@ -66,8 +59,6 @@ pub async fn target(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Op
             id_photos: r.id_photos,
             language: r.language.as_deref().and_then(Language::parse),
             received: r.received.iter().filter_map(|s| Side::parse(s)).collect(),
-            opted_out: r.opted_out,
-            last_inbound_at: r.last_inbound_at,
         })
     })
     .transpose()
