@@ -3,6 +3,7 @@
 //! Nothing here performs IO: no database, no HTTP, no clock reads. Every other crate parses its input into
 //! these types at the edge, and nothing downstream re-checks them.
 
+pub mod assistant;
 mod channel;
 mod contact;
 mod direction;
