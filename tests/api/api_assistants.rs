@@ -68,6 +68,32 @@ async fn an_assistant_is_created_read_patched_and_deleted(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_form_reads_back_as_written_and_a_secret_goes_only_when_named(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
+    let (_, key) = app.tenant("Elm Street Rentals").await;
+    let form = json!({"slots": [
+        {"key": "first_name", "label": "first name", "question": "What is your first name?",
+         "kind": {"type": "person_name", "part": "given"}, "required": true, "confirm": true},
+        {"key": "income", "label": {"en": "income", "es": "ingresos"},
+         "question": {"en": "Your yearly income?", "es": "¿Sus ingresos anuales?"},
+         "kind": {"type": "money", "per": "year"}, "required": true, "confirm": false},
+    ]});
+    let body = json!({"name": "Leasing", "sms_prompt": "Answer briefly.", "form": form.clone(),
+                      "completion_secret": "a-secret-of-sixteen-or-more"});
+    let (status, created) = app.api_json(Method::POST, "/api/v1/assistants", &key, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["form"], form);
+    let path = format!("/api/v1/assistants/{}", created["id"].as_str().unwrap());
+
+    let (_, kept) = app.api_json(Method::PATCH, &path, &key, Some(json!({"help_text": "help@example.com"}))).await;
+    assert_eq!((&kept["form"], &kept["completion_secret_set"]), (&form, &json!(true)), "{kept}");
+    let (status, cleared) =
+        app.api_json(Method::PATCH, &path, &key, Some(json!({"completion_secret": null, "form": null}))).await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert_eq!((&cleared["form"], &cleared["completion_secret_set"]), (&Value::Null, &json!(false)), "{cleared}");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
 async fn invalid_assistants_are_refused_with_the_reason(pool: PgPool) {
     let app = TestApp::spawn_with(pool, Options { workers: 0, phone_number: false, ..Options::default() }).await;
     let (_, key) = app.tenant("Elm Street Rentals").await;

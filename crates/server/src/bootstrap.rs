@@ -1,10 +1,10 @@
 //! Single-number deployments: with PHONE_NUMBER set, start-up makes sure that number exists and is answered
 //! by an assistant (the tenant-screening one), so no API call is needed before the first text.
 
+use smsagent_domain::assistant::AssistantDraft;
 use smsagent_domain::form::Form;
 use smsagent_domain::{PhoneNumber, Provider};
-use smsagent_store::assistants::{self, NewAssistant};
-use smsagent_store::{PgPool, StoreError, phone_numbers};
+use smsagent_store::{PgPool, StoreError, assistants, phone_numbers, tenants};
 use tracing::{info, warn};
 
 pub const DEFAULT_ASSISTANT_NAME: &str = "Default assistant";
@@ -33,14 +33,13 @@ pub async fn ensure_phone_number(
     let assistant_id = match existing.as_ref().and_then(|n| n.inbound_assistant_id) {
         Some(id) => id,
         None => {
-            let form = Form::tenant_screening();
-            let default = NewAssistant {
-                name: DEFAULT_ASSISTANT_NAME,
-                first_sms: DEFAULT_FIRST_SMS,
-                sms_prompt: DEFAULT_SMS_PROMPT,
-                form: Some(&form),
+            let draft = AssistantDraft {
+                first_sms: DEFAULT_FIRST_SMS.to_owned(),
+                ..AssistantDraft::new(DEFAULT_ASSISTANT_NAME, DEFAULT_SMS_PROMPT)
             };
-            assistants::insert(&mut *tx, &default).await?
+            let mut settings = draft.check().expect("the default assistant's settings are within every range");
+            settings.form = Some(Form::tenant_screening());
+            assistants::create(&mut *tx, tenants::DEFAULT_TENANT, &settings).await?
         }
     };
     let provider = match (&existing, configured) {

@@ -1,96 +1,86 @@
-//! Assistants: who answers a number's texts, and how.
+//! Assistants: who answers a number's texts, and how. Settings are written as checked and read back
+//! through the same check, so a reader holds [`AssistantSettings`] and never raw JSON.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use smsagent_domain::form::Form;
+use smsagent_domain::assistant::{AssistantDraft, AssistantSettings};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::{PgPool, StoreError};
 
-/// An assistant as the reply logic needs it.
+/// An assistant as stored.
 #[derive(Debug, Clone)]
 pub struct Assistant {
     pub id: Uuid,
-    pub name: String,
-    pub first_sms: String,
-    pub sms_prompt: String,
-    pub model: Option<String>,
-    pub temperature: Option<f32>,
-    pub max_reply_tokens: u32,
-    pub history_limit: i64,
-    pub session_window: TimeDelta,
-    /// The form it collects; `None` for a general assistant.
-    pub form: Option<Form>,
-    pub segment_budget: usize,
-    /// The support contact given in answer to HELP.
-    pub help_text: Option<String>,
-    pub completion_url: Option<String>,
-    pub completion_secret: Option<SecretString>,
-    pub form_stale_after: TimeDelta,
-    /// ID photos asked for when the form completes: 0, 1 (front) or 2 (front and back).
-    pub id_photos: i16,
+    pub settings: AssistantSettings,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
-/// A new assistant; the model and SMS settings take their defaults.
-#[derive(Debug, Clone)]
-pub struct NewAssistant<'a> {
-    pub name: &'a str,
-    pub first_sms: &'a str,
-    pub sms_prompt: &'a str,
-    pub form: Option<&'a Form>,
+/// A row of `assistant`, as its columns hold it.
+struct Row {
+    id: Uuid,
+    name: String,
+    first_sms: String,
+    sms_prompt: String,
+    model: Option<String>,
+    temperature: Option<f32>,
+    max_reply_tokens: i32,
+    history_limit: i32,
+    session_window_minutes: i32,
+    form: Option<serde_json::Value>,
+    segment_budget: i32,
+    help_text: Option<String>,
+    completion_url: Option<String>,
+    completion_secret: Option<String>,
+    form_stale_after_hours: i32,
+    id_photos: i16,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
 }
 
-pub async fn insert(db: impl PgExecutor<'_>, new: &NewAssistant<'_>) -> Result<Uuid, StoreError> {
-    let id = Uuid::now_v7();
-    let form = new.form.map(serde_json::to_value).transpose().map_err(StoreError::corrupt)?;
-    sqlx::query!(
-        "INSERT INTO assistant (id, name, first_sms, sms_prompt, form) VALUES ($1, $2, $3, $4, $5)",
-        id,
-        new.name,
-        new.first_sms,
-        new.sms_prompt,
-        form,
-    )
-    .execute(db)
-    .await?;
-    Ok(id)
+impl Row {
+    /// The row's settings, checked as the API checks them: a row that fails (edited by hand past what
+    /// the schema's constraints catch, such as a form) is reported, not half-read.
+    fn into_assistant(self) -> Result<Assistant, StoreError> {
+        let draft = AssistantDraft {
+            name: self.name,
+            first_sms: self.first_sms,
+            sms_prompt: self.sms_prompt,
+            model: self.model,
+            temperature: self.temperature,
+            max_reply_tokens: self.max_reply_tokens.into(),
+            history_limit: self.history_limit.into(),
+            session_window_minutes: self.session_window_minutes.into(),
+            form: self.form,
+            segment_budget: self.segment_budget.into(),
+            help_text: self.help_text,
+            completion_url: self.completion_url,
+            completion_secret: self.completion_secret.map(SecretString::from),
+            form_stale_after_hours: self.form_stale_after_hours.into(),
+            id_photos: self.id_photos.into(),
+        };
+        let settings = draft.check().map_err(|e| StoreError::corrupt(format!("assistant {}: {e}", self.id)))?;
+        Ok(Assistant { id: self.id, settings, created_at: self.created_at, updated_at: self.updated_at })
+    }
 }
 
+/// Any assistant, by id (for the engine, which reaches it through a number).
 pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Assistant>, StoreError> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Row,
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
                session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
-               form_stale_after_hours, id_photos
+               form_stale_after_hours, id_photos, created_at, updated_at
         FROM assistant WHERE id = $1
         "#,
         id,
     )
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        Ok(Assistant {
-            id: r.id,
-            name: r.name,
-            first_sms: r.first_sms,
-            sms_prompt: r.sms_prompt,
-            model: r.model,
-            temperature: r.temperature,
-            // The schema's checks keep these within their ranges.
-            max_reply_tokens: r.max_reply_tokens.clamp(1, 100) as u32,
-            history_limit: r.history_limit.into(),
-            session_window: TimeDelta::minutes(r.session_window_minutes.into()),
-            form: r.form.as_ref().map(Form::from_json).transpose().map_err(StoreError::corrupt)?,
-            segment_budget: r.segment_budget.clamp(1, 10) as usize,
-            help_text: r.help_text,
-            completion_url: r.completion_url,
-            completion_secret: r.completion_secret.map(SecretString::from),
-            form_stale_after: TimeDelta::hours(r.form_stale_after_hours.into()),
-            id_photos: r.id_photos,
-        })
-    })
-    .transpose()
+    row.map(Row::into_assistant).transpose()
 }
 
 /// What an assistant's compliance texts need: the program name and the support contact. Read apart from
@@ -100,55 +90,10 @@ pub async fn program(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String
     Ok(row.map(|r| (r.name, r.help_text)))
 }
 
-/// Where completed forms go, and how to sign them (for tests and the operators' API).
-pub async fn set_completion(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    url: Option<&str>,
-    secret: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query!(
-        "UPDATE assistant SET completion_url = $2, completion_secret = $3, updated_at = now() WHERE id = $1",
-        id,
-        url,
-        secret,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Everything an operator sets on an assistant (checked by the caller; the schema checks the ranges).
-#[derive(Debug, Clone)]
-pub struct AssistantSettings {
-    pub name: String,
-    pub first_sms: String,
-    pub sms_prompt: String,
-    pub model: Option<String>,
-    pub temperature: Option<f32>,
-    pub max_reply_tokens: i32,
-    pub history_limit: i32,
-    pub session_window_minutes: i32,
-    pub form: Option<serde_json::Value>,
-    pub segment_budget: i32,
-    pub help_text: Option<String>,
-    pub completion_url: Option<String>,
-    pub completion_secret: Option<SecretString>,
-    pub form_stale_after_hours: i32,
-    pub id_photos: i16,
-}
-
-/// An assistant as its tenant's operators see it.
-#[derive(Debug, Clone)]
-pub struct StoredAssistant {
-    pub id: Uuid,
-    pub settings: AssistantSettings,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
 pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &AssistantSettings) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
+    let form = s.form.as_ref().map(serde_json::to_value).transpose().map_err(StoreError::corrupt)?;
+    // The casts cannot wrap: every number is within its (small) range.
     sqlx::query!(
         r#"
         INSERT INTO assistant (id, tenant_id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens,
@@ -163,16 +108,16 @@ pub async fn create(db: impl PgExecutor<'_>, tenant_id: Uuid, s: &AssistantSetti
         s.sms_prompt,
         s.model,
         s.temperature,
-        s.max_reply_tokens,
-        s.history_limit,
-        s.session_window_minutes,
-        s.form,
-        s.segment_budget,
+        s.max_reply_tokens as i32,
+        s.history_limit as i32,
+        s.session_window_minutes as i32,
+        form,
+        s.segment_budget as i32,
         s.help_text,
         s.completion_url,
         s.completion_secret.as_ref().map(|secret| secret.expose_secret()),
-        s.form_stale_after_hours,
-        s.id_photos,
+        s.form_stale_after_hours as i32,
+        i16::from(s.id_photos),
     )
     .execute(db)
     .await?;
@@ -186,6 +131,7 @@ pub async fn replace(
     id: Uuid,
     s: &AssistantSettings,
 ) -> Result<bool, StoreError> {
+    let form = s.form.as_ref().map(serde_json::to_value).transpose().map_err(StoreError::corrupt)?;
     let done = sqlx::query!(
         r#"
         UPDATE assistant SET name = $3, first_sms = $4, sms_prompt = $5, model = $6, temperature = $7,
@@ -201,23 +147,22 @@ pub async fn replace(
         s.sms_prompt,
         s.model,
         s.temperature,
-        s.max_reply_tokens,
-        s.history_limit,
-        s.session_window_minutes,
-        s.form,
-        s.segment_budget,
+        s.max_reply_tokens as i32,
+        s.history_limit as i32,
+        s.session_window_minutes as i32,
+        form,
+        s.segment_budget as i32,
         s.help_text,
         s.completion_url,
         s.completion_secret.as_ref().map(|secret| secret.expose_secret()),
-        s.form_stale_after_hours,
-        s.id_photos,
+        s.form_stale_after_hours as i32,
+        i16::from(s.id_photos),
     )
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// The tenant's assistants, oldest first.
 /// Replaces one of the tenant's assistants with what `change` makes of its current settings, in one
 /// transaction; `None` when the tenant has no such assistant. A `change` that fails changes nothing.
 pub async fn update_with<E: From<StoreError>>(
@@ -225,7 +170,7 @@ pub async fn update_with<E: From<StoreError>>(
     tenant_id: Uuid,
     id: Uuid,
     change: impl AsyncFnOnce(AssistantSettings) -> Result<AssistantSettings, E>,
-) -> Result<Option<StoredAssistant>, E> {
+) -> Result<Option<Assistant>, E> {
     let mut tx = pool.begin().await.map_err(StoreError::from)?;
     let Some(current) = get(&mut *tx, tenant_id, id).await? else { return Ok(None) };
     let settings = change(current.settings).await?;
@@ -237,22 +182,20 @@ pub async fn update_with<E: From<StoreError>>(
     Ok(Some(stored))
 }
 
-pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<StoredAssistant>, StoreError> {
+/// The tenant's assistants, oldest first.
+pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Assistant>, StoreError> {
     select(db, tenant_id, None).await
 }
 
 /// One of the tenant's assistants.
-pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<StoredAssistant>, StoreError> {
+pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Assistant>, StoreError> {
     Ok(select(db, tenant_id, Some(id)).await?.pop())
 }
 
 /// The tenant's assistants, or only the one with `id`.
-async fn select(
-    db: impl PgExecutor<'_>,
-    tenant_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Vec<StoredAssistant>, StoreError> {
-    let rows = sqlx::query!(
+async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> Result<Vec<Assistant>, StoreError> {
+    let rows = sqlx::query_as!(
+        Row,
         r#"
         SELECT id, name, first_sms, sms_prompt, model, temperature, max_reply_tokens, history_limit,
                session_window_minutes, form, segment_budget, help_text, completion_url, completion_secret,
@@ -264,31 +207,7 @@ async fn select(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredAssistant {
-            id: r.id,
-            settings: AssistantSettings {
-                name: r.name,
-                first_sms: r.first_sms,
-                sms_prompt: r.sms_prompt,
-                model: r.model,
-                temperature: r.temperature,
-                max_reply_tokens: r.max_reply_tokens,
-                history_limit: r.history_limit,
-                session_window_minutes: r.session_window_minutes,
-                form: r.form,
-                segment_budget: r.segment_budget,
-                help_text: r.help_text,
-                completion_url: r.completion_url,
-                completion_secret: r.completion_secret.map(SecretString::from),
-                form_stale_after_hours: r.form_stale_after_hours,
-                id_photos: r.id_photos,
-            },
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-        .collect())
+    rows.into_iter().map(Row::into_assistant).collect()
 }
 
 /// Deletes one of the tenant's assistants: its numbers and conversations are left unanswered.

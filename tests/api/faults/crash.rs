@@ -67,7 +67,7 @@ async fn a_database_crash_while_a_form_is_delivered_does_not_deliver_it_twice() 
         .with_priority(2)
         .mount(&receiver)
         .await;
-    sqlx::query("UPDATE assistant SET completion_url = $1, completion_secret = 'whsec_test'")
+    sqlx::query("UPDATE assistant SET completion_url = $1, completion_secret = 'whsec_test_secret'")
         .bind(format!("{}/hooks/applications", receiver.uri()))
         .execute(&app.pool)
         .await

@@ -89,7 +89,10 @@ impl From<LocalizedRepr> for Localized {
 
 impl From<Localized> for LocalizedRepr {
     fn from(text: Localized) -> Self {
-        LocalizedRepr::Both { en: text.en, es: text.es }
+        match text.es {
+            None => LocalizedRepr::Plain(text.en),
+            es => LocalizedRepr::Both { en: text.en, es },
+        }
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn read(
             description: "Record the form values the contact's latest message states.".into(),
             parameters: schema(form),
         },
-        model: assistant.model.clone(),
+        model: assistant.settings.model.clone(),
     };
     match tokio::time::timeout_at(model.deadline, model.chat.extract(&request)).await {
         Ok(Ok(answer)) => {

@@ -25,18 +25,21 @@ pub async fn word(
     if model.chat.is_offline() || Instant::now() >= model.deadline {
         return draft.to_owned();
     }
-    let system_prompt =
-        format!("{}\n\n{}", assistant.sms_prompt, instructions(draft, language, assistant.segment_budget));
+    let system_prompt = format!(
+        "{}\n\n{}",
+        assistant.settings.sms_prompt,
+        instructions(draft, language, assistant.settings.segment_budget)
+    );
     let request = ChatRequest {
         system_prompt,
         history: vec![ChatTurn { speaker: Speaker::Contact, text: "(write the message now)".into() }],
-        max_tokens: assistant.max_reply_tokens,
-        model: assistant.model.clone(),
-        temperature: assistant.temperature,
+        max_tokens: assistant.settings.max_reply_tokens,
+        model: assistant.settings.model.clone(),
+        temperature: assistant.settings.temperature,
     };
     match tokio::time::timeout_at(model.deadline, model.chat.reply(&request)).await {
         Ok(Ok(reply)) => match model_reply::check(&reply.output, &request.system_prompt, draft) {
-            Ok(()) if keeps_to(&reply.output, draft, values, assistant.segment_budget) => {
+            Ok(()) if keeps_to(&reply.output, draft, values, assistant.settings.segment_budget) => {
                 reply.output.trim().to_owned()
             }
             Ok(()) => {

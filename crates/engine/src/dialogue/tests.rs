@@ -1,9 +1,10 @@
 //! The dialogue as a pure step: inputs in, a reply out, with no database (what the worker reads is given).
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use smsagent_ai::{
     Answer, Arguments, ChatError, ChatModel, ChatRequest, ExtractionRequest, OFFLINE_REPLY, OfflineModel,
 };
+use smsagent_domain::assistant::AssistantDraft;
 use smsagent_domain::form::Form;
 use smsagent_domain::{Channel, Contact, Direction, PhoneNumber, Provider};
 use smsagent_store::assistants::Assistant;
@@ -34,24 +35,14 @@ impl ChatModel for Down {
 }
 
 fn assistant(form: Option<Form>) -> Assistant {
-    Assistant {
-        id: Uuid::now_v7(),
-        name: "Maple Court".into(),
-        first_sms: String::new(),
-        sms_prompt: "You answer for Maple Court.".into(),
-        model: None,
-        temperature: None,
-        max_reply_tokens: 100,
-        history_limit: 20,
-        session_window: TimeDelta::hours(24),
-        form,
+    let draft = AssistantDraft {
+        session_window_minutes: 24 * 60,
         segment_budget: 3,
-        help_text: None,
-        completion_url: None,
-        completion_secret: None,
-        form_stale_after: TimeDelta::hours(72),
-        id_photos: 0,
-    }
+        ..AssistantDraft::new("Maple Court", "You answer for Maple Court.")
+    };
+    let mut settings = draft.check().unwrap();
+    settings.form = form;
+    Assistant { id: Uuid::now_v7(), settings, created_at: Utc::now(), updated_at: Utc::now() }
 }
 
 fn context(unanswered: i64) -> ReplyContext {
@@ -121,7 +112,7 @@ async fn a_model_down_for_now_is_waited_for_until_the_last_attempt() {
 async fn a_photo_being_fetched_while_id_photos_are_awaited_waits_for_its_receipt() {
     let (context, metrics) = (context(1), Metrics::default());
     let mut assistant = assistant(Some(Form::tenant_screening()));
-    assistant.id_photos = 2;
+    assistant.settings.id_photos = 2;
     let history = [texted("")];
     let media = [OfText { declared_type: "image/jpeg".into(), status: "pending".into(), counted_as_id_photo: false }];
     let mut given = inputs(&context, &assistant, &history);

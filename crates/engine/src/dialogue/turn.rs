@@ -107,25 +107,25 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
         .iter()
         .map(|m| Turn { direction: m.direction, at: m.created_at, closes_session: m.purpose == Some(Purpose::Goodbye) })
         .collect();
-    let new_session = session::awaits_greeting(&turns, assistant.session_window);
-    let greeting = Some(assistant.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
+    let new_session = session::awaits_greeting(&turns, assistant.settings.session_window());
+    let greeting = Some(assistant.settings.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
     let turn = Reading { inputs, model, language, new_session };
-    let (shaped, form) = match &assistant.form {
+    let (shaped, form) = match &assistant.settings.form {
         Some(form) => {
             // "Start over" starts the form again; it answers nothing in it.
             let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
             let answers: Vec<&str> =
                 read.iter().filter(|m| m.keyword != Some(Keyword::StartOver)).map(|m| m.body.as_str()).collect();
             let (preamble, body, update) = form_turn(&turn, form, &answers.join("\n"), start_over).await?;
-            (fit(preamble.as_deref(), &body, context.channel, assistant.segment_budget), Some(update))
+            (fit(preamble.as_deref(), &body, context.channel, assistant.settings.segment_budget), Some(update))
         }
         None => {
             let body = match greeting {
                 Some(greeting) => greeting.to_owned(),
                 None => general(&turn).await?,
             };
-            (shaping::shape_for(context.channel, &body, assistant.segment_budget), None)
+            (shaping::shape_for(context.channel, &body, assistant.settings.segment_budget), None)
         }
     };
     Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
@@ -141,7 +141,7 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
         // An empty text: nothing to answer.
         return None;
     }
-    let awaited = assistant.id_photos > 0 && inputs.photos_awaited;
+    let awaited = assistant.settings.id_photos > 0 && inputs.photos_awaited;
     let fetching = items.iter().any(|m| m.status == "pending");
     if items.iter().any(|m| m.counted_as_id_photo) || (awaited && fetching) {
         return None;
@@ -151,7 +151,7 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
     let kept_or_coming = items.iter().any(|m| matches!(m.status.as_str(), "stored" | "pending" | "not_fetched"));
     let mut body =
         if kept_or_coming { media::received(photos, language) } else { media::not_kept(language) }.to_owned();
-    if let Some(form) = &assistant.form
+    if let Some(form) = &assistant.settings.form
         && let Some(session) = inputs.form_session
     {
         let waiting = reminder(form, &session.state, context.contact.phone(), language);
@@ -159,7 +159,7 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
             body = format!("{body} {}", wording::render(form, &waiting, language));
         }
     }
-    let shaped = shaping::shape_for(context.channel, &body, assistant.segment_budget);
+    let shaped = shaping::shape_for(context.channel, &body, assistant.settings.segment_budget);
     Some(Reply { shaped, language, reply_to, form: None })
 }
 
@@ -180,11 +180,11 @@ async fn form_turn(
     start_over: bool,
 ) -> Result<(Option<String>, String, FormUpdate), TryLater> {
     let (assistant, context, language) = (turn.inputs.assistant, turn.inputs.context, turn.language);
-    let greeting = Some(assistant.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && turn.new_session);
+    let greeting = Some(assistant.settings.first_sms.trim().to_owned()).filter(|g| !g.is_empty() && turn.new_session);
     let current = turn.inputs.form_session.cloned();
-    let stale = current
-        .as_ref()
-        .is_some_and(|s| !s.completed && turn.new_session && Utc::now() - s.updated_at > assistant.form_stale_after);
+    let stale = current.as_ref().is_some_and(|s| {
+        !s.completed && turn.new_session && Utc::now() - s.updated_at > assistant.settings.form_stale_after()
+    });
 
     let (state, session_id, preamble) = match current {
         Some(session) if !start_over && !stale => {
@@ -230,11 +230,11 @@ async fn form_turn(
 async fn general(turn: &Reading<'_>) -> Result<String, TryLater> {
     let assistant = turn.inputs.assistant;
     let request = ChatRequest {
-        system_prompt: assistant.sms_prompt.clone(),
+        system_prompt: assistant.settings.sms_prompt.clone(),
         history: chat_turns(turn.inputs.history),
-        max_tokens: assistant.max_reply_tokens,
-        model: assistant.model.clone(),
-        temperature: assistant.temperature,
+        max_tokens: assistant.settings.max_reply_tokens,
+        model: assistant.settings.model.clone(),
+        temperature: assistant.settings.temperature,
     };
     let answer = tokio::time::timeout_at(turn.model.deadline, turn.model.chat.reply(&request))
         .await

@@ -46,20 +46,20 @@ pub(super) async fn generate_reply(
         return skip(pool, job, "the assistant was deleted").await.map(|()| None);
     };
 
-    let history = messages::recent(pool, conversation_id, assistant.history_limit).await?;
+    let history = messages::recent(pool, conversation_id, assistant.settings.history_limit.into()).await?;
     let newest = history.iter().rev().find(|m| m.direction == Direction::Inbound);
-    if assistant.id_photos > 0 && newest.is_some_and(|m| upload::asks_for_link(&m.body)) {
+    if assistant.settings.id_photos > 0 && newest.is_some_and(|m| upload::asks_for_link(&m.body)) {
         return send_link(deps, job, &context).await.map(|()| None);
     }
     // What the reply is worked out from, read now: the dialogue itself reads nothing.
-    let form_session = match &assistant.form {
+    let form_session = match &assistant.settings.form {
         Some(_) => forms::current(pool, conversation_id).await?,
         None => None,
     };
     let wordless = dialogue::wordless(&context, &history);
     let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
     let photos_awaited =
-        !media.is_empty() && assistant.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
+        !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,
@@ -91,7 +91,7 @@ pub(super) async fn generate_reply(
     if let Some(update) = &reply.form {
         store_form(deps, &mut tx, conversation_id, &assistant, &context.contact, update).await?;
         // A completed form goes on to the ID photos, when the assistant asks for them.
-        if update.submission.is_some() && assistant.id_photos > 0 {
+        if update.submission.is_some() && assistant.settings.id_photos > 0 {
             queue_link(deps, &mut tx, conversation_id).await?;
         }
         // The reply says someone will follow up: from now on a person answers.
@@ -159,7 +159,7 @@ async fn store_form(
     };
     let Some(values) = &update.submission else { return Ok(()) };
     let answers: serde_json::Map<String, Value> = values.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-    let deliver = assistant.completion_url.is_some();
+    let deliver = assistant.settings.completion_url.is_some();
     let submission = forms::NewSubmission {
         form_session_id: session_id,
         conversation_id,

@@ -155,7 +155,7 @@ async fn session_state(pool: &PgPool, conversation_id: Uuid) -> Result<(Language
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the chat's conversation is gone")))?;
     let language = context.language.unwrap_or_default();
     let form = match context.assistant_id {
-        Some(id) => assistants::find(pool, id).await?.and_then(|a| a.form),
+        Some(id) => assistants::find(pool, id).await?.and_then(|a| a.settings.form),
         None => None,
     };
     let empty = SlotStatus { collected: BTreeMap::new(), missing: Vec::new(), is_complete: false };

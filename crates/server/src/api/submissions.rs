@@ -79,8 +79,7 @@ pub async fn list(
     let assistant = assistant.ok_or_else(|| ApiError::not_found("no such assistant"))?;
     if listing.format == Format::Csv {
         let rows = forms::submissions(&state.pool, operator.tenant_id(), *id, MAX_EXPORT_ROWS, 0).await?;
-        let form = assistant.settings.form.as_ref().and_then(|f| Form::from_json(f).ok());
-        let csv = to_csv(form.as_ref(), &rows).map_err(ApiError::internal)?;
+        let csv = to_csv(assistant.settings.form.as_ref(), &rows).map_err(ApiError::internal)?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", format!("attachment; filename=\"submissions-{id}.csv\"")))

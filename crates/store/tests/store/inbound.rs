@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use smsagent_domain::assistant::AssistantDraft;
 use smsagent_domain::{Channel, Contact, PhoneNumber, Provider};
-use smsagent_store::PgPool;
 use smsagent_store::inbound::{TakenIn, reply_dedupe_key, take_in};
 use smsagent_store::messages::NewInbound;
+use smsagent_store::{PgPool, assistants, phone_numbers, tenants};
 use uuid::Uuid;
 
 const BUSINESS: &str = "+15557654321";
@@ -14,14 +15,10 @@ const CONTACT: &str = "+15551234567";
 
 /// Our number, answered by an assistant.
 async fn answered_number(pool: &PgPool) {
-    sqlx::query(
-        "WITH a AS (INSERT INTO assistant (id, name, first_sms, sms_prompt) VALUES (gen_random_uuid(), 'a', 'Hi', 'Be brief') RETURNING id)
-         INSERT INTO phone_number (id, number, provider, inbound_assistant_id) SELECT gen_random_uuid(), $1, 'twilio', id FROM a",
-    )
-    .bind(BUSINESS)
-    .execute(pool)
-    .await
-    .unwrap();
+    let settings = AssistantDraft::new("a", "Be brief").check().unwrap();
+    let assistant = assistants::create(pool, tenants::DEFAULT_TENANT, &settings).await.unwrap();
+    let business = PhoneNumber::parse(BUSINESS).unwrap();
+    phone_numbers::insert(pool, &business, Provider::Twilio, Some(assistant)).await.unwrap();
 }
 
 async fn text(pool: &PgPool, sid: &str) -> TakenIn {
