@@ -39,7 +39,7 @@ fn up_to_income() -> Vec<Step> {
 fn complete() -> Vec<Step> {
     let mut steps = up_to_income();
     steps.extend([
-        say("85k").reads(json!({"annual_income": "85k"})).expect("Got it: $85,000. Is that right?"),
+        say("85k").reads(json!({"annual_income": "85k"})).expect("Got it: $85,000 a year. Is that right?"),
         say("yes")
             .reads(json!({"yes_or_no": "yes"}))
             .expect("Thanks, Maria! We'll be in touch soon. Here's what I have: Maria Garcia"),
@@ -133,10 +133,10 @@ dialogue!(
     with(
         up_to_income(),
         [
-            say("85k").reads(json!({"annual_income": "85k"})).expect("Got it: $85,000. Is that right?"),
+            say("85k").reads(json!({"annual_income": "85k"})).expect("Got it: $85,000 a year. Is that right?"),
             say("no, it's 90k")
                 .reads(json!({"yes_or_no": "no", "annual_income": "90k"}))
-                .expect("Got it: $90,000. Is that right?"),
+                .expect("Got it: $90,000 a year. Is that right?"),
             say("yes").reads(json!({"yes_or_no": "yes"})).expect("$90,000"),
         ]
     )
@@ -152,7 +152,7 @@ dialogue!(
                 .expect("Sorry, I couldn't read that amount"),
             say("$85,000 a year")
                 .reads(json!({"annual_income": "$85,000 a year"}))
-                .expect("Got it: $85,000. Is that right?"),
+                .expect("Got it: $85,000 a year. Is that right?"),
         ]
     )
 );
@@ -163,7 +163,7 @@ dialogue!(
         up_to_income(),
         [say("I make $7,000 a month")
             .reads(json!({"annual_income": "$7,000 a month"}))
-            .expect("Got it: $84,000. Is that right?")]
+            .expect("Got it: $84,000 a year. Is that right?")]
     )
 );
 
@@ -173,7 +173,7 @@ dialogue!(
         up_to_income(),
         [say("eighty-five thousand a year")
             .reads(json!({"annual_income": "85000"}))
-            .expect("Got it: $85,000. Is that right?")]
+            .expect("Got it: $85,000 a year. Is that right?")]
     )
 );
 
@@ -252,7 +252,7 @@ dialogue!(
         say("correcto").reads(json!({"yes_or_no": "yes"})).expect("¿Cuál es su ingreso anual?"),
         say("gano 85 mil al año")
             .reads(json!({"annual_income": "85 mil al año"}))
-            .expect("Entendido: $85,000. ¿Es correcto?"),
+            .expect("Entendido: $85,000 al año. ¿Es correcto?"),
         say("sí").reads(json!({"yes_or_no": "yes"})).expect("¡Gracias, María!"),
     ]
 );
@@ -397,7 +397,7 @@ dialogue!(
         [
             say("my income is 90k")
                 .reads(json!({"annual_income": "90k"}))
-                .expect("Updated your annual income to $90,000. Is that right?"),
+                .expect("Updated your annual income to $90,000 a year. Is that right?"),
             say("yes").reads(json!({"yes_or_no": "yes"})).expect("Your details are updated"),
         ]
     )
@@ -472,7 +472,7 @@ async fn an_answer_taken_as_given_is_marked_unverified_in_the_submission(pool: P
         say("hmm").expect("Sorry, I need a yes or a no."),
         say("hmm").expect("Please reply YES if 123 Main St, Springfield, IL 62701 is right, or NO to change it."),
         say("hmm").expect("I'll note 123 Main St, Springfield, IL 62701 for now; our team will check it with you."),
-        say("85k").expect("Got it: $85,000. Is that right?"),
+        say("85k").expect("Got it: $85,000 a year. Is that right?"),
         say("yes").expect("We'll be in touch soon."),
     ]);
     let app = run(pool, Mode::Offline, &steps).await;

@@ -15,15 +15,50 @@ use super::{Period, SlotKind, spelled};
 use crate::text::{fold, strip_accent};
 use crate::{Language, PhoneNumber};
 
-/// A slot's value once read and checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A slot's value once read and checked. Written as a submission shows it, wherever it is written (the
+/// form's state too): text as a string, money in currency units, yes/no as a boolean.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotValue {
     /// Names, phones (E.164), addresses, emails, dates (ISO 8601), choices, free text.
     Text(String),
     /// Money, in cents.
     Cents(i64),
     Bool(bool),
+}
+
+impl Serialize for SlotValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SlotValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// How states stored before values took the submission's shape wrote them.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Tagged {
+            Text(String),
+            Cents(i64),
+            Bool(bool),
+        }
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Ok(SlotValue::Text(text)),
+            serde_json::Value::Bool(b) => Ok(SlotValue::Bool(b)),
+            serde_json::Value::Number(units) => units
+                .as_i64()
+                .and_then(|whole| whole.checked_mul(100))
+                .or_else(|| units.as_f64().map(|u| (u * 100.0).round() as i64))
+                .map(SlotValue::Cents)
+                .ok_or_else(|| D::Error::custom(format!("{units} is not an amount"))),
+            tagged => match serde_json::from_value(tagged).map_err(D::Error::custom)? {
+                Tagged::Text(text) => Ok(SlotValue::Text(text)),
+                Tagged::Cents(cents) => Ok(SlotValue::Cents(cents)),
+                Tagged::Bool(b) => Ok(SlotValue::Bool(b)),
+            },
+        }
+    }
 }
 
 /// Why a reader refused its input.
@@ -95,6 +130,17 @@ impl SlotValue {
                 Err(_) => iso.clone(),
             },
             (SlotValue::Text(text), _) => text.clone(),
+            // The period said, since an amount given for another one was converted ("$7,000 a month" is
+            // read back as "$84,000 a year", not as a bare "$84,000").
+            (SlotValue::Cents(cents), SlotKind::Money { per: Some(per) }) => {
+                let per = match (per, language) {
+                    (Period::Year, Language::Es) => "al año",
+                    (Period::Month, Language::Es) => "al mes",
+                    (Period::Year, Language::En) => "a year",
+                    (Period::Month, Language::En) => "a month",
+                };
+                format!("{} {per}", dollars(*cents))
+            }
             (SlotValue::Cents(cents), _) => dollars(*cents),
             (SlotValue::Bool(true), _) => if language == Language::Es { "sí" } else { "yes" }.to_owned(),
             (SlotValue::Bool(false), _) => "no".to_owned(),
@@ -515,6 +561,17 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_is_read_back_with_the_period_it_is_for() {
+        let monthly = read(&INCOME, "$7,000 a month", &reading()).unwrap();
+        assert_eq!(monthly.display(&INCOME, Language::En), "$84,000 a year", "converted, and says so");
+        assert_eq!(monthly.display(&INCOME, Language::Es), "$84,000 al año");
+        let rent = SlotKind::Money { per: Some(Period::Month) };
+        assert_eq!(read(&rent, "1200", &reading()).unwrap().display(&rent, Language::En), "$1,200 a month");
+        let deposit = SlotKind::Money { per: None };
+        assert_eq!(read(&deposit, "1200", &reading()).unwrap().display(&deposit, Language::En), "$1,200");
+    }
+
+    #[test]
     fn amounts_that_cannot_be_read_are_refused() {
         assert_eq!(read(&INCOME, "a lot", &reading()), Err(Invalid::Amount));
         assert_eq!(read(&INCOME, "$0", &reading()), Err(Invalid::Amount));
@@ -522,9 +579,27 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_written_as_a_submission_shows_it_and_read_back_in_either_shape() {
+        let values = [
+            SlotValue::Text("Maria".into()),
+            SlotValue::Cents(8_500_000),
+            SlotValue::Cents(123_450),
+            SlotValue::Bool(true),
+        ];
+        let written: Vec<_> = values.iter().map(|v| serde_json::to_value(v).unwrap()).collect();
+        assert_eq!(serde_json::Value::from(written.clone()), serde_json::json!(["Maria", 85000, 1234.5, true]));
+        for (value, json) in values.iter().zip(written) {
+            assert_eq!(&serde_json::from_value::<SlotValue>(json).unwrap(), value);
+        }
+        let stored_before = serde_json::json!([{"text": "Maria"}, {"cents": 8_500_000}, {"bool": true}]);
+        let read: Vec<SlotValue> = serde_json::from_value(stored_before).unwrap();
+        assert_eq!(read, [SlotValue::Text("Maria".into()), SlotValue::Cents(8_500_000), SlotValue::Bool(true)]);
+    }
+
+    #[test]
     fn amounts_display_with_separators() {
-        assert_eq!(SlotValue::Cents(8_500_000).display(&INCOME, Language::En), "$85,000");
-        assert_eq!(SlotValue::Cents(123_450).display(&INCOME, Language::En), "$1,234.50");
+        assert_eq!(SlotValue::Cents(8_500_000).display(&INCOME, Language::En), "$85,000 a year");
+        assert_eq!(SlotValue::Cents(123_450).display(&INCOME, Language::En), "$1,234.50 a year");
         assert_eq!(SlotValue::Cents(8_500_000).to_json(), serde_json::json!(85000));
     }
 

@@ -83,7 +83,7 @@ fn the_whole_form_one_answer_at_a_time() {
         "Got it: 123 Main St, Springfield, IL 62701. Is that right?"
     );
     assert_eq!(chat.say("correct"), "What's your annual income?");
-    assert_eq!(chat.say("$85,000 a year"), "Got it: $85,000. Is that right?");
+    assert_eq!(chat.say("$85,000 a year"), "Got it: $85,000 a year. Is that right?");
     let done = chat.say("yes");
     assert!(
         done.starts_with(
@@ -153,7 +153,7 @@ fn an_invalid_answer_never_replaces_a_valid_one() {
         chat.say("a lot of money"),
         "Sorry, I couldn't read that amount (for example 85000 or 85k). What's your annual income?"
     );
-    assert_eq!(chat.say("85k"), "Got it: $85,000. Is that right?");
+    assert_eq!(chat.say("85k"), "Got it: $85,000 a year. Is that right?");
     chat.say("yes");
     assert_eq!(chat.say("my phone number is 12"), "Sorry, that doesn't look like a phone number.");
     assert_eq!(chat.confirmed("phone"), text("+14155552671"), "the bad number changed nothing");
@@ -165,7 +165,7 @@ fn no_its_90k_corrects_the_income_being_confirmed() {
     for text in ["Maria Garcia", "yes", "yes", "9 Elm Street, Austin TX", "yes", "85k"] {
         chat.say(text);
     }
-    assert_eq!(chat.say("no, it's 90k"), "Got it: $90,000. Is that right?");
+    assert_eq!(chat.say("no, it's 90k"), "Got it: $90,000 a year. Is that right?");
     assert!(chat.say("yes").contains("$90,000"));
     assert_eq!(chat.submissions[0]["annual_income"], SlotValue::Cents(9_000_000));
 }
@@ -206,7 +206,7 @@ fn a_monthly_income_becomes_yearly() {
     for text in ["Maria Garcia", "yes", "yes", "9 Elm Street, Austin TX", "yes"] {
         chat.say(text);
     }
-    assert_eq!(chat.say("I make $7,000 a month"), "Got it: $84,000. Is that right?");
+    assert_eq!(chat.say("I make $7,000 a month"), "Got it: $84,000 a year. Is that right?");
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn a_complete_form_is_not_asked_again_but_can_be_corrected() {
     }
     assert_eq!(chat.submissions.len(), 1);
     assert_eq!(chat.say("thanks, when will I hear back?"), "", "nothing for the form: the caller answers");
-    assert_eq!(chat.say("my income is 90k"), "Updated your annual income to $90,000. Is that right?");
+    assert_eq!(chat.say("my income is 90k"), "Updated your annual income to $90,000 a year. Is that right?");
     assert!(chat.say("yes").contains("Your details are updated"));
     assert_eq!(chat.submissions.len(), 2, "the correction is submitted again");
 }
@@ -246,7 +246,7 @@ fn spanish_from_start_to_finish() {
     assert_eq!(chat.say("si"), "¿Cuál es su dirección actual?");
     chat.say("Calle Mayor 5, Madrid");
     assert_eq!(chat.say("correcto"), "¿Cuál es su ingreso anual?");
-    assert_eq!(chat.say("gano 85 mil al año"), "Entendido: $85,000. ¿Es correcto?");
+    assert_eq!(chat.say("gano 85 mil al año"), "Entendido: $85,000 al año. ¿Es correcto?");
     assert!(chat.say("sí").starts_with("¡Gracias, María!"));
 }
 
