@@ -1,7 +1,7 @@
 //! Conversations through the operators' API: the list, a contact's history, one conversation, erasure.
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use smsagent_store::PgPool;
 
 use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, STATUS_CALLBACK, TestApp, sid, status_report};
@@ -156,6 +156,10 @@ async fn stats_count_messages_segments_and_deliveries_per_number(pool: PgPool) {
     assert_eq!(other_number["numbers"], serde_json::json!([]));
     let (status, bad) = get(&app, "/api/v1/sms/stats?from=yesterday").await;
     assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+    let reason = bad["error"]["message"].as_str().unwrap();
+    assert!(reason.starts_with("from must be a date (2026-12-01)"), "names the field and the format: {reason}");
+    let (_, by_day) = get(&app, "/api/v1/sms/stats?from=2020-01-01&to=2020-02-01").await;
+    assert_eq!((&by_day["from"], &by_day["total"]["inbound"]), (&json!("2020-01-01T00:00:00Z"), &json!(0)), "{by_day}");
 
     let (_, other_key) = app.tenant("Other").await;
     let theirs: Value =
