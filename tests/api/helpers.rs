@@ -339,7 +339,7 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         event_grid_secret_previous: Some(SecretString::from(EVENT_GRID_SECRET_PREVIOUS)),
         event_grid_secret_header: Some(EVENT_GRID_HEADER.into()),
         api_bootstrap_key: Some(SecretString::from(BOOTSTRAP_KEY)),
-        upload_dir: mocks.upload_dir.clone(),
+        upload_dir: Some(mocks.upload_dir.clone()),
         upload_max_bytes: UPLOAD_MAX_BYTES,
         upload_link_hours: 24,
         upload_link_secret: Some(SecretString::from(UPLOAD_LINK_SECRET)),

@@ -25,6 +25,7 @@ mod dialogues;
 mod egress;
 mod event_grid;
 mod faults;
+mod first_run;
 mod health;
 mod metrics;
 mod mms;

@@ -86,8 +86,11 @@ pub struct Settings {
     pub event_grid_secret_header: Option<String>,
 
     /// Where uploaded ID photos are kept (created if missing). Files there are never served publicly.
-    #[arg(long, env = "UPLOAD_DIR", default_value = "uploads")]
-    pub upload_dir: std::path::PathBuf,
+    /// Unset: `uploads` in the working directory or, where that cannot be made (a user who may not write
+    /// there, as in a container started from `/`), `smsagent-uploads` in the temporary directory, with a
+    /// warning, since a restart of the machine may empty it.
+    #[arg(long, env = "UPLOAD_DIR")]
+    pub upload_dir: Option<std::path::PathBuf>,
 
     /// The largest ID photo taken, in bytes.
     #[arg(long, env = "UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use smsagent_ai::{ChatModel, OfflineModel, OpenAiChat, OpenAiSettings, Service};
 use smsagent_engine::metrics::Measured;
 use smsagent_engine::queue::Queue;
+use smsagent_engine::uploads::UploadDir;
 use smsagent_engine::worker::{RetryPolicy, Senders, Worker, WorkerDeps};
 use smsagent_providers::acs::{AcsAuth, AcsCredentials, AcsSender, ManagedIdentity};
 use smsagent_providers::simulator::SimulatorSender;
@@ -20,8 +21,9 @@ use smsagent_providers::twilio::{
     ConversationsSender, SignatureValidator, TwilioCredentials, TwilioNumbers, TwilioSender,
 };
 use smsagent_store::PgPool;
+use sqlx::Connection;
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, Postgres};
 use tokio_util::sync::CancellationToken;
 
 use crate::routes::{self, STATUS_CALLBACK_PATH};
@@ -41,19 +43,43 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
-/// Opens the pool the service runs on.
-pub async fn connect(settings: &Settings) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
+/// Opens the pool the service runs on; when the database cannot be reached, says where and why.
+pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions =
+        settings.database_url.expose_secret().parse().context("DATABASE_URL is not a PostgreSQL URL")?;
+    // Where, without the password.
+    let place = format!(
+        "{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    let pool = PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(settings.database_url.expose_secret())
-        .await
+        .connect_with(options.clone())
+        .await;
+    match pool {
+        Ok(pool) => Ok(pool),
+        // The pool retries until its timeout and then hides the cause: one plain connection tells it.
+        Err(sqlx::Error::PoolTimedOut) => {
+            let why = match PgConnection::connect_with(&options).await {
+                Err(error) => error.to_string(),
+                Ok(_) => "no connection within 5 s".to_owned(),
+            };
+            anyhow::bail!("cannot reach the database at {place} (DATABASE_URL): {why}")
+        }
+        Err(error) => {
+            Err(anyhow::anyhow!(error).context(format!("cannot reach the database at {place} (DATABASE_URL)")))
+        }
+    }
 }
 
 /// Creates the database when it does not exist yet, then applies the migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let url = settings.database_url.expose_secret();
-    if !Postgres::database_exists(url).await? {
+    if !Postgres::database_exists(url).await.context("cannot reach the database (DATABASE_URL)")? {
         Postgres::create_database(url).await?;
         tracing::info!("database created");
     }
@@ -135,7 +161,8 @@ impl Application {
             egress: settings.egress(),
             trusted_proxies: settings.trusted_proxies.clone().into(),
         });
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{} (HOST, PORT)", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let origins = settings.cors_allowed_origins.clone();
         let mut server = HttpServer::new(move || {
@@ -158,7 +185,15 @@ impl Application {
         if let Some(workers) = settings.http_workers {
             server = server.workers(workers);
         }
-        tracing::info!(port, "listening");
+        let local = if ["0.0.0.0", "::"].contains(&settings.host.as_str()) { "127.0.0.1" } else { &settings.host };
+        tracing::info!(port, "listening on http://{local}:{port} (the API's docs at /api/docs)");
+        if settings.public_base_url.is_none() {
+            tracing::warn!(
+                "PUBLIC_BASE_URL is not set: upload links and webhook addresses use http://{}:{port}, which \
+                 phones and providers cannot reach; set it to the address the internet uses",
+                settings.host
+            );
+        }
         Ok(Application { port, server: server.run(), worker, worker_concurrency: settings.worker_concurrency })
     }
 
@@ -276,11 +311,37 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
 async fn uploads(settings: &Settings) -> anyhow::Result<smsagent_engine::uploads::Uploads> {
     Ok(smsagent_engine::uploads::Uploads {
         links: settings.upload_links(),
-        dir: smsagent_engine::uploads::UploadDir::open(settings.upload_dir.clone())
-            .await
-            .with_context(|| format!("cannot use UPLOAD_DIR {}", settings.upload_dir.display()))?,
+        dir: upload_dir(settings.upload_dir.as_deref()).await?,
         max_bytes: settings.upload_max_bytes,
     })
+}
+
+/// UPLOAD_DIR, which must work when it is set. Unset, a first run still starts wherever it is run from
+/// and says how to keep the photos for good.
+async fn upload_dir(configured: Option<&std::path::Path>) -> anyhow::Result<UploadDir> {
+    if let Some(dir) = configured {
+        return UploadDir::open(dir.to_owned())
+            .await
+            .with_context(|| format!("cannot use UPLOAD_DIR {}", dir.display()));
+    }
+    let error = match UploadDir::open("uploads".into()).await {
+        Ok(dir) => return Ok(dir),
+        Err(error) => error,
+    };
+    let fallback = std::env::temp_dir().join("smsagent-uploads");
+    // The temporary directory is everyone's: never follow a link someone else left under our name.
+    if std::fs::symlink_metadata(&fallback).is_ok_and(|m| m.file_type().is_symlink()) {
+        anyhow::bail!("cannot make ./uploads ({error}), and {} is a symbolic link: set UPLOAD_DIR", fallback.display());
+    }
+    let dir = UploadDir::open(fallback.clone())
+        .await
+        .with_context(|| format!("cannot make ./uploads ({error}) nor {}: set UPLOAD_DIR", fallback.display()))?;
+    tracing::warn!(
+        %error, dir = %fallback.display(),
+        "UPLOAD_DIR is not set and ./uploads cannot be made here: ID photos are kept in the temporary directory, \
+         which a restart of the machine may empty; set UPLOAD_DIR to a directory this user owns"
+    );
+    Ok(dir)
 }
 
 fn build_worker(
