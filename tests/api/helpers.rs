@@ -346,6 +346,7 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         takeover_idle_minutes: 120,
         api_rate_limit_per_minute: options.api_rate_limit_per_minute,
         contact_rate_limit_per_minute: 10,
+        chat_rate_limit_per_minute: 30,
         cors_allowed_origins: vec!["https://admin.example.test".into()],
         trusted_proxies: options.trusted_proxies.clone(),
         // The tests' stand-ins for businesses' endpoints listen on loopback.

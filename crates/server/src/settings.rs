@@ -118,6 +118,11 @@ pub struct Settings {
     #[arg(long, env = "CONTACT_RATE_LIMIT_PER_MINUTE", default_value_t = 10)]
     pub contact_rate_limit_per_minute: u32,
 
+    /// Messages one chat session (or operator's test contact) may send a minute, per instance: sized for
+    /// a person answering a form, corrections and all.
+    #[arg(long, env = "CHAT_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
+    pub chat_rate_limit_per_minute: u32,
+
     /// The reverse proxies in front of this service (comma-separated IP addresses): from them, the caller's
     /// address is the last X-Forwarded-For entry (the one the proxy added), for limits on wrong API keys.
     /// From anyone else, the header is ignored. None by default.

@@ -144,6 +144,7 @@ impl Application {
             limits: Arc::new(api::limits::RateLimits::new(
                 settings.api_rate_limit_per_minute,
                 settings.contact_rate_limit_per_minute,
+                settings.chat_rate_limit_per_minute,
             )),
             metrics,
             twilio_numbers: settings.twilio_account_sid.clone().zip(settings.twilio_auth_token.clone()).map(

@@ -85,7 +85,7 @@ pub async fn chat(
     let message =
         MessageBody::parse(message).map_err(|e| ApiError::bad_request("invalid_message", format!("message {e}")))?;
     let contact = Contact::Chat(session);
-    state.limits.text_to(operator.tenant_id(), contact.as_str())?;
+    state.limits.message_from(operator.tenant_id(), contact.as_str())?;
     let (business, _) =
         super::numbers::business_number(&state.pool, operator, to.as_deref(), ("to", "to_required")).await?;
 

@@ -1,5 +1,6 @@
-//! Rate limits on the operators' API: per API key (every call) and per contact number (texts sent to one
-//! person), answered with 429 and `Retry-After`. In memory, per process: behind a load balancer each
+//! Rate limits on the operators' API: per API key (every call), per contact number (texts sent to one
+//! person) and per chat (messages typed into a chat or a test conversation), answered with 429 and
+//! `Retry-After`. In memory, per process: behind a load balancer each
 //! instance allows the rate, which bounds abuse without a shared store.
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use crate::error::ApiError;
 pub struct RateLimits {
     per_key: DefaultKeyedRateLimiter<Uuid>,
     per_contact: DefaultKeyedRateLimiter<(Uuid, String)>,
+    per_chat: DefaultKeyedRateLimiter<(Uuid, String)>,
     failed_keys: FailedKeys,
 }
 
@@ -27,13 +29,14 @@ impl std::fmt::Debug for RateLimits {
 }
 
 impl RateLimits {
-    /// `per_key_per_minute` calls per key, `per_contact_per_minute` texts to one contact per tenant; each
-    /// may come in a burst up to the whole minute's worth.
-    pub fn new(per_key_per_minute: u32, per_contact_per_minute: u32) -> Self {
+    /// `per_key_per_minute` calls per key, `per_contact_per_minute` texts to one contact per tenant,
+    /// `per_chat_per_minute` messages from one chat; each may come in a burst up to the whole minute's worth.
+    pub fn new(per_key_per_minute: u32, per_contact_per_minute: u32, per_chat_per_minute: u32) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         RateLimits {
             per_key: RateLimiter::keyed(quota(per_key_per_minute)),
             per_contact: RateLimiter::keyed(quota(per_contact_per_minute)),
+            per_chat: RateLimiter::keyed(quota(per_chat_per_minute)),
             failed_keys: FailedKeys::default(),
         }
     }
@@ -68,6 +71,14 @@ impl RateLimits {
         })
     }
 
+    /// A message typed by `contact` (a chat session, or an operator's test contact) to `tenant_id`'s
+    /// assistant: a person answering a form, who writes more often than a business may text anyone.
+    pub fn message_from(&self, tenant_id: Uuid, contact: &str) -> Result<(), ApiError> {
+        self.per_chat.check_key(&(tenant_id, contact.to_owned())).map_err(|not_until| {
+            too_many("too many messages in this chat", not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
     /// Drops keys whose limit has fully recovered, so memory follows the active keys, not all ever seen.
     fn forget_idle(&self) {
         if self.per_key.len() > 10_000 {
@@ -75,6 +86,9 @@ impl RateLimits {
         }
         if self.per_contact.len() > 10_000 {
             self.per_contact.retain_recent();
+        }
+        if self.per_chat.len() > 10_000 {
+            self.per_chat.retain_recent();
         }
     }
 }
@@ -131,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_key_gets_its_minute_then_waits_and_others_are_unaffected() {
-        let limits = RateLimits::new(3, 2);
+        let limits = RateLimits::new(3, 2, 4);
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         for _ in 0..3 {
             assert!(limits.call(a).is_ok());
@@ -142,6 +156,10 @@ mod tests {
         assert!(limits.text_to(a, "+15551234567").is_ok());
         assert!(limits.text_to(a, "+15551234567").is_err());
         assert!(limits.text_to(a, "+15557654321").is_ok());
+        for _ in 0..4 {
+            assert!(limits.message_from(a, "+15551234567").is_ok(), "a chat's messages are counted apart");
+        }
+        assert!(limits.message_from(a, "+15551234567").is_err());
     }
 
     #[test]

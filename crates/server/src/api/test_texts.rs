@@ -57,7 +57,7 @@ pub async fn feed(
         PhoneNumber::parse(&from).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("from: {e}")))?;
     let body = MessageBody::parse(body).map_err(|e| ApiError::bad_request("invalid_body", format!("body {e}")))?;
     let from = Contact::Test(TestContact::new(from));
-    state.limits.text_to(operator.tenant_id(), from.as_str())?;
+    state.limits.message_from(operator.tenant_id(), from.as_str())?;
     let (to, _) = super::numbers::business_number(&state.pool, operator, to.as_deref(), ("to", "to_required")).await?;
     let message_sid = format!("API{}", Uuid::now_v7().simple());
     let text = NewInbound {
