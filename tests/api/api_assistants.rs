@@ -278,3 +278,46 @@ async fn a_twilio_numbers_webhook_can_be_pointed_at_the_service(pool: PgPool) {
     let message = failed["error"]["message"].as_str().unwrap();
     assert_eq!(message, "Twilio: Twilio answered HTTP 502");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_newcomer_sets_up_the_screening_preset_and_completes_it_in_the_chat(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { phone_number: false, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    let (tenant_id, key) = app.tenant("Elm Street Rentals").await;
+
+    let (status, presets) = app.api_json(Method::GET, "/api/v1/forms/presets", &key, None).await;
+    assert_eq!(status, StatusCode::OK, "{presets}");
+    let screening = &presets["presets"][0];
+    assert_eq!(screening["name"], "tenant_screening");
+    assert_eq!(screening["form"]["slots"].as_array().unwrap().len(), 5, "{screening}");
+
+    // Only a name and the preset: every other setting has a default.
+    let body = json!({"name": "Screening", "form": "tenant_screening"});
+    let (status, assistant) = app.api_json(Method::POST, "/api/v1/assistants", &key, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{assistant}");
+    assert_eq!(assistant["form"], screening["form"], "the preset is kept whole");
+    let number = json!({"number": "+15550001111", "provider": "simulator", "inbound_assistant_id": assistant["id"]});
+    let (status, added) = app.api_json(Method::POST, "/api/v1/phone-numbers", &key, Some(number)).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+
+    let (status, me) = app.api_json(Method::GET, "/api/v1/me", &key, None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["tenant_id"], tenant_id.to_string());
+    assert_eq!(me["tenant_name"], "Elm Street Rentals");
+    assert_eq!(me["chat_path"], format!("/chat/{tenant_id}"));
+    assert_eq!(me["phone_numbers"][0]["number"], "+15550001111");
+    assert_eq!(me["assistants"], json!([{"id": assistant["id"], "name": "Screening", "collects_form": true}]));
+
+    let path = me["chat_path"].as_str().unwrap().to_owned();
+    let mut answer = Value::Null;
+    for message in
+        ["Hi", "Maria Garcia", "yes", "415 555 0199", "yes", "123 Main St, Springfield, IL 62701", "yes", "85k", "yes"]
+    {
+        let (status, answered) =
+            app.api_json(Method::POST, &path, &key, Some(json!({"session_id": "newcomer", "message": message}))).await;
+        assert_eq!(status, StatusCode::OK, "{message}: {answered}");
+        answer = answered;
+    }
+    assert_eq!(answer["slot_status"]["is_complete"], true, "{answer}");
+    assert_eq!(app.count("SELECT count(*) FROM form_submission").await, 1);
+}

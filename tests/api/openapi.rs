@@ -100,6 +100,10 @@ async fn what_the_api_answers_matches_the_document(pool: PgPool) {
     let id = assistant["id"].as_str().unwrap().to_owned();
     check("POST", "/api/v1/assistants", call("POST", "/api/v1/assistants".into(), Some(json!({"name": ""}))).await);
     check("GET", "/api/v1/assistants", call("GET", "/api/v1/assistants".into(), None).await);
+    let preset = Some(json!({"name": "Screening", "form": "tenant_screening"}));
+    check("POST", "/api/v1/assistants", call("POST", "/api/v1/assistants".into(), preset).await);
+    check("GET", "/api/v1/forms/presets", call("GET", "/api/v1/forms/presets".into(), None).await);
+    check("GET", "/api/v1/me", call("GET", "/api/v1/me".into(), None).await);
     check("GET", "/api/v1/assistants/{id}", call("GET", format!("/api/v1/assistants/{id}"), None).await);
     let patch = Some(json!({"help_text": "Call 555-0100"}));
     check("PATCH", "/api/v1/assistants/{id}", call("PATCH", format!("/api/v1/assistants/{id}"), patch).await);

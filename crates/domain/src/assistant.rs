@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::form::Form;
+use crate::form::{Form, presets};
 
 /// What each setting may be. The OpenAPI schema below repeats them as literals (utoipa takes no
 /// constants); a test holds the two together.
@@ -32,6 +32,12 @@ pub mod limits {
 
 /// The value each setting takes when it is left out.
 pub mod defaults {
+    pub fn sms_prompt() -> String {
+        "You answer text messages for a business. Reply in plain text, in one or two short sentences: no \
+         emoji, no markdown. Answer in the language the person writes in. If you do not know something, say \
+         so and offer to have a person follow up."
+            .to_owned()
+    }
     pub fn max_reply_tokens() -> i64 {
         100
     }
@@ -59,7 +65,9 @@ pub struct AssistantDraft {
     /// The greeting of each new session; empty: the model answers the first text.
     #[serde(default)]
     pub first_sms: String,
-    /// The system prompt given to the chat model. Not blank.
+    /// The system prompt given to the chat model. Not blank; left out, a general one for a business
+    /// answering texts.
+    #[serde(default = "defaults::sms_prompt")]
     #[schema(min_length = 1)]
     pub sms_prompt: String,
     /// The chat model; null uses the service's default.
@@ -81,9 +89,10 @@ pub struct AssistantDraft {
     #[serde(default = "defaults::session_window_minutes")]
     #[schema(minimum = 1, maximum = 10080, default = 30)]
     pub session_window_minutes: i64,
-    /// The form to collect (see the README); null for a general assistant.
+    /// The form to collect: a preset's name (`GET /api/v1/forms/presets`), or a whole definition; null for
+    /// a general assistant, which only talks.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<FormSetting>)]
     pub form: Option<serde_json::Value>,
     /// The most SMS segments one reply may use.
     #[serde(default = "defaults::segment_budget")]
@@ -112,6 +121,16 @@ pub struct AssistantDraft {
     pub id_photos: i64,
 }
 
+/// How a draft names its form: a preset's name, such as `"tenant_screening"`, or a whole definition. The
+/// draft reads it as JSON, to say exactly what is wrong with a definition; this type is its schema.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never made: it describes the JSON the draft reads
+enum FormSetting {
+    Preset(String),
+    Definition(Form),
+}
+
 /// An assistant's settings, checked: made only by [`AssistantDraft::check`]. Serialized, it is the
 /// draft that would make it, less the secret.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -124,8 +143,7 @@ pub struct AssistantSettings {
     pub max_reply_tokens: u32,
     pub history_limit: u32,
     pub session_window_minutes: u32,
-    /// The form it collects; `None` for a general assistant.
-    #[schema(value_type = Option<Object>)]
+    /// The form it collects, written out whole (a preset's too); `None` for a general assistant.
     pub form: Option<Form>,
     pub segment_budget: usize,
     /// The support contact given in answer to HELP.
@@ -178,7 +196,7 @@ impl AssistantDraft {
         if self.temperature.is_some_and(|t| !limits::TEMPERATURE.contains(&t)) {
             return Err(invalid("temperature must be 0 to 2"));
         }
-        let form = self.form.as_ref().map(Form::from_json).transpose().map_err(|e| invalid(&format!("form: {e}")))?;
+        let form = self.form.as_ref().map(read_form).transpose()?;
         let secret_chars =
             self.completion_secret.as_ref().map(|s| secrecy::ExposeSecret::expose_secret(s).chars().count());
         if secret_chars.is_some_and(|n| n < limits::COMPLETION_SECRET_MIN_CHARS) {
@@ -222,6 +240,17 @@ impl AssistantSettings {
     pub fn form_stale_after(&self) -> TimeDelta {
         TimeDelta::hours(self.form_stale_after_hours.into())
     }
+}
+
+/// A form as a draft names it: a preset's name, or a definition.
+fn read_form(json: &serde_json::Value) -> Result<Form, InvalidSettings> {
+    if let serde_json::Value::String(name) = json {
+        let names: Vec<_> = presets::PRESETS.iter().map(|p| p.name).collect();
+        return presets::find(name)
+            .map(|preset| preset.form())
+            .ok_or_else(|| invalid(&format!("form: no preset is called {name:?} (there are: {})", names.join(", "))));
+    }
+    Form::from_json(json).map_err(|e| invalid(&format!("form: {e}")))
 }
 
 fn invalid(message: &str) -> InvalidSettings {

@@ -1,6 +1,7 @@
 //! Single-number deployments: with PHONE_NUMBER set, start-up makes sure that number exists and is answered
 //! by an assistant (the tenant-screening one), so no API call is needed before the first text.
 
+use secrecy::{ExposeSecret, SecretString};
 use smsagent_domain::assistant::AssistantDraft;
 use smsagent_domain::form::Form;
 use smsagent_domain::{PhoneNumber, Provider};
@@ -62,5 +63,27 @@ pub async fn ensure_phone_number(
         Some(_) => {}
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Says, at start, what API_BOOTSTRAP_KEY speaks for: the default tenant, with its id (which
+/// `/chat/{tenant_id}` takes), its numbers (masked) and its assistants, as `GET /api/v1/me` answers.
+pub async fn announce_bootstrap_key(pool: &PgPool, key: &SecretString) -> Result<(), StoreError> {
+    let tenant = tenants::DEFAULT_TENANT;
+    let name = tenants::name(pool, tenant).await?.unwrap_or_default();
+    let numbers: Vec<String> = phone_numbers::list(pool, tenant)
+        .await?
+        .into_iter()
+        .map(|n| PhoneNumber::parse(&n.number).map(|p| p.masked()).unwrap_or_default())
+        .collect();
+    let assistants: Vec<String> = assistants::list(pool, tenant).await?.into_iter().map(|a| a.settings.name).collect();
+    let shown: String = key.expose_secret().chars().take(6).collect();
+    info!(
+        tenant_id = %tenant,
+        numbers = numbers.join(", "),
+        assistants = assistants.join(", "),
+        "API_BOOTSTRAP_KEY ({shown}…) speaks for the tenant {name:?}, id {tenant}: chat at /chat/{tenant}, \
+         and GET /api/v1/me tells the same"
+    );
     Ok(())
 }

@@ -111,6 +111,12 @@ impl Application {
         if let Some(number) = &settings.phone_number {
             bootstrap::ensure_phone_number(&pool, number, settings.phone_number_carrier()).await?;
         }
+        // Only a help to the reader of the log: a database that is not up yet does not stop the start.
+        if let Some(key) = &settings.api_bootstrap_key
+            && let Err(error) = bootstrap::announce_bootstrap_key(&pool, key).await
+        {
+            tracing::warn!(%error, "cannot say what API_BOOTSTRAP_KEY speaks for");
+        }
 
         let metrics = crate::metrics::Metrics::new();
         let uploads = uploads(&settings).await?;

@@ -24,6 +24,11 @@ pub async fn create(db: impl PgExecutor<'_>, name: &str) -> Result<Uuid, StoreEr
     Ok(id)
 }
 
+/// The tenant's name.
+pub async fn name(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar!("SELECT name FROM tenant WHERE id = $1", id).fetch_optional(db).await?)
+}
+
 /// Stores a key's hash for `tenant_id`; returns the key's id.
 pub async fn add_key(
     db: impl PgExecutor<'_>,

@@ -104,3 +104,13 @@ fn the_published_schema_states_the_same_ranges() {
     let temperature = &schema["properties"]["temperature"];
     assert_eq!(temperature["maximum"].as_f64(), Some(f64::from(*limits::TEMPERATURE.end())), "{temperature}");
 }
+
+#[test]
+fn a_form_may_be_named_by_its_preset_and_is_kept_whole() {
+    let named = draft(json!({"name": "Desk", "sms_prompt": "x", "form": "tenant_screening"})).check().unwrap();
+    assert_eq!(named.form, Some(Form::tenant_screening()));
+    let shown = serde_json::to_value(&named).unwrap();
+    assert!(shown["form"]["slots"].is_array(), "shown whole: {shown}");
+    let unknown = draft(json!({"name": "Desk", "sms_prompt": "x", "form": "dog_walking"})).check().unwrap_err();
+    assert_eq!(unknown.to_string(), "form: no preset is called \"dog_walking\" (there are: tenant_screening)");
+}

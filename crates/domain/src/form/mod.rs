@@ -10,6 +10,7 @@ mod dialogues;
 pub mod engine;
 pub mod extract;
 pub mod grounding;
+pub mod presets;
 mod screening;
 mod spelled;
 mod state;
@@ -26,31 +27,49 @@ pub use value::{Invalid, SlotValue};
 use crate::Language;
 use crate::text::fold;
 
-/// An ordered list of questions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A form: its questions, asked in order. Each answer is checked by its kind and, unless `confirm` is
+/// false, read back for a yes before the next question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slots": [
+    {"key": "first_name", "label": {"en": "first name", "es": "nombre"},
+     "question": {"en": "What's your first name?", "es": "¿Cuál es su nombre?"},
+     "kind": {"type": "person_name", "part": "given"}},
+    {"key": "move_in", "label": "move-in date", "question": "When would you like to move in?",
+     "kind": {"type": "date"}, "confirm": false},
+    {"key": "pets", "label": "pets", "question": "Any pets? (dog, cat, none)",
+     "kind": {"type": "choice", "options": ["dog", "cat", "none"]}, "required": false}
+]}))]
 pub struct Form {
+    /// 1 to 30 questions, asked in this order.
+    #[schema(min_items = 1, max_items = 30)]
     pub slots: Vec<Slot>,
 }
 
 /// One question of a form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slot {
-    /// The value's name in submissions: lower case letters, digits and underscores.
+    /// The value's name in submissions: 1 to 40 lower-case letters, digits or underscores, starting with a
+    /// letter, unique in the form.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$", example = "first_name")]
     pub key: String,
     /// How replies name the value ("last name").
+    #[schema(value_type = LocalizedRepr)]
     pub label: Localized,
     /// How the value is asked for.
+    #[schema(value_type = LocalizedRepr)]
     pub question: Localized,
     pub kind: SlotKind,
-    /// An optional slot may be skipped ("skip", "none").
+    /// Whether an answer is needed; an optional slot may be skipped ("skip", "none").
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub required: bool,
     /// Whether the value is read back for a yes before moving on.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub confirm: bool,
-    /// Earlier slots whose change makes this one's confirmation run again.
+    /// Keys of earlier slots whose change makes this one's confirmation run again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }
@@ -67,8 +86,11 @@ pub struct Localized {
     pub es: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A text in English, or in English and Spanish: `"first name"`, or `{"en": "first name", "es": "nombre"}`.
+/// A Spanish-speaking contact gets the Spanish where there is one.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = LocalizedText)]
 enum LocalizedRepr {
     Plain(String),
     Both {
@@ -110,8 +132,10 @@ impl Localized {
     }
 }
 
-/// What kind of value a slot holds, which decides how it is read and checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What kind of value a slot holds, which decides how it is read and checked: `person_name`, `phone`
+/// (stored in E.164), `postal_address`, `money` (stored as a number of whole units), `email`, `date`
+/// (stored as YYYY-MM-DD), `yes_no`, `choice` (one of `options`) or `free_text`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SlotKind {
     PersonName {
@@ -146,8 +170,9 @@ impl SlotKind {
     }
 }
 
-/// Which part of a person's name a slot holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Which part of a person's name a slot holds: `given`, `family`, or `full` (the default; a full name
+/// fills a given and a family name slot at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NamePart {
     Given,
@@ -156,7 +181,8 @@ pub enum NamePart {
     Full,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The period an amount of money is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Year,

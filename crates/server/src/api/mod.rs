@@ -5,9 +5,11 @@ mod assistants;
 pub mod auth;
 mod chat;
 mod conversations;
+mod forms;
 mod json;
 mod keys;
 pub mod limits;
+mod me;
 mod numbers;
 pub mod openapi;
 mod sending;
@@ -51,7 +53,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(assistants::update))
             .route(web::delete().to(assistants::delete)),
     )
-    .service(keyed("/api/v1/assistants/{id}/submissions").route(web::get().to(submissions::list)));
+    .service(keyed("/api/v1/assistants/{id}/submissions").route(web::get().to(submissions::list)))
+    .service(keyed("/api/v1/forms/presets").route(web::get().to(forms::presets)))
+    .service(keyed("/api/v1/me").route(web::get().to(me::me)));
 
     cfg.service(keyed("/api/v1/keys").route(web::post().to(keys::create)).route(web::get().to(keys::list)))
         .service(keyed("/api/v1/keys/{id}").route(web::delete().to(keys::revoke)));

@@ -12,7 +12,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 
 use super::{
-    assistants, chat, conversations, keys, numbers, sending, stats, submissions, takeover, test_texts, uploads,
+    assistants, chat, conversations, forms, keys, me, numbers, sending, stats, submissions, takeover, test_texts,
+    uploads,
 };
 
 #[derive(OpenApi)]
@@ -20,8 +21,9 @@ use super::{
     info(title = "smsagent operators' API", description = "Assistants, numbers, conversations, sending, stats and chat. \
         Every call carries a tenant's key as `Authorization: Bearer <key>` and sees only that tenant's data."),
     paths(
+        me::me,
         assistants::create, assistants::list, assistants::get, assistants::update, assistants::delete,
-        submissions::list,
+        submissions::list, forms::presets,
         keys::create, keys::list, keys::revoke,
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
