@@ -88,3 +88,22 @@ async fn bodies_are_json_objects_and_text_without_nul_or_a_400_says_where(pool: 
     assert_eq!(app.count("SELECT count(*) FROM api_key").await, 0, "no key was made from a list");
     assert_eq!(app.count("SELECT count(*) FROM sms_messages").await, 0);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_method_a_path_does_not_take_is_a_405_that_lists_the_ones_it_does(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    for (method, path, allow) in [
+        (Method::PUT, "/api/v1/assistants", "POST, GET"),
+        (Method::PUT, "/api/v1/assistants/00000000-0000-0000-0000-000000000001", "GET, PATCH, DELETE"),
+        (Method::GET, "/api/v1/sms/webhook", "POST"),
+        (Method::POST, "/healthz", "GET"),
+    ] {
+        let response = app.api(method.clone(), path, BOOTSTRAP_KEY).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}");
+    }
+    let unknown = app.api(Method::PUT, "/api/v1/nothing-here", BOOTSTRAP_KEY).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

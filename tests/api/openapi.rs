@@ -65,6 +65,22 @@ async fn the_document_lists_every_endpoint_with_sound_schemas(pool: PgPool) {
         }
     }
     assert!(operations >= 18, "only {operations} operations documented");
+
+    // A method a path does not take is a 405 whose Allow lists exactly the documented ones.
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let path = template.replace("{id}", &uuid::Uuid::now_v7().to_string());
+        let path = path.replace("{conversation_id}", &uuid::Uuid::now_v7().to_string());
+        let path =
+            path.replace("{phone_number}", "%2B15551234567").replace("{tenant_id}", &uuid::Uuid::now_v7().to_string());
+        let response = app.api(Method::PUT, &path, BOOTSTRAP_KEY).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "PUT {template}");
+        let mut allowed: Vec<String> =
+            response.headers()["allow"].to_str().unwrap().split(", ").map(str::to_lowercase).collect();
+        let mut documented: Vec<String> = item.as_object().unwrap().keys().cloned().collect();
+        allowed.sort();
+        documented.sort();
+        assert_eq!(allowed, documented, "{template}");
+    }
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -35,6 +35,13 @@ impl ApiError {
         ApiError { header: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
     }
 
+    /// A known path asked with a method it does not take; `allow` lists the ones it does.
+    pub fn method_not_allowed(allow: String) -> Self {
+        let message = format!("this path takes {allow}");
+        let allow = (actix_web::http::header::ALLOW, allow);
+        ApiError { header: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message) }
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }

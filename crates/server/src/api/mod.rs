@@ -19,6 +19,7 @@ mod takeover;
 mod test_texts;
 mod uploads;
 
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use serde::Deserialize;
@@ -39,57 +40,77 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
         );
 
-    cfg.route("/api/openapi.json", web::get().to(openapi::document)).route("/api/docs", web::get().to(openapi::page));
+    cfg.service(crate::routes::resource("/api/openapi.json", vec![(Method::GET, web::to(openapi::document))]))
+        .service(crate::routes::resource("/api/docs", vec![(Method::GET, web::to(openapi::page))]));
 
-    // Each resource checks its key before anything else of a request is read (see `auth::authenticate`).
-    let keyed = |path| web::resource(path).wrap(from_fn(auth::authenticate));
+    // Each resource checks its key before anything else of a request is read (see `auth::authenticate`),
+    // and answers a method it does not take with a 405 (see `routes::resource`).
+    let keyed = |path, routes| crate::routes::resource(path, routes).wrap(from_fn(auth::authenticate));
+    let (get, post, patch, delete) = (Method::GET, Method::POST, Method::PATCH, Method::DELETE);
 
-    cfg.service(
-        keyed("/api/v1/assistants").route(web::post().to(assistants::create)).route(web::get().to(assistants::list)),
-    )
-    .service(
-        keyed("/api/v1/assistants/{id}")
-            .route(web::get().to(assistants::get))
-            .route(web::patch().to(assistants::update))
-            .route(web::delete().to(assistants::delete)),
-    )
-    .service(keyed("/api/v1/assistants/{id}/submissions").route(web::get().to(submissions::list)))
-    .service(keyed("/api/v1/forms/presets").route(web::get().to(forms::presets)))
-    .service(keyed("/api/v1/me").route(web::get().to(me::me)));
+    cfg.service(keyed("/api/v1/me", vec![(get.clone(), web::to(me::me))]))
+        .service(keyed(
+            "/api/v1/assistants",
+            vec![(post.clone(), web::to(assistants::create)), (get.clone(), web::to(assistants::list))],
+        ))
+        .service(keyed(
+            "/api/v1/assistants/{id}",
+            vec![
+                (get.clone(), web::to(assistants::get)),
+                (patch.clone(), web::to(assistants::update)),
+                (delete.clone(), web::to(assistants::delete)),
+            ],
+        ))
+        .service(keyed("/api/v1/assistants/{id}/submissions", vec![(get.clone(), web::to(submissions::list))]))
+        .service(keyed("/api/v1/forms/presets", vec![(get.clone(), web::to(forms::presets))]));
 
-    cfg.service(keyed("/api/v1/keys").route(web::post().to(keys::create)).route(web::get().to(keys::list)))
-        .service(keyed("/api/v1/keys/{id}").route(web::delete().to(keys::revoke)));
+    cfg.service(keyed("/api/v1/keys", vec![(post.clone(), web::to(keys::create)), (get.clone(), web::to(keys::list))]))
+        .service(keyed("/api/v1/keys/{id}", vec![(delete.clone(), web::to(keys::revoke))]));
 
-    cfg.service(keyed("/api/v1/phone-numbers").route(web::post().to(numbers::add)).route(web::get().to(numbers::list)))
-        .service(
-            keyed("/api/v1/phone-numbers/{id}")
-                .route(web::patch().to(numbers::assign))
-                .route(web::delete().to(numbers::remove)),
-        );
+    cfg.service(keyed(
+        "/api/v1/phone-numbers",
+        vec![(post.clone(), web::to(numbers::add)), (get.clone(), web::to(numbers::list))],
+    ))
+    .service(keyed(
+        "/api/v1/phone-numbers/{id}",
+        vec![(patch.clone(), web::to(numbers::assign)), (delete.clone(), web::to(numbers::remove))],
+    ));
 
     // The first seed system's paths.
-    cfg.service(keyed("/api/conversations").route(web::get().to(conversations::list)))
-        .service(
-            keyed("/api/conversations/{phone_number}")
-                .route(web::get().to(conversations::with_contact))
-                .route(web::delete().to(conversations::erase)),
-        )
-        .service(keyed("/api/v1/sms/conversation/{conversation_id}").route(web::get().to(conversations::by_id)))
-        .service(keyed("/api/v1/sms/conversation/{conversation_id}/pause").route(web::post().to(takeover::pause)))
-        .service(keyed("/api/v1/sms/conversation/{conversation_id}/resume").route(web::post().to(takeover::resume)))
-        .service(keyed("/api/v1/sms/conversation/{conversation_id}/uploads").route(web::get().to(uploads::list)))
-        .service(
-            keyed("/api/v1/sms/conversation/{conversation_id}/upload-link").route(web::post().to(uploads::send_link)),
-        )
-        .service(keyed("/api/v1/uploads/{id}").route(web::get().to(uploads::download)))
-        .service(keyed("/api/v1/media/{id}").route(web::get().to(uploads::download_media)));
+    cfg.service(keyed("/api/conversations", vec![(get.clone(), web::to(conversations::list))]))
+        .service(keyed(
+            "/api/conversations/{phone_number}",
+            vec![(get.clone(), web::to(conversations::with_contact)), (delete.clone(), web::to(conversations::erase))],
+        ))
+        .service(keyed(
+            "/api/v1/sms/conversation/{conversation_id}",
+            vec![(get.clone(), web::to(conversations::by_id))],
+        ))
+        .service(keyed(
+            "/api/v1/sms/conversation/{conversation_id}/pause",
+            vec![(post.clone(), web::to(takeover::pause))],
+        ))
+        .service(keyed(
+            "/api/v1/sms/conversation/{conversation_id}/resume",
+            vec![(post.clone(), web::to(takeover::resume))],
+        ))
+        .service(keyed(
+            "/api/v1/sms/conversation/{conversation_id}/uploads",
+            vec![(get.clone(), web::to(uploads::list))],
+        ))
+        .service(keyed(
+            "/api/v1/sms/conversation/{conversation_id}/upload-link",
+            vec![(post.clone(), web::to(uploads::send_link))],
+        ))
+        .service(keyed("/api/v1/uploads/{id}", vec![(get.clone(), web::to(uploads::download))]))
+        .service(keyed("/api/v1/media/{id}", vec![(get.clone(), web::to(uploads::download_media))]));
 
-    cfg.service(keyed("/api/v1/sms/send").route(web::post().to(sending::send)))
-        .service(keyed("/api/v1/sms/test").route(web::post().to(test_texts::feed)))
-        .service(keyed("/api/v1/sms/stats").route(web::get().to(stats::stats)));
+    cfg.service(keyed("/api/v1/sms/send", vec![(post.clone(), web::to(sending::send))]))
+        .service(keyed("/api/v1/sms/test", vec![(post.clone(), web::to(test_texts::feed))]))
+        .service(keyed("/api/v1/sms/stats", vec![(get.clone(), web::to(stats::stats))]));
 
     // The receptionist seed's text chat.
-    cfg.service(keyed("/chat/{tenant_id}").route(web::post().to(chat::chat)));
+    cfg.service(keyed("/chat/{tenant_id}", vec![(post, web::to(chat::chat))]));
 }
 
 /// `?limit=&offset=` on lists.

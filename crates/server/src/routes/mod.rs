@@ -22,31 +22,46 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .route("/", web::get().to(health::root))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::scrape));
+        .service(resource("/", vec![(Method::GET, web::to(health::root))]))
+        .service(resource("/healthz", vec![(Method::GET, web::to(health::healthz))]))
+        .service(resource("/readyz", vec![(Method::GET, web::to(health::readyz))]))
+        .service(resource("/metrics", vec![(Method::GET, web::to(metrics::scrape))]));
     // Each webhook's resource is labelled with its provider, for the metrics.
-    let webhook = |path: &str, provider| web::resource(path).app_data(WebhookLabel(provider));
+    let webhook = |path: &str, provider, routes| resource(path, routes).app_data(WebhookLabel(provider));
     // The first path is ours; the others are the ones the systems we replace used, kept so their Twilio
     // numbers need no reconfiguration.
     for path in [INBOUND_SMS_PATH, "/api/v1/sms/webhook/sms", "/api/v1/twilio/sms/webhook"] {
-        cfg.service(webhook(path, "twilio").route(web::post().to(twilio::inbound)));
+        cfg.service(webhook(path, "twilio", vec![(Method::POST, web::to(twilio::inbound))]));
     }
     for path in [STATUS_CALLBACK_PATH, "/api/v1/twilio/sms/status-callback"] {
-        cfg.service(webhook(path, "twilio_status").route(web::post().to(twilio::status_callback)));
+        cfg.service(webhook(path, "twilio_status", vec![(Method::POST, web::to(twilio::status_callback))]));
     }
-    cfg.service(
-        webhook("/webhook/message-added", "twilio_conversations").route(web::post().to(twilio::conversation_message)),
-    );
+    cfg.service(webhook(
+        "/webhook/message-added",
+        "twilio_conversations",
+        vec![(Method::POST, web::to(twilio::conversation_message))],
+    ));
     // Azure Event Grid (ACS): the first path is the seed system's.
     for path in ["/api/sms/webhook", "/api/v1/sms/webhook/acs"] {
-        cfg.service(
-            webhook(path, "event_grid")
-                .route(web::post().to(event_grid::deliveries))
-                .route(web::method(Method::OPTIONS).to(event_grid::handshake)),
-        );
+        cfg.service(webhook(
+            path,
+            "event_grid",
+            vec![(Method::POST, web::to(event_grid::deliveries)), (Method::OPTIONS, web::to(event_grid::handshake))],
+        ));
     }
+}
+
+/// A path served by `routes`, one per method, that answers any other method with a 405 listing them in
+/// `Allow`: the methods are named once, for both.
+pub fn resource(path: &str, routes: Vec<(Method, actix_web::Route)>) -> actix_web::Resource {
+    let allow = routes.iter().map(|(method, _)| method.as_str()).collect::<Vec<_>>().join(", ");
+    routes
+        .into_iter()
+        .fold(web::resource(path), |resource, (method, route)| resource.route(route.method(method)))
+        .default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+        }))
 }
 
 /// Answers requests to unknown paths in the same error shape as everything else.

@@ -8,10 +8,20 @@ mod receive;
 use actix_web::{HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/upload/{token}", web::get().to(receive::show))
-        .route("/upload/{token}", web::post().to(receive::receive))
-        .route("/assets/upload.css", web::get().to(|| asset("text/css; charset=utf-8", page::STYLESHEET)))
-        .route("/assets/upload.js", web::get().to(|| asset("text/javascript; charset=utf-8", page::SCRIPT)));
+    use crate::routes::resource;
+    use actix_web::http::Method;
+    cfg.service(resource(
+        "/upload/{token}",
+        vec![(Method::GET, web::to(receive::show)), (Method::POST, web::to(receive::receive))],
+    ))
+    .service(resource(
+        "/assets/upload.css",
+        vec![(Method::GET, web::to(|| asset("text/css; charset=utf-8", page::STYLESHEET)))],
+    ))
+    .service(resource(
+        "/assets/upload.js",
+        vec![(Method::GET, web::to(|| asset("text/javascript; charset=utf-8", page::SCRIPT)))],
+    ));
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
