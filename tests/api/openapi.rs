@@ -61,6 +61,8 @@ async fn the_document_lists_every_endpoint_with_sound_schemas(pool: PgPool) {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = app.request(method.clone(), &path).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{method} {template}");
+            let summary = item[method.as_str().to_lowercase()]["summary"].as_str().unwrap_or_default();
+            assert!(!summary.is_empty(), "{method} {template} has no sentence saying what it does");
             operations += 1;
         }
     }
@@ -177,6 +179,13 @@ async fn the_docs_page_is_served_from_the_app(pool: PgPool) {
     let html = response.text().await.unwrap();
     assert!(html.contains("<code>/api/v1/sms/send</code>"), "{html}");
     assert!(!html.contains("http://") && !html.contains("https://"), "nothing is fetched from elsewhere");
+    // Each body's fields, with their types and bounds, and an example request to copy.
+    assert!(html.contains("<section id=\"schema-assistantdraft\">"), "{html}");
+    assert!(html.contains("<td><code>max_reply_tokens</code></td><td>integer</td>"), "{html}");
+    assert!(html.contains("1 to 100; default <code>100</code>"), "{html}");
+    assert!(html.contains("curl -X POST &quot;$BASE/api/v1/assistants&quot;"), "{html}");
+    assert!(html.contains("Body: <a href=\"#schema-assistantdraft\">AssistantDraft</a>"), "{html}");
+    assert!(!html.contains('`'), "backticks are rendered as code");
 
     // As a browser renders it, on a phone-sized screen.
     let dom = crate::browser::open(&format!("{}/api/docs", app.address), "api-docs").await;

@@ -58,6 +58,7 @@ pub mod defaults {
 /// An assistant's settings as written, not yet checked. Settings left out take their defaults.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Leasing desk", "form": "tenant_screening", "help_text": "Call 555-0100"}))]
 pub struct AssistantDraft {
     /// 1 to 100 characters.
     #[schema(min_length = 1, max_length = 100)]

@@ -5,6 +5,7 @@ mod assistants;
 pub mod auth;
 mod chat;
 mod conversations;
+mod docs_page;
 mod forms;
 mod json;
 mod keys;

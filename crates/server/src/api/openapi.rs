@@ -1,7 +1,6 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations, at `/api/openapi.json`, and a
-//! plain page that reads it for people at `/api/docs` (rendered here: no script, nothing from a CDN).
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, at `/api/openapi.json`; `docs_page`
+//! renders it for people at `/api/docs`.
 
-use std::fmt::Write;
 use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
@@ -108,85 +107,8 @@ pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(&*DOCUMENT)
 }
 
-/// `GET /api/docs`: every operation, its parameters, body and answers, from the document.
+/// `GET /api/docs`: the document as a page for people (see `docs_page`).
 pub async fn page() -> HttpResponse {
-    static PAGE: LazyLock<String> = LazyLock::new(|| render(&DOCUMENT));
+    static PAGE: LazyLock<String> = LazyLock::new(|| super::docs_page::render(&DOCUMENT));
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(PAGE.as_str())
-}
-
-fn render(doc: &Value) -> String {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let mut html = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>smsagent API</title><style>\
-         body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
-         h2{border-bottom:1px solid #ccc;margin-top:2.5rem}section{margin:1.5rem 0}code{background:#f3f3f3;padding:0 .25rem}\
-         .method{display:inline-block;min-width:4.5rem;font-weight:700;font-family:monospace}\
-         table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}\
-         </style></head><body>",
-    );
-    let _ = write!(
-        html,
-        "<h1>{}</h1><p>{}</p>",
-        escape(&text(&doc["info"]["title"])),
-        escape(&text(&doc["info"]["description"]))
-    );
-    let _ = write!(
-        html,
-        "<p>Machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a> (OpenAPI {}).</p>",
-        escape(&text(&doc["openapi"]))
-    );
-    let mut by_tag: std::collections::BTreeMap<String, Vec<(String, String, &Value)>> = Default::default();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, operation) in item.as_object().into_iter().flatten() {
-            let tag = operation["tags"][0].as_str().unwrap_or("other").to_owned();
-            by_tag.entry(tag).or_default().push((method.to_uppercase(), path.clone(), operation));
-        }
-    }
-    for (tag, operations) in by_tag {
-        let _ = write!(html, "<h2>{}</h2>", escape(&tag));
-        for (method, path, operation) in operations {
-            let _ =
-                write!(html, "<section><h3><span class=\"method\">{method}</span> <code>{}</code></h3>", escape(&path));
-            let about = [text(&operation["summary"]), text(&operation["description"])].join(" ");
-            let _ = write!(html, "<p>{}</p>", escape(about.trim()));
-            if let Some(parameters) = operation["parameters"].as_array() {
-                html.push_str("<table><tr><th>Parameter</th><th>In</th><th>Required</th><th>About</th></tr>");
-                for p in parameters {
-                    let _ = write!(
-                        html,
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        escape(&text(&p["name"])),
-                        escape(&text(&p["in"])),
-                        if p["required"].as_bool() == Some(true) { "yes" } else { "no" },
-                        escape(&text(&p["description"]))
-                    );
-                }
-                html.push_str("</table>");
-            }
-            if let Some(body) = operation["requestBody"]["content"]["application/json"]["schema"].as_object() {
-                let _ = write!(html, "<p>Body: <code>{}</code></p>", escape(&schema_name(body)));
-            }
-            html.push_str("<p>Answers:</p><ul>");
-            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
-                let schema = response["content"]["application/json"]["schema"].as_object().map(schema_name);
-                let _ =
-                    write!(html, "<li><code>{}</code> {}</li>", escape(status), escape(&schema.unwrap_or_default()));
-            }
-            html.push_str("</ul></section>");
-        }
-    }
-    html.push_str("</body></html>");
-    html
-}
-
-fn schema_name(schema: &serde_json::Map<String, Value>) -> String {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference.rsplit('/').next().unwrap_or(reference).to_owned(),
-        None => schema.get("type").map(|t| t.to_string().replace('"', "")).unwrap_or_else(|| "JSON".into()),
-    }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
