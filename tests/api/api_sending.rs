@@ -234,7 +234,8 @@ async fn a_test_text_is_answered_in_the_conversation_and_nothing_is_sent(pool: P
         .unwrap();
     let messages = history["conversations"][0]["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2, "{history}");
-    assert_eq!(messages[1]["direction"], "outbound");
+    assert_eq!(history["conversations"][0]["channel"], "api", "{history}");
+    assert_eq!((&messages[1]["direction"], &messages[1]["status"]), (&json!("outbound"), &json!("kept")), "never sent");
     let reply = messages[1]["body"].as_str().unwrap();
     assert!(reply.starts_with(crate::helpers::FIRST_SMS) && reply.ends_with("What's your first name?"), "{reply}");
 

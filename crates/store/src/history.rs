@@ -14,6 +14,8 @@ pub struct ConversationSummary {
     pub business_number: String,
     pub contact_number: String,
     pub status: String,
+    /// sms, whatsapp, twilio_conversations or api (chat sessions and test texts: replies kept, never sent).
+    pub channel: String,
     pub started_at: DateTime<Utc>,
     pub last_message_at: DateTime<Utc>,
     pub message_count: i64,
@@ -65,7 +67,7 @@ async fn summaries(
 ) -> Result<Vec<ConversationSummary>, StoreError> {
     let rows = sqlx::query!(
         r#"
-        SELECT c.id, c.business_number, c.contact_number, c.status, c.started_at, c.last_message_at,
+        SELECT c.id, c.business_number, c.contact_number, c.status, c.channel, c.started_at, c.last_message_at,
                (SELECT count(*) FROM sms_messages m WHERE m.conversation_id = c.id) AS "message_count!",
                last.id AS "last_id?", last.direction AS "last_direction?", last.body AS "last_body?",
                last.status AS "last_status?", last.error_code AS "last_error_code?",
@@ -95,6 +97,7 @@ async fn summaries(
             business_number: r.business_number,
             contact_number: r.contact_number,
             status: r.status,
+            channel: r.channel,
             started_at: r.started_at,
             last_message_at: r.last_message_at,
             message_count: r.message_count,

@@ -22,6 +22,9 @@ struct SummaryView {
     business_number: String,
     contact_number: String,
     status: String,
+    /// `sms`, `whatsapp`, `twilio_conversations`, or `api`: a web chat session or test texts, whose
+    /// replies are kept and never sent.
+    channel: String,
     started_at: DateTime<Utc>,
     last_message_at: DateTime<Utc>,
     message_count: i64,
@@ -33,6 +36,9 @@ struct MessageJson {
     id: Uuid,
     direction: String,
     body: String,
+    /// Where the message stands: `received` for what came in; for what went out, the provider's
+    /// delivery status (`queued`, `sent`, `delivered`, `undelivered`, `failed`…), or `kept` for a reply on
+    /// the `api` channel, which is stored and never sent.
     status: String,
     error_code: Option<String>,
     num_segments: Option<i32>,
@@ -77,13 +83,16 @@ struct HistoryView {
     form: Option<Value>,
 }
 
-impl From<MessageView> for MessageJson {
-    fn from(m: MessageView) -> Self {
+impl MessageJson {
+    /// The message as shown in a conversation on `channel`.
+    fn on(channel: &str, m: MessageView) -> Self {
+        // An api-channel reply goes through the simulator, which records it as sent; it never left.
+        let kept = channel == "api" && m.direction == "outbound" && m.status != "failed";
         MessageJson {
             id: m.id,
+            status: if kept { "kept".to_owned() } else { m.status },
             direction: m.direction,
             body: m.body,
-            status: m.status,
             error_code: m.error_code,
             num_segments: m.num_segments,
             created_at: m.created_at,
@@ -99,10 +108,11 @@ impl From<ConversationSummary> for SummaryView {
             business_number: c.business_number,
             contact_number: c.contact_number,
             status: c.status,
+            last_message: c.last_message.map(|m| MessageJson::on(&c.channel, m)),
+            channel: c.channel,
             started_at: c.started_at,
             last_message_at: c.last_message_at,
             message_count: c.message_count,
-            last_message: c.last_message.map(MessageJson::from),
         }
     }
 }
@@ -110,12 +120,13 @@ impl From<ConversationSummary> for SummaryView {
 impl From<ConversationHistory> for HistoryView {
     fn from(h: ConversationHistory) -> Self {
         let mut media = h.media;
+        let channel = h.summary.channel.clone();
         let messages = h
             .messages
             .into_iter()
             .map(|m| {
                 let id = m.id;
-                let mut json = MessageJson::from(m);
+                let mut json = MessageJson::on(&channel, m);
                 json.media = media.extract_if(.., |item| item.message_id == id).map(MediaJson::from).collect();
                 json
             })
