@@ -107,3 +107,19 @@ async fn a_method_a_path_does_not_take_is_a_405_that_lists_the_ones_it_does(pool
     let unknown = app.api(Method::PUT, "/api/v1/nothing-here", BOOTSTRAP_KEY).send().await.unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_body_sent_without_the_json_content_type_is_told_which_one(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { workers: 0, ..Options::default() }).await;
+    // What `curl -d` sends when no header is given.
+    let response = app
+        .api(Method::POST, "/api/v1/assistants", BOOTSTRAP_KEY)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"name": "Desk"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "send the body as Content-Type: application/json", "{body}");
+}
