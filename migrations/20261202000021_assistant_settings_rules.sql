@@ -3,17 +3,32 @@
 -- row edited by hand cannot hold what the service would refuse to read; the column defaults go, so no
 -- second set of defaults can drift from the first.
 
--- Rows from before these rules, brought within them.
+-- Rows from before these rules, brought within them (names and prompts trimmed of any white space, as the
+-- service trims them; a short secret, which only a hand edit could make, cannot be repaired and is removed).
+DO $$
+DECLARE
+    unsigned uuid[];
+BEGIN
+    SELECT array_agg(id) INTO unsigned FROM assistant WHERE char_length(completion_secret) < 16;
+    IF unsigned IS NOT NULL THEN
+        RAISE NOTICE 'completion_secret shorter than 16 characters removed from assistants %: set a new one', unsigned;
+        UPDATE assistant SET completion_secret = NULL WHERE id = ANY (unsigned);
+    END IF;
+END $$;
+
 UPDATE assistant
-SET name = left(btrim(name), 100),
+SET name = CASE WHEN name ~ '\S' THEN left(regexp_replace(name, '^\s+|\s+$', '', 'g'), 100) ELSE 'Assistant' END,
+    sms_prompt = CASE WHEN sms_prompt ~ '\S' THEN sms_prompt
+                      ELSE 'You answer text messages for a business. Reply in plain text, in one or two short sentences: no emoji, no markdown. Answer in the language the person writes in. If you do not know something, say so and offer to have a person follow up.' END,
     session_window_minutes = LEAST(session_window_minutes, 10080),
     form_stale_after_hours = LEAST(form_stale_after_hours, 8760)
-WHERE name <> left(btrim(name), 100) OR session_window_minutes > 10080 OR form_stale_after_hours > 8760;
+WHERE name !~ '\S' OR name <> left(regexp_replace(name, '^\s+|\s+$', '', 'g'), 100) OR sms_prompt !~ '\S'
+   OR session_window_minutes > 10080 OR form_stale_after_hours > 8760;
 
 ALTER TABLE assistant
     DROP CONSTRAINT assistant_name_check,
-    ADD CONSTRAINT assistant_name_check CHECK (btrim(name) <> '' AND char_length(name) <= 100),
-    ADD CONSTRAINT assistant_sms_prompt_check CHECK (btrim(sms_prompt) <> ''),
+    ADD CONSTRAINT assistant_name_check CHECK (name ~ '\S' AND char_length(name) <= 100),
+    ADD CONSTRAINT assistant_sms_prompt_check CHECK (sms_prompt ~ '\S'),
     DROP CONSTRAINT assistant_session_window_minutes_check,
     ADD CONSTRAINT assistant_session_window_minutes_check CHECK (session_window_minutes BETWEEN 1 AND 10080),
     DROP CONSTRAINT assistant_form_stale_after_hours_check,
