@@ -182,18 +182,27 @@ pub async fn update_with<E: From<StoreError>>(
     Ok(Some(stored))
 }
 
-/// The tenant's assistants, oldest first.
+/// The tenant's assistants, oldest first. One whose row no longer reads (a form broken by a hand edit) is
+/// left out with a warning, rather than hiding the others.
 pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Assistant>, StoreError> {
-    select(db, tenant_id, None).await
+    Ok(select(db, tenant_id, None)
+        .await?
+        .into_iter()
+        .filter_map(|read| read.inspect_err(|error| tracing::warn!(%error, "an assistant left out")).ok())
+        .collect())
 }
 
 /// One of the tenant's assistants.
 pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Assistant>, StoreError> {
-    Ok(select(db, tenant_id, Some(id)).await?.pop())
+    select(db, tenant_id, Some(id)).await?.pop().transpose()
 }
 
-/// The tenant's assistants, or only the one with `id`.
-async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> Result<Vec<Assistant>, StoreError> {
+/// The tenant's assistants, or only the one with `id`, each read or what is wrong with it.
+async fn select(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<Result<Assistant, StoreError>>, StoreError> {
     let rows = sqlx::query_as!(
         Row,
         r#"
@@ -207,7 +216,7 @@ async fn select(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Option<Uuid>) -> R
     )
     .fetch_all(db)
     .await?;
-    rows.into_iter().map(Row::into_assistant).collect()
+    Ok(rows.into_iter().map(Row::into_assistant).collect())
 }
 
 /// Deletes one of the tenant's assistants: its numbers and conversations are left unanswered.
