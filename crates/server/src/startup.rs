@@ -1,5 +1,6 @@
 //! Wiring: from settings and a database pool to a running service.
 
+use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,9 +65,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
         Ok(pool) => Ok(pool),
         // The pool retries until its timeout and then hides the cause: one plain connection tells it.
         Err(sqlx::Error::PoolTimedOut) => {
-            let why = match PgConnection::connect_with(&options).await {
-                Err(error) => error.to_string(),
-                Ok(_) => "no connection within 5 s".to_owned(),
+            let why = match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&options)).await {
+                Ok(Err(error)) => error.to_string(),
+                Ok(Ok(_)) | Err(_) => "no connection within 5 s".to_owned(),
             };
             anyhow::bail!("cannot reach the database at {place} (DATABASE_URL): {why}")
         }
@@ -331,9 +332,15 @@ async fn upload_dir(configured: Option<&std::path::Path>) -> anyhow::Result<Uplo
             .await
             .with_context(|| format!("cannot use UPLOAD_DIR {}", dir.display()));
     }
-    let error = match UploadDir::open("uploads".into()).await {
+    // An ./uploads that exists holds photos already: it must work, or the start fails as when it is set.
+    let default = std::path::Path::new("uploads");
+    if default.exists() {
+        return UploadDir::open(default.to_owned()).await.context("cannot use ./uploads (UPLOAD_DIR is not set)");
+    }
+    let error = match UploadDir::open(default.to_owned()).await {
         Ok(dir) => return Ok(dir),
-        Err(error) => error,
+        Err(error) if matches!(error.kind(), ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) => error,
+        Err(error) => return Err(error).context("cannot make ./uploads (UPLOAD_DIR is not set)"),
     };
     let fallback = std::env::temp_dir().join("smsagent-uploads");
     // The temporary directory is everyone's: never follow a link someone else left under our name.
