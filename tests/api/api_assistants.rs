@@ -73,10 +73,10 @@ async fn a_form_reads_back_as_written_and_a_secret_goes_only_when_named(pool: Pg
     let (_, key) = app.tenant("Elm Street Rentals").await;
     let form = json!({"slots": [
         {"key": "first_name", "label": "first name", "question": "What is your first name?",
-         "kind": {"type": "person_name", "part": "given"}, "required": true, "confirm": true},
+         "kind": {"type": "person_name", "part": "given"}},
         {"key": "income", "label": {"en": "income", "es": "ingresos"},
          "question": {"en": "Your yearly income?", "es": "¿Sus ingresos anuales?"},
-         "kind": {"type": "money", "per": "year"}, "required": true, "confirm": false},
+         "kind": {"type": "money", "per": "year"}, "required": false, "confirm": false},
     ]});
     let body = json!({"name": "Leasing", "sms_prompt": "Answer briefly.", "form": form.clone(),
                       "completion_secret": "a-secret-of-sixteen-or-more"});

@@ -62,11 +62,11 @@ pub struct Slot {
     pub question: Localized,
     pub kind: SlotKind,
     /// Whether an answer is needed; an optional slot may be skipped ("skip", "none").
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
     #[schema(default = true)]
     pub required: bool,
     /// Whether the value is read back for a yes before moving on.
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
     #[schema(default = true)]
     pub confirm: bool,
     /// Keys of earlier slots whose change makes this one's confirmation run again.
@@ -76,6 +76,11 @@ pub struct Slot {
 
 fn yes() -> bool {
     true
+}
+
+/// Defaults are left out when a form is written, so a form reads back as it was written.
+fn is_yes(value: &bool) -> bool {
+    *value
 }
 
 /// A text in English and, optionally, Spanish. Written as a plain string when there is only English.

@@ -134,7 +134,7 @@ impl From<ConversationHistory> for HistoryView {
         HistoryView {
             summary: h.summary.into(),
             messages,
-            form: h.form.map(|state| json!({ "status": h.form_status, "state": state })),
+            form: h.form.map(|state| json!({ "status": h.form_status, "state": as_written_now(state) })),
         }
     }
 }
@@ -257,4 +257,31 @@ fn contact(raw: &str) -> Result<Contact, ApiError> {
             ),
         )
     })
+}
+
+/// A stored form state as the engine writes it today: states stored before values took the submission's
+/// shape (`{"cents": 8500000}` for 85000) are read and written out again, so every answer has one shape.
+fn as_written_now(state: Value) -> Value {
+    serde_json::from_value::<smsagent_domain::form::FormState>(state.clone())
+        .ok()
+        .and_then(|read| serde_json::to_value(read).ok())
+        .unwrap_or(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::as_written_now;
+
+    #[test]
+    fn a_state_stored_the_old_way_is_shown_in_todays_shape() {
+        let old = json!({"slots": {"annual_income": {"state": "confirmed", "value": {"cents": 8_500_000}},
+                                   "first_name": {"state": "confirmed", "value": {"text": "Maria"}}}});
+        let shown = as_written_now(old);
+        assert_eq!(shown["slots"]["annual_income"]["value"], json!(85000));
+        assert_eq!(shown["slots"]["first_name"]["value"], json!("Maria"));
+        let unreadable = json!({"slots": "not a map"});
+        assert_eq!(as_written_now(unreadable.clone()), unreadable, "what cannot be read is shown as stored");
+    }
 }
