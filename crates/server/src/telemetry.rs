@@ -12,7 +12,9 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,async_openai=off";
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter.
 pub fn init(format: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    // Colours only for a person at a terminal: a log file or a collector gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi);
     // Ignore the error when a subscriber is already installed (tests build several apps).
     let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
