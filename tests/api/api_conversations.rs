@@ -100,12 +100,32 @@ async fn erasing_a_contact_removes_everything_but_the_opt_out_and_leaves_an_audi
     two_contacts(&app).await;
     app.text(&sid(), CONTACT, "STOP").await;
     app.settle().await;
+    // An appointment they booked holds their name, email and phone: it goes too; another contact's stays.
+    for (contact, start) in [(CONTACT, "2026-12-07T16:00:00Z"), ("+15559876543", "2026-12-07T17:00:00Z")] {
+        let start: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
+        let appointment = smsagent_store::appointments::NewAppointment {
+            tenant_id: smsagent_store::tenants::DEFAULT_TENANT,
+            assistant_id: None,
+            calendar: "builtin:test",
+            contact_number: contact,
+            name: "Maria Garcia",
+            email: Some("maria@example.com"),
+            phone: Some(contact),
+            language: None,
+            starts_at: start,
+            ends_at: start + chrono::TimeDelta::minutes(30),
+            blocked_until: start + chrono::TimeDelta::minutes(30),
+        };
+        smsagent_store::appointments::book(&app.pool, &appointment).await.unwrap();
+    }
 
     let response = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let erased: Value = response.json().await.unwrap();
     assert_eq!(erased["deleted"]["conversations"], 1);
     assert_eq!(erased["deleted"]["messages"], 6, "{erased}");
+    assert_eq!(erased["deleted"]["appointments"], 1, "{erased}");
+    assert_eq!(app.count("SELECT count(*) FROM appointment").await, 1, "the other contact's appointment stays");
 
     assert_eq!(get(&app, "/api/conversations/%2B15551234567").await.0, StatusCode::NOT_FOUND);
     let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_messages WHERE contact_number = $1")

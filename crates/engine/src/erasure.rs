@@ -35,6 +35,7 @@ pub async fn erase(
         "conversation_ids": erased.conversation_ids,
         "messages": erased.messages,
         "form_submissions": erased.form_submissions,
+        "appointments": erased.appointments,
         "uploads": erased.upload_files.len(),
     });
     tenants::audit(&mut *tx, by, "conversation.deleted", &contact.masked(), &detail).await?;

@@ -175,12 +175,14 @@ pub struct Erased {
     pub conversation_ids: Vec<Uuid>,
     pub messages: i64,
     pub form_submissions: i64,
+    /// The appointments the contact booked (the person's name, email and phone go with them).
+    pub appointments: i64,
     /// The files under UPLOAD_DIR (ID photos, texted media), to remove once the deletion is committed.
     pub upload_files: Vec<String>,
 }
 
 /// Deletes every conversation the tenant's numbers have with `contacts` (one person's addresses): messages, delivery reports, form
-/// state and submissions (by cascade), ID photo rows (whose files the caller removes after committing), and the replies still waiting to be written or sent. Opt-outs stay:
+/// state and submissions (by cascade), the appointments they booked, ID photo rows (whose files the caller removes after committing), and the replies still waiting to be written or sent. Opt-outs stay:
 /// a contact who said STOP must not be texted again because their history was erased.
 pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contacts: &[String]) -> Result<Erased, StoreError> {
     let ids: Vec<Uuid> = sqlx::query_scalar!(
@@ -227,10 +229,16 @@ pub async fn erase_contact(db: &mut PgConnection, tenant_id: Uuid, contacts: &[S
     upload_files.sort();
     upload_files.dedup();
     sqlx::query!("DELETE FROM conversation WHERE id = ANY($1)", &ids).execute(&mut *db).await?;
+    let appointments =
+        sqlx::query!("DELETE FROM appointment WHERE tenant_id = $1 AND contact_number = ANY($2)", tenant_id, contacts,)
+            .execute(&mut *db)
+            .await?
+            .rows_affected();
     Ok(Erased {
         conversation_ids: ids,
         messages: counts.messages,
         form_submissions: counts.form_submissions,
+        appointments: i64::try_from(appointments).unwrap_or(i64::MAX),
         upload_files,
     })
 }

@@ -4,6 +4,7 @@
 //! `sqlx::PgExecutor`, so callers compose them into the transactions they need: a webhook stores the
 //! message, touches the conversation and enqueues the reply in one.
 
+pub mod appointments;
 pub mod assistants;
 pub mod conversations;
 mod error;

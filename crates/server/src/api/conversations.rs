@@ -164,6 +164,7 @@ pub struct Erased {
     conversations: usize,
     messages: i64,
     form_submissions: i64,
+    appointments: i64,
     /// ID photos, files included.
     uploads: usize,
 }
@@ -241,6 +242,7 @@ pub async fn erase(
             conversations: erased.conversation_ids.len(),
             messages: erased.messages,
             form_submissions: erased.form_submissions,
+            appointments: erased.appointments,
             uploads: erased.upload_files.len(),
         },
     }))

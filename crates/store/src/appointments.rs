@@ -1,0 +1,111 @@
+//! Appointments: booked under the database's guarantee that no two confirmed ones overlap on a calendar,
+//! and read back as the times a calendar is busy.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// An appointment to book.
+#[derive(Debug, Clone)]
+pub struct NewAppointment<'a> {
+    pub tenant_id: Uuid,
+    pub assistant_id: Option<Uuid>,
+    pub calendar: &'a str,
+    pub contact_number: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// `en` or `es`.
+    pub language: Option<&'a str>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// `ends_at` and the buffer kept after it.
+    pub blocked_until: DateTime<Utc>,
+}
+
+/// What a booking came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booking {
+    Confirmed(Uuid),
+    /// Another confirmed appointment on the calendar overlaps the time (with its buffer).
+    Taken,
+}
+
+/// A time the calendar is taken: an appointment to the end of its buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    pub starts_at: DateTime<Utc>,
+    pub blocked_until: DateTime<Utc>,
+}
+
+/// Books the time, unless it is taken: the exclusion constraint decides, so of bookings that race for one
+/// time exactly one is confirmed.
+pub async fn book(db: impl PgExecutor<'_>, new: &NewAppointment<'_>) -> Result<Booking, StoreError> {
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        r#"
+        INSERT INTO appointment (id, tenant_id, assistant_id, calendar, contact_number, name, email, phone, language,
+                                 starts_at, ends_at, blocked_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        "#,
+        id,
+        new.tenant_id,
+        new.assistant_id,
+        new.calendar,
+        new.contact_number,
+        new.name,
+        new.email,
+        new.phone,
+        new.language,
+        new.starts_at,
+        new.ends_at,
+        new.blocked_until,
+    )
+    .execute(db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(Booking::Confirmed(id)),
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => Ok(Booking::Taken),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The confirmed appointments on `calendar` that meet `[from, to)`, by start.
+pub async fn taken(
+    db: impl PgExecutor<'_>,
+    calendar: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Taken>, StoreError> {
+    Ok(sqlx::query_as!(
+        Taken,
+        r#"
+        SELECT starts_at, blocked_until FROM appointment
+        WHERE calendar = $1 AND status = 'confirmed'
+          AND tstzrange(starts_at, blocked_until, '[)') && tstzrange($2, $3, '[)')
+        ORDER BY starts_at
+        "#,
+        calendar,
+        from,
+        to,
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Cancels one of the tenant's confirmed appointments, freeing its time; false when there is none.
+pub async fn cancel(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    let done = sqlx::query!(
+        r#"
+        UPDATE appointment SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+        WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed'
+        "#,
+        id,
+        tenant_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
