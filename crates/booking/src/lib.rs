@@ -1,4 +1,7 @@
-//! Appointment booking: an assistant's opening hours and the free slots in them (`availability`). Calendars,
-//! the conversation and reminders build on it.
+//! Appointment booking: an assistant's opening hours and the free slots in them (`availability`), its
+//! settings as operators write them (`settings`), and days and times as people read them (`labels`).
+//! Calendars, the conversation and reminders build on it.
 
 pub mod availability;
+pub mod labels;
+pub mod settings;
