@@ -3,5 +3,6 @@
 //! Calendars, the conversation and reminders build on it.
 
 pub mod availability;
+pub mod book;
 pub mod labels;
 pub mod settings;

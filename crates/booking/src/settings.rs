@@ -90,6 +90,12 @@ impl Default for BookingSettings {
 #[error("{0}")]
 pub struct InvalidBooking(String);
 
+impl InvalidBooking {
+    pub(crate) fn new(message: String) -> Self {
+        InvalidBooking(message)
+    }
+}
+
 impl BookingSettings {
     /// The rules these settings make, or what is wrong with them.
     pub fn rules(&self) -> Result<Rules, InvalidBooking> {

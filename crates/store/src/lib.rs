@@ -6,6 +6,7 @@
 
 pub mod appointments;
 pub mod assistants;
+pub mod booking_settings;
 pub mod conversations;
 mod error;
 pub mod forms;

@@ -1,0 +1,186 @@
+//! The three operations every caller uses (the voice agent's endpoints now, the conversation next): the
+//! days on offer, a day's free slots, and booking one. The built-in calendar is Postgres, where the
+//! exclusion constraint makes a double booking impossible.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use smsagent_store::appointments::{self, Booking, NewAppointment};
+use smsagent_store::{PgPool, StoreError, booking_settings};
+use uuid::Uuid;
+
+use crate::availability::{Busy, Rules, Slot};
+use crate::labels;
+use crate::settings::{BookingSettings, InvalidBooking};
+
+/// An assistant that books: its settings, its rules and its calendar.
+#[derive(Debug, Clone)]
+pub struct Bookable {
+    pub assistant_id: Uuid,
+    pub settings: BookingSettings,
+    pub rules: Rules,
+    /// The calendar its appointments are on.
+    pub calendar: String,
+}
+
+/// A day on offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedDay {
+    pub date: NaiveDate,
+    pub label: String,
+}
+
+/// A slot on offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedSlot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub label: String,
+}
+
+/// Who books.
+#[derive(Debug, Clone)]
+pub struct Person<'a> {
+    pub contact: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub language: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("this assistant does not book appointments")]
+    Off,
+    #[error("the stored booking settings no longer read: {0}")]
+    Settings(#[from] InvalidBooking),
+    /// The time is not one of the slots on offer (closed, past, or not on a slot's boundary).
+    #[error("that time is not a slot on offer")]
+    NotASlot { alternatives: Vec<OfferedSlot> },
+    /// Someone else has it (perhaps a moment ago).
+    #[error("that slot is taken")]
+    Taken { alternatives: Vec<OfferedSlot> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How far ahead the calendar is read: as far as days are looked for.
+const HORIZON: TimeDelta = TimeDelta::days(92);
+
+impl Bookable {
+    /// The tenant's assistant, if it books.
+    pub async fn find(pool: &PgPool, tenant_id: Uuid, assistant_id: Uuid) -> Result<Bookable, BookingError> {
+        let json = booking_settings::get(pool, tenant_id, assistant_id).await?.ok_or(BookingError::Off)?;
+        let settings: BookingSettings =
+            serde_json::from_value(json).map_err(|e| BookingError::Settings(InvalidBooking::from(e)))?;
+        let rules = settings.rules()?;
+        Ok(Bookable { assistant_id, settings, rules, calendar: format!("builtin:{assistant_id}") })
+    }
+
+    /// The working days with a free slot, from `now`.
+    pub async fn days(
+        &self,
+        pool: &PgPool,
+        now: DateTime<Utc>,
+        language: &str,
+    ) -> Result<Vec<OfferedDay>, BookingError> {
+        let busy = self.busy(pool, now).await?;
+        Ok(self
+            .rules
+            .days(now, &busy)
+            .into_iter()
+            .map(|date| OfferedDay { date, label: labels::day(date, language) })
+            .collect())
+    }
+
+    /// Up to `limit` free slots of `date`.
+    pub async fn slots(
+        &self,
+        pool: &PgPool,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+        limit: usize,
+        language: &str,
+    ) -> Result<Vec<OfferedSlot>, BookingError> {
+        let busy = self.busy(pool, now).await?;
+        Ok(self.rules.slots(date, now, &busy).into_iter().take(limit).map(|s| self.offered(s, language)).collect())
+    }
+
+    /// Books the slot starting at `start` for `person`; refused with the nearest free slots when it is not
+    /// on offer or someone else has it.
+    pub async fn book(
+        &self,
+        pool: &PgPool,
+        tenant_id: Uuid,
+        start: DateTime<Utc>,
+        person: &Person<'_>,
+        now: DateTime<Utc>,
+        alternatives: usize,
+    ) -> Result<(Uuid, Slot), BookingError> {
+        let busy = self.busy(pool, now).await?;
+        let date = start.with_timezone(&self.rules.time_zone).date_naive();
+        let Some(slot) = self.rules.slots(date, now, &busy).into_iter().find(|s| s.start == start) else {
+            let nearest = self.nearest(start, now, &busy, alternatives, person.language);
+            // A slot of the day that someone holds is taken; anything else was never on offer.
+            let holds = self.rules.slots(date, now, &[]).iter().any(|s| s.start == start);
+            return Err(if holds {
+                BookingError::Taken { alternatives: nearest }
+            } else {
+                BookingError::NotASlot { alternatives: nearest }
+            });
+        };
+        let appointment = NewAppointment {
+            tenant_id,
+            assistant_id: Some(self.assistant_id),
+            calendar: &self.calendar,
+            contact_number: person.contact,
+            name: person.name,
+            email: person.email,
+            phone: person.phone,
+            language: Some(if person.language == "es" { "es" } else { "en" }),
+            starts_at: slot.start,
+            ends_at: slot.end,
+            blocked_until: slot.end + self.rules.buffer,
+        };
+        match appointments::book(pool, &appointment).await? {
+            Booking::Confirmed(id) => Ok((id, slot)),
+            Booking::Taken => {
+                let busy = self.busy(pool, now).await?;
+                Err(BookingError::Taken {
+                    alternatives: self.nearest(start, now, &busy, alternatives, person.language),
+                })
+            }
+        }
+    }
+
+    /// The `count` free slots nearest to `start`, in order of time.
+    fn nearest(
+        &self,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        busy: &[Busy],
+        count: usize,
+        language: &str,
+    ) -> Vec<OfferedSlot> {
+        let mut free: Vec<Slot> =
+            self.rules.days(now, busy).into_iter().flat_map(|d| self.rules.slots(d, now, busy)).collect();
+        free.sort_by_key(|s| (s.start - start).abs());
+        free.truncate(count);
+        free.sort();
+        free.into_iter().map(|s| self.offered(s, language)).collect()
+    }
+
+    async fn busy(&self, pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Busy>, StoreError> {
+        let taken = appointments::taken(pool, &self.calendar, now - TimeDelta::days(1), now + HORIZON).await?;
+        Ok(taken.into_iter().map(|t| Busy { start: t.starts_at, end: t.blocked_until }).collect())
+    }
+
+    fn offered(&self, slot: Slot, language: &str) -> OfferedSlot {
+        let label = labels::time(slot.start.with_timezone(&self.rules.time_zone), language);
+        OfferedSlot { start: slot.start, end: slot.end, label }
+    }
+}
+
+impl From<serde_json::Error> for InvalidBooking {
+    fn from(error: serde_json::Error) -> Self {
+        InvalidBooking::new(error.to_string())
+    }
+}
