@@ -17,6 +17,7 @@ mod api_conversations;
 mod api_keys;
 mod api_sending;
 mod bad_input;
+mod booking;
 mod bootstrap;
 mod consent;
 mod conversation_engine;

@@ -101,9 +101,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, for programs: invalid_body, not_found, unauthorized, rate_limited…
-    code: String,
+    pub code: String,
     /// For people: what was wrong.
-    message: String,
+    pub message: String,
 }
 
 impl ResponseError for ApiError {

@@ -3,6 +3,7 @@
 
 mod assistants;
 pub mod auth;
+mod booking;
 mod chat;
 mod conversations;
 mod docs_page;
@@ -19,6 +20,7 @@ mod submissions;
 mod takeover;
 mod test_texts;
 mod uploads;
+mod voice;
 
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -63,7 +65,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ],
         ))
         .service(keyed("/api/v1/assistants/{id}/submissions", vec![(get.clone(), web::to(submissions::list))]))
-        .service(keyed("/api/v1/forms/presets", vec![(get.clone(), web::to(forms::presets))]));
+        .service(keyed("/api/v1/forms/presets", vec![(get.clone(), web::to(forms::presets))]))
+        .service(keyed(
+            "/api/v1/assistants/{id}/booking",
+            vec![
+                (Method::PUT, web::to(booking::set)),
+                (get.clone(), web::to(booking::get)),
+                (delete.clone(), web::to(booking::remove)),
+            ],
+        ));
+
+    // The receptionist seed's booking operations, for its voice agent.
+    cfg.service(keyed("/voice/get-days", vec![(post.clone(), web::to(voice::get_days))]))
+        .service(keyed("/voice/get-slots", vec![(post.clone(), web::to(voice::get_slots))]))
+        .service(keyed("/voice/book", vec![(post.clone(), web::to(voice::book))]));
 
     cfg.service(keyed("/api/v1/keys", vec![(post.clone(), web::to(keys::create)), (get.clone(), web::to(keys::list))]))
         .service(keyed("/api/v1/keys/{id}", vec![(delete.clone(), web::to(keys::revoke))]));

@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 
 use super::{
-    assistants, chat, conversations, forms, keys, me, numbers, sending, stats, submissions, takeover, test_texts,
-    uploads,
+    assistants, booking, chat, conversations, forms, keys, me, numbers, sending, stats, submissions, takeover,
+    test_texts, uploads, voice,
 };
 
 #[derive(OpenApi)]
@@ -23,6 +23,8 @@ use super::{
         me::me,
         assistants::create, assistants::list, assistants::get, assistants::update, assistants::delete,
         submissions::list, forms::presets,
+        booking::set, booking::get, booking::remove,
+        voice::get_days, voice::get_slots, voice::book,
         keys::create, keys::list, keys::revoke,
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,
