@@ -7,7 +7,7 @@ use smsagent_store::PgPool;
 use crate::helpers::{BOOTSTRAP_KEY, BUSINESS, CONTACT, Options, TestApp, sid};
 
 /// Every operators' endpoint, with a body where it takes one. `{assistant}`, `{number}`, `{conversation}`,
-/// `{key}` and `{upload}` stand for the default tenant's own.
+/// `{key}` and `{upload}` (in a path or a body) stand for the default tenant's own.
 const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/api/v1/keys", Some(r#"{"label": "X"}"#)),
     ("GET", "/api/v1/keys", None),
@@ -31,6 +31,16 @@ const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/sms/conversation/{conversation}/uploads", None),
     ("POST", "/api/v1/sms/conversation/{conversation}/upload-link", None),
     ("GET", "/api/v1/uploads/{upload}", None),
+    ("GET", "/api/v1/appointments", None),
+    ("GET", "/api/v1/appointments/{appointment}", None),
+    ("POST", "/api/v1/appointments/{appointment}/reschedule", Some(r#"{"start": "2026-12-07T16:00:00Z"}"#)),
+    ("POST", "/api/v1/appointments/{appointment}/cancel", None),
+    ("PUT", "/api/v1/assistants/{assistant}/booking", Some(r#"{"days_ahead": 3}"#)),
+    ("GET", "/api/v1/assistants/{assistant}/booking", None),
+    ("DELETE", "/api/v1/assistants/{assistant}/booking", None),
+    ("POST", "/voice/get-days", Some(r#"{"assistant_id": "{assistant}"}"#)),
+    ("POST", "/voice/get-slots", Some(r#"{"assistant_id": "{assistant}", "date": "2026-12-07"}"#)),
+    ("POST", "/voice/book", Some(r#"{"assistant_id": "{assistant}", "start": "2026-12-07T15:00:00Z", "name": "X"}"#)),
     ("POST", "/chat/00000000-0000-0000-0000-000000000001", Some(r#"{"message": "Hello"}"#)),
     // Last: for another tenant, this opens a conversation of its own (from the number it added above).
     ("POST", "/api/v1/sms/send", Some(r#"{"to": "+15551234567", "body": "Hello"}"#)),
@@ -43,6 +53,7 @@ struct Ids {
     conversation: String,
     key: String,
     upload: String,
+    appointment: String,
 }
 
 /// The default tenant's assistant, number (BUSINESS) and a conversation with CONTACT.
@@ -67,6 +78,12 @@ async fn default_tenants_data(app: &TestApp) -> Ids {
              RETURNING id",
         )
         .await,
+        appointment: one(
+            "INSERT INTO appointment (id, tenant_id, calendar, contact_number, name, starts_at, ends_at, blocked_until) \
+             VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'builtin:x', '+15551234567', 'Maria', \
+                     '2026-12-07T15:00:00Z', '2026-12-07T15:30:00Z', '2026-12-07T15:30:00Z') RETURNING id",
+        )
+        .await,
     }
 }
 
@@ -77,6 +94,7 @@ fn path(template: &str, ids: &Ids) -> String {
         .replace("{conversation}", &ids.conversation)
         .replace("{key}", &ids.key)
         .replace("{upload}", &ids.upload)
+        .replace("{appointment}", &ids.appointment)
 }
 
 fn call(
@@ -91,7 +109,7 @@ fn call(
         request = request.bearer_auth(key);
     }
     if let Some(body) = body {
-        request = request.header("content-type", "application/json").body(body.to_owned());
+        request = request.header("content-type", "application/json").body(path(body, ids));
     }
     request
 }
@@ -138,6 +156,7 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
                 assert!(body["phone_numbers"].as_array().unwrap().iter().all(|n| n["number"] != BUSINESS))
             }
             ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
+            ("GET", "/api/v1/appointments") => assert_eq!(body["appointments"], json!([]), "{body}"),
             ("GET", "/api/v1/sms/stats") => assert_eq!(body["total"]["inbound"], 0, "{body}"),
             ("GET", "/api/v1/keys") => {
                 assert!(body["keys"].as_array().unwrap().iter().all(|k| k["id"] != ids.key.as_str()), "{body}")
@@ -168,6 +187,7 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     assert_eq!(history["conversations"][0]["messages"][0]["body"], "Hello");
     assert_eq!(app.count("SELECT count(*) FROM api_key WHERE key_prefix = 'sk_x' AND revoked_at IS NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'upload_link'").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM appointment WHERE status = 'confirmed'").await, 1, "ours stands");
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

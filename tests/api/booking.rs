@@ -72,6 +72,38 @@ async fn a_caller_gets_days_and_slots_and_books_a_slot_once(pool: PgPool) {
     assert_eq!(app.count("SELECT count(*) FROM appointment WHERE status = 'confirmed'").await, 1);
 
     let (_, other) = app.tenant("Other").await;
-    let (status, _) = post(&app, "/voice/book", &other, booking).await;
+    let (status, _) = post(&app, "/voice/book", &other, booking.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another tenant's assistant");
+
+    // Operators see it, move it, and cancel it.
+    let id = booked["appointment_id"].as_str().unwrap().to_owned();
+    let tomorrow = tomorrow.as_str().unwrap();
+    let listed = format!("/api/v1/appointments?assistant_id={}&from={tomorrow}", assistant.as_str().unwrap());
+    let (status, list) = app.api_json(Method::GET, &listed, BOOTSTRAP_KEY, None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["appointments"][0]["id"], id.as_str());
+    assert_eq!(list["appointments"][0]["name"], "Maria Garcia");
+    let one = format!("/api/v1/appointments/{id}");
+    assert_eq!(app.api_json(Method::GET, &one, BOOTSTRAP_KEY, None).await.1["status"], "confirmed");
+
+    let mut other_booking = booking.clone();
+    other_booking["start"] = slots[2]["start"].clone();
+    assert_eq!(post(&app, "/voice/book", BOOTSTRAP_KEY, other_booking).await.0, StatusCode::CREATED);
+    let (status, refused) =
+        post(&app, &format!("{one}/reschedule"), BOOTSTRAP_KEY, json!({"start": slots[2]["start"]})).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("slot_taken")), "{refused}");
+    let (status, moved) =
+        post(&app, &format!("{one}/reschedule"), BOOTSTRAP_KEY, json!({"start": slots[1]["start"]})).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let moved_to: chrono::DateTime<chrono::Utc> = slots[1]["start"].as_str().unwrap().parse().unwrap();
+    assert_eq!(moved["start"], json!(moved_to), "{moved}");
+
+    let (status, cancelled) = post(&app, &format!("{one}/cancel"), BOOTSTRAP_KEY, json!({})).await;
+    assert_eq!((status, &cancelled["status"]), (StatusCode::OK, &json!("cancelled")), "{cancelled}");
+    let (status, again) = post(&app, &format!("{one}/cancel"), BOOTSTRAP_KEY, json!({})).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_cancelled")));
+    let (_, freed) =
+        post(&app, "/voice/get-slots", BOOTSTRAP_KEY, json!({"assistant_id": assistant, "date": tomorrow})).await;
+    let free: Vec<&Value> = freed["slots"].as_array().unwrap().iter().map(|s| &s["start"]).collect();
+    assert!(free.contains(&&slots[1]["start"]), "the cancelled time is free again: {freed}");
 }

@@ -58,6 +58,9 @@ pub enum BookingError {
     /// Someone else has it (perhaps a moment ago).
     #[error("that slot is taken")]
     Taken { alternatives: Vec<OfferedSlot> },
+    /// The appointment is no longer confirmed (cancelled meanwhile).
+    #[error("the appointment is cancelled")]
+    Gone,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -116,17 +119,7 @@ impl Bookable {
         alternatives: usize,
     ) -> Result<(Uuid, Slot), BookingError> {
         let busy = self.busy(pool, now).await?;
-        let date = start.with_timezone(&self.rules.time_zone).date_naive();
-        let Some(slot) = self.rules.slots(date, now, &busy).into_iter().find(|s| s.start == start) else {
-            let nearest = self.nearest(start, now, &busy, alternatives, person.language);
-            // A slot of the day that someone holds is taken; anything else was never on offer.
-            let holds = self.rules.slots(date, now, &[]).iter().any(|s| s.start == start);
-            return Err(if holds {
-                BookingError::Taken { alternatives: nearest }
-            } else {
-                BookingError::NotASlot { alternatives: nearest }
-            });
-        };
+        let slot = self.on_offer(start, now, &busy, alternatives, person.language)?;
         let appointment = NewAppointment {
             tenant_id,
             assistant_id: Some(self.assistant_id),
@@ -148,6 +141,28 @@ impl Bookable {
                     alternatives: self.nearest(start, now, &busy, alternatives, person.language),
                 })
             }
+        }
+    }
+
+    /// The free slot starting at `start`; else why not, with the `count` nearest free slots. A slot of the
+    /// day that someone holds is taken; any other time was never on offer.
+    fn on_offer(
+        &self,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        busy: &[Busy],
+        count: usize,
+        language: &str,
+    ) -> Result<Slot, BookingError> {
+        let date = start.with_timezone(&self.rules.time_zone).date_naive();
+        if let Some(slot) = self.rules.slots(date, now, busy).into_iter().find(|s| s.start == start) {
+            return Ok(slot);
+        }
+        let alternatives = self.nearest(start, now, busy, count, language);
+        if self.rules.slots(date, now, &[]).iter().any(|s| s.start == start) {
+            Err(BookingError::Taken { alternatives })
+        } else {
+            Err(BookingError::NotASlot { alternatives })
         }
     }
 
@@ -182,5 +197,34 @@ impl Bookable {
 impl From<serde_json::Error> for InvalidBooking {
     fn from(error: serde_json::Error) -> Self {
         InvalidBooking::new(error.to_string())
+    }
+}
+
+impl Bookable {
+    /// Moves `appointment` to the slot starting at `start`: refused, with the nearest free slots (as many as
+    /// a call reads out), when that is not on offer or someone holds it. The appointment's own time counts
+    /// as free.
+    pub async fn reschedule(
+        &self,
+        pool: &PgPool,
+        tenant_id: Uuid,
+        appointment: &appointments::Appointment,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        language: &str,
+    ) -> Result<Slot, BookingError> {
+        let alternatives = self.settings.voice_slots as usize;
+        let busy: Vec<Busy> =
+            self.busy(pool, now).await?.into_iter().filter(|b| b.start != appointment.starts_at).collect();
+        let slot = self.on_offer(start, now, &busy, alternatives, language)?;
+        let blocked_until = slot.end + self.rules.buffer;
+        match appointments::reschedule(pool, tenant_id, appointment.id, slot.start, slot.end, blocked_until).await? {
+            appointments::Moved::Moved => Ok(slot),
+            appointments::Moved::NotFound => Err(BookingError::Gone),
+            appointments::Moved::Taken => {
+                let busy = self.busy(pool, now).await?;
+                Err(BookingError::Taken { alternatives: self.nearest(start, now, &busy, alternatives, language) })
+            }
+        }
     }
 }

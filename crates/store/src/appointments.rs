@@ -109,3 +109,107 @@ pub async fn cancel(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Resul
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An appointment as operators see it.
+#[derive(Debug, Clone)]
+pub struct Appointment {
+    pub id: Uuid,
+    pub assistant_id: Option<Uuid>,
+    pub calendar: String,
+    pub contact_number: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// The tenant's appointments starting in `[from, to)`, optionally of one assistant, by start; at most `limit`.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    assistant_id: Option<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Appointment>, StoreError> {
+    Ok(sqlx::query_as!(
+        Appointment,
+        r#"
+        SELECT id, assistant_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
+               created_at, cancelled_at
+        FROM appointment
+        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR assistant_id = $2) AND starts_at >= $3 AND starts_at < $4
+        ORDER BY starts_at, id
+        LIMIT $5
+        "#,
+        tenant_id,
+        assistant_id,
+        from,
+        to,
+        limit,
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// One of the tenant's appointments.
+pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<Option<Appointment>, StoreError> {
+    Ok(sqlx::query_as!(
+        Appointment,
+        r#"
+        SELECT id, assistant_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
+               created_at, cancelled_at
+        FROM appointment WHERE id = $1 AND tenant_id = $2
+        "#,
+        id,
+        tenant_id,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// What moving an appointment came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    Moved,
+    /// Another confirmed appointment holds the new time.
+    Taken,
+    /// The tenant has no such confirmed appointment.
+    NotFound,
+}
+
+/// Moves one of the tenant's confirmed appointments to a new time, unless another holds it (the same
+/// constraint decides, so a move cannot double-book either).
+pub async fn reschedule(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    blocked_until: DateTime<Utc>,
+) -> Result<Moved, StoreError> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE appointment SET starts_at = $3, ends_at = $4, blocked_until = $5, updated_at = now()
+        WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed'
+        "#,
+        id,
+        tenant_id,
+        starts_at,
+        ends_at,
+        blocked_until,
+    )
+    .execute(db)
+    .await;
+    match updated {
+        Ok(done) if done.rows_affected() == 1 => Ok(Moved::Moved),
+        Ok(_) => Ok(Moved::NotFound),
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => Ok(Moved::Taken),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,6 +1,7 @@
 //! The operators' API: everything but the webhooks, each call made with a tenant's API key and seeing only
 //! that tenant's data. Bad input is a 400 naming what was wrong, in the one error shape.
 
+mod appointments;
 mod assistants;
 pub mod auth;
 mod booking;
@@ -73,6 +74,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 (get.clone(), web::to(booking::get)),
                 (delete.clone(), web::to(booking::remove)),
             ],
+        ));
+
+    cfg.service(keyed("/api/v1/appointments", vec![(get.clone(), web::to(appointments::list))]))
+        .service(keyed("/api/v1/appointments/{id}", vec![(get.clone(), web::to(appointments::get))]))
+        .service(keyed("/api/v1/appointments/{id}/cancel", vec![(post.clone(), web::to(appointments::cancel))]))
+        .service(keyed(
+            "/api/v1/appointments/{id}/reschedule",
+            vec![(post.clone(), web::to(appointments::reschedule))],
         ));
 
     // The receptionist seed's booking operations, for its voice agent.
@@ -159,4 +168,18 @@ impl Page {
         }
         Ok(self)
     }
+}
+
+/// A query's moment: a date (midnight UTC) or an RFC 3339 date and time; a 400 naming the field otherwise.
+pub(super) fn moment(field: &str, value: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(Some(date.and_time(chrono::NaiveTime::MIN).and_utc()));
+    }
+    chrono::DateTime::parse_from_rfc3339(value).map(|at| Some(at.to_utc())).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{field} must be a date (2026-12-01) or a date and time (2026-12-01T09:30:00Z), not {value:?}"),
+        )
+    })
 }

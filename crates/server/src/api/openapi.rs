@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 
 use super::{
-    assistants, booking, chat, conversations, forms, keys, me, numbers, sending, stats, submissions, takeover,
-    test_texts, uploads, voice,
+    appointments, assistants, booking, chat, conversations, forms, keys, me, numbers, sending, stats, submissions,
+    takeover, test_texts, uploads, voice,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use super::{
         submissions::list, forms::presets,
         booking::set, booking::get, booking::remove,
         voice::get_days, voice::get_slots, voice::book,
+        appointments::list, appointments::get, appointments::cancel, appointments::reschedule,
         keys::create, keys::list, keys::revoke,
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,

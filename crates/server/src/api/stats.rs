@@ -99,8 +99,8 @@ pub async fn stats(
     state: web::Data<AppState>,
     period: web::Query<Period>,
 ) -> Result<HttpResponse, ApiError> {
-    let until = moment("to", period.to.as_deref())?.unwrap_or_else(Utc::now);
-    let since = moment("from", period.from.as_deref())?.unwrap_or(until - TimeDelta::days(30));
+    let until = super::moment("to", period.to.as_deref())?.unwrap_or_else(Utc::now);
+    let since = super::moment("from", period.from.as_deref())?.unwrap_or(until - TimeDelta::days(30));
     if since >= until {
         return Err(ApiError::bad_request("invalid_query", "from must be before to"));
     }
@@ -124,18 +124,4 @@ pub async fn stats(
         .map(|(phone_number, figures)| NumberFigures { phone_number, figures: figures.finish() })
         .collect();
     Ok(HttpResponse::Ok().json(Stats { from: since, to: until, numbers, total: total.finish() }))
-}
-
-/// A query's moment: a date (midnight UTC) or an RFC 3339 date and time; a 400 naming the field otherwise.
-fn moment(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    let Some(value) = value else { return Ok(None) };
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        return Ok(Some(date.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    DateTime::parse_from_rfc3339(value).map(|at| Some(at.to_utc())).map_err(|_| {
-        ApiError::bad_request(
-            "invalid_query",
-            format!("{field} must be a date (2026-12-01) or a date and time (2026-12-01T09:30:00Z), not {value:?}"),
-        )
-    })
 }

@@ -1,6 +1,7 @@
 //! The receptionist seed's booking endpoints, which its voice agent calls (and any other caller with a
 //! tenant's key): `/voice/get-days`, `/voice/get-slots`, `/voice/book`. Labels are in the language asked for.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -170,19 +171,7 @@ pub async fn book(
                 status: "confirmed",
             }))
         }
-        Err(BookingError::Taken { alternatives }) => Ok(HttpResponse::Conflict().json(slot_refused(
-            &bookable,
-            "slot_taken",
-            "that slot was just taken: here are the nearest free ones",
-            alternatives,
-        ))),
-        Err(BookingError::NotASlot { alternatives }) => Ok(HttpResponse::UnprocessableEntity().json(slot_refused(
-            &bookable,
-            "not_a_slot",
-            "that time is not a slot on offer: here are the nearest free ones",
-            alternatives,
-        ))),
-        Err(other) => Err(refused(other)),
+        Err(error) => slot_refusal(&bookable, error).map_err(refused),
     }
 }
 
@@ -213,6 +202,24 @@ fn view(bookable: &Bookable, slot: OfferedSlot) -> SlotView {
         end: slot.end.with_timezone(&tz).to_rfc3339(),
         label: slot.label,
     }
+}
+
+/// A booking or a move refused for its time: 409 `slot_taken` or 422 `not_a_slot`, with the nearest free
+/// slots to offer instead. Any other error is given back.
+pub(super) fn slot_refusal(bookable: &Bookable, error: BookingError) -> Result<HttpResponse, BookingError> {
+    let (status, code, message, alternatives) = match error {
+        BookingError::Taken { alternatives } => {
+            (StatusCode::CONFLICT, "slot_taken", "that slot is taken: here are the nearest free ones", alternatives)
+        }
+        BookingError::NotASlot { alternatives } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_slot",
+            "that time is not a slot on offer: here are the nearest free ones",
+            alternatives,
+        ),
+        other => return Err(other),
+    };
+    Ok(HttpResponse::build(status).json(slot_refused(bookable, code, message, alternatives)))
 }
 
 fn slot_refused(bookable: &Bookable, code: &str, message: &str, alternatives: Vec<OfferedSlot>) -> SlotRefused {
