@@ -3,6 +3,7 @@
 //! exclusion constraint makes a double booking impossible.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use smsagent_domain::Language;
 use smsagent_store::appointments::{self, Booking, NewAppointment};
 use smsagent_store::{PgPool, StoreError, booking_settings};
 use uuid::Uuid;
@@ -43,7 +44,7 @@ pub struct Person<'a> {
     pub name: &'a str,
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
-    pub language: &'a str,
+    pub language: Language,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +84,7 @@ impl Bookable {
         &self,
         pool: &PgPool,
         now: DateTime<Utc>,
-        language: &str,
+        language: Language,
     ) -> Result<Vec<OfferedDay>, BookingError> {
         let busy = self.busy(pool, now).await?;
         Ok(self
@@ -101,7 +102,7 @@ impl Bookable {
         date: NaiveDate,
         now: DateTime<Utc>,
         limit: usize,
-        language: &str,
+        language: Language,
     ) -> Result<Vec<OfferedSlot>, BookingError> {
         let busy = self.busy(pool, now).await?;
         Ok(self.rules.slots(date, now, &busy).into_iter().take(limit).map(|s| self.offered(s, language)).collect())
@@ -128,7 +129,7 @@ impl Bookable {
             name: person.name,
             email: person.email,
             phone: person.phone,
-            language: Some(if person.language == "es" { "es" } else { "en" }),
+            language: Some(person.language.as_str()),
             starts_at: slot.start,
             ends_at: slot.end,
             blocked_until: slot.end + self.rules.buffer,
@@ -152,7 +153,7 @@ impl Bookable {
         now: DateTime<Utc>,
         busy: &[Busy],
         count: usize,
-        language: &str,
+        language: Language,
     ) -> Result<Slot, BookingError> {
         let date = start.with_timezone(&self.rules.time_zone).date_naive();
         if let Some(slot) = self.rules.slots(date, now, busy).into_iter().find(|s| s.start == start) {
@@ -173,7 +174,7 @@ impl Bookable {
         now: DateTime<Utc>,
         busy: &[Busy],
         count: usize,
-        language: &str,
+        language: Language,
     ) -> Vec<OfferedSlot> {
         let mut free: Vec<Slot> =
             self.rules.days(now, busy).into_iter().flat_map(|d| self.rules.slots(d, now, busy)).collect();
@@ -188,7 +189,7 @@ impl Bookable {
         Ok(taken.into_iter().map(|t| Busy { start: t.starts_at, end: t.blocked_until }).collect())
     }
 
-    fn offered(&self, slot: Slot, language: &str) -> OfferedSlot {
+    fn offered(&self, slot: Slot, language: Language) -> OfferedSlot {
         let label = labels::time(slot.start.with_timezone(&self.rules.time_zone), language);
         OfferedSlot { start: slot.start, end: slot.end, label }
     }
@@ -211,7 +212,7 @@ impl Bookable {
         appointment: &appointments::Appointment,
         start: DateTime<Utc>,
         now: DateTime<Utc>,
-        language: &str,
+        language: Language,
     ) -> Result<Slot, BookingError> {
         let alternatives = self.settings.voice_slots as usize;
         let busy: Vec<Busy> =

@@ -3,34 +3,21 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use chrono_tz::Tz;
+use smsagent_domain::Language;
+use smsagent_domain::language::MONTHS_ES;
 
-/// `en` or `es`; anything else reads as English.
-pub fn day(date: NaiveDate, language: &str) -> String {
-    if language == "es" {
+pub fn day(date: NaiveDate, language: Language) -> String {
+    if language == Language::Es {
         const DAYS: [&str; 7] = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
-        const MONTHS: [&str; 12] = [
-            "enero",
-            "febrero",
-            "marzo",
-            "abril",
-            "mayo",
-            "junio",
-            "julio",
-            "agosto",
-            "septiembre",
-            "octubre",
-            "noviembre",
-            "diciembre",
-        ];
         let weekday = DAYS[date.weekday().num_days_from_monday() as usize];
-        return format!("{weekday}, {} de {}", date.day(), MONTHS[date.month0() as usize]);
+        return format!("{weekday}, {} de {}", date.day(), MONTHS_ES[date.month0() as usize]);
     }
     date.format("%A, %B %-d").to_string()
 }
 
 /// A time of day in the business's zone.
-pub fn time(at: DateTime<Tz>, language: &str) -> String {
-    if language == "es" {
+pub fn time(at: DateTime<Tz>, language: Language) -> String {
+    if language == Language::Es {
         return format!("{}:{:02}", at.hour(), at.minute());
     }
     at.format("%-I:%M %p").to_string()
@@ -45,10 +32,10 @@ mod tests {
     #[test]
     fn days_and_times_read_as_people_write_them() {
         let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-        assert_eq!(day(date, "en"), "Wednesday, December 2");
-        assert_eq!(day(date, "es"), "miércoles, 2 de diciembre");
+        assert_eq!(day(date, Language::En), "Wednesday, December 2");
+        assert_eq!(day(date, Language::Es), "miércoles, 2 de diciembre");
         let at = chrono_tz::America::Mexico_City.with_ymd_and_hms(2026, 12, 2, 14, 30, 0).unwrap();
-        assert_eq!(time(at, "en"), "2:30 PM");
-        assert_eq!(time(at, "es"), "14:30");
+        assert_eq!(time(at, Language::En), "2:30 PM");
+        assert_eq!(time(at, Language::Es), "14:30");
     }
 }

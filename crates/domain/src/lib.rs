@@ -10,7 +10,7 @@ mod direction;
 pub mod form;
 pub mod keyword_replies;
 pub mod keywords;
-mod language;
+pub mod language;
 pub mod media;
 pub mod message_body;
 pub mod model_reply;

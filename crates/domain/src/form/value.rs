@@ -12,6 +12,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::{Period, SlotKind, spelled};
+use crate::language::MONTHS_ES;
 use crate::text::{fold, strip_accent};
 use crate::{Language, PhoneNumber};
 
@@ -360,21 +361,6 @@ fn email(raw: &str) -> Result<String, Invalid> {
     let (local, domain) = candidate.split_once('@').ok_or(Invalid::Email)?;
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }
-
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
 
 static SPANISH_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,2}) de ([a-z]+) (?:de |del )?(\d{4})$").expect("the Spanish date pattern compiles")

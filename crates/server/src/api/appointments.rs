@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_booking::book::{Bookable, BookingError};
+use smsagent_domain::Language;
 use smsagent_store::appointments::{self, Appointment};
 use uuid::Uuid;
 
@@ -155,8 +156,8 @@ pub async fn reschedule(
         BookingError::Off => ApiError::conflict("booking_off", "the appointment's assistant no longer books"),
         other => ApiError::internal(anyhow::anyhow!(other)),
     })?;
-    let language = appointment.language.clone().unwrap_or_else(|| "en".to_owned());
-    let moved = bookable.reschedule(&state.pool, tenant_id, &appointment, body.0.start, Utc::now(), &language).await;
+    let language = appointment.language.as_deref().and_then(Language::parse).unwrap_or_default();
+    let moved = bookable.reschedule(&state.pool, tenant_id, &appointment, body.0.start, Utc::now(), language).await;
     match moved {
         Ok(_) => {
             let moved = appointments::get(&state.pool, tenant_id, *id).await?.ok_or_else(not_found)?;

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_booking::book::{Bookable, BookingError, OfferedSlot, Person};
+use smsagent_domain::Language;
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -187,12 +188,10 @@ fn refused(error: BookingError) -> ApiError {
     }
 }
 
-fn language_of(language: Option<&str>) -> Result<&'static str, ApiError> {
-    match language {
-        None | Some("en") => Ok("en"),
-        Some("es") => Ok("es"),
-        Some(_) => Err(ApiError::bad_request("invalid_language", "language must be en or es")),
-    }
+fn language_of(language: Option<&str>) -> Result<Language, ApiError> {
+    language.map_or(Ok(Language::En), |l| {
+        Language::parse(l).ok_or_else(|| ApiError::bad_request("invalid_language", "language must be en or es"))
+    })
 }
 
 fn view(bookable: &Bookable, slot: OfferedSlot) -> SlotView {
