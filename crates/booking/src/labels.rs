@@ -15,6 +15,17 @@ pub fn day(date: NaiveDate, language: Language) -> String {
     date.format("%A, %B %-d").to_string()
 }
 
+/// A day in a list: "Wed Dec 2", "mié 2 dic".
+pub fn short_day(date: NaiveDate, language: Language) -> String {
+    if language == Language::Es {
+        const DAYS: [&str; 7] = ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"];
+        let weekday = DAYS[date.weekday().num_days_from_monday() as usize];
+        let month: String = MONTHS_ES[date.month0() as usize].chars().take(3).collect();
+        return format!("{weekday} {} {month}", date.day());
+    }
+    date.format("%a %b %-d").to_string()
+}
+
 /// A time of day in the business's zone.
 pub fn time(at: DateTime<Tz>, language: Language) -> String {
     if language == Language::Es {
@@ -34,6 +45,8 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         assert_eq!(day(date, Language::En), "Wednesday, December 2");
         assert_eq!(day(date, Language::Es), "miércoles, 2 de diciembre");
+        assert_eq!(short_day(date, Language::En), "Wed Dec 2");
+        assert_eq!(short_day(date, Language::Es), "mié 2 dic");
         let at = chrono_tz::America::Mexico_City.with_ymd_and_hms(2026, 12, 2, 14, 30, 0).unwrap();
         assert_eq!(time(at, Language::En), "2:30 PM");
         assert_eq!(time(at, Language::Es), "14:30");

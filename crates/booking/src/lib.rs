@@ -4,5 +4,7 @@
 
 pub mod availability;
 pub mod book;
+pub mod conversation;
 pub mod labels;
+pub mod notice;
 pub mod settings;

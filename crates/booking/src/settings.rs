@@ -39,6 +39,9 @@ pub struct BookingSettings {
     pub closed_dates: BTreeSet<NaiveDate>,
     /// Who gets a notice of each booking, change and cancellation.
     pub admin_email: Option<String>,
+    /// How many hours before an appointment its reminder is texted: 1 to 168, or 0 for none.
+    #[schema(minimum = 0, maximum = 168)]
+    pub reminder_hours: u32,
 }
 
 /// Opening hours by weekday, each `[opens, closes]` as `HH:MM`.
@@ -81,6 +84,7 @@ impl Default for BookingSettings {
             voice_slots: 5,
             closed_dates: BTreeSet::new(),
             admin_email: None,
+            reminder_hours: 24,
         }
     }
 }
@@ -110,6 +114,7 @@ impl BookingSettings {
             ("days_ahead", self.days_ahead, 1, 60),
             ("text_slots", self.text_slots, 1, 20),
             ("voice_slots", self.voice_slots, 1, 10),
+            ("reminder_hours", self.reminder_hours, 0, 168),
         ] {
             if !(low..=high).contains(&value) {
                 return invalid(format!("{name} must be {low} to {high}"));
