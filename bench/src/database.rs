@@ -58,7 +58,7 @@ impl BenchDatabase {
     /// Empties everything a run writes; assistants and numbers stay.
     pub async fn empty(&self) -> anyhow::Result<()> {
         sqlx::query(
-            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, conversation",
+            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, email_outbox, booking_dialogue, appointment, conversation",
         )
         .execute(&self.pool)
         .await?;

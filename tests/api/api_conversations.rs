@@ -106,6 +106,7 @@ async fn erasing_a_contact_removes_everything_but_the_opt_out_and_leaves_an_audi
         let appointment = smsagent_store::appointments::NewAppointment {
             tenant_id: smsagent_store::tenants::DEFAULT_TENANT,
             assistant_id: None,
+            conversation_id: None,
             calendar: "builtin:test",
             contact_number: contact,
             name: "Maria Garcia",
@@ -116,7 +117,8 @@ async fn erasing_a_contact_removes_everything_but_the_opt_out_and_leaves_an_audi
             ends_at: start + chrono::TimeDelta::minutes(30),
             blocked_until: start + chrono::TimeDelta::minutes(30),
         };
-        smsagent_store::appointments::book(&app.pool, &appointment).await.unwrap();
+        let mut conn = app.pool.acquire().await.unwrap();
+        smsagent_store::appointments::book(&mut conn, &appointment).await.unwrap();
     }
 
     let response = app.api(Method::DELETE, "/api/conversations/%2B15551234567", BOOTSTRAP_KEY).send().await.unwrap();

@@ -60,6 +60,10 @@ pub struct Options {
     /// Who confirms a STOP on BUSINESS. The suite's number confirms them itself by default, so tests see
     /// the wording; Twilio's own confirmation (the default for a Twilio number) has tests of its own.
     pub opt_outs_confirmed_by: &'static str,
+    /// SMTP_URL (with EMAIL_FROM set), for a real SMTP server the test started.
+    pub smtp_url: Option<String>,
+    /// SENDGRID_API_KEY and SENDGRID_API_BASE, for a mock SendGrid the test started.
+    pub sendgrid: Option<(String, String)>,
 }
 
 impl Default for Options {
@@ -78,6 +82,8 @@ impl Default for Options {
             trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
             real_model: None,
             opt_outs_confirmed_by: "smsagent",
+            smtp_url: None,
+            sendgrid: None,
         }
     }
 }
@@ -266,8 +272,13 @@ impl TestApp {
 
     /// Waits until every queued job has run (or died), and the messages they sent have been handed over.
     pub async fn settle(&self) {
+        // Reminders wait for their day; everything else is done or dead.
         wait_for("the job queue to empty", || async {
-            self.count("SELECT count(*) FROM job WHERE status <> 'dead'").await == 0
+            self.count(
+                "SELECT count(*) FROM job WHERE status <> 'dead' AND NOT (kind = 'remind_appointment' AND run_at > now())",
+            )
+            .await
+                == 0
         })
         .await;
     }
@@ -370,6 +381,14 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         job_retry_base_ms: 20,
         job_retry_max_seconds: 1,
         log_format: "text".into(),
+        smtp_url: options.smtp_url.clone().map(SecretString::from),
+        email_from: (options.smtp_url.is_some() || options.sendgrid.is_some())
+            .then(|| "Casa Dental <bookings@casadental.test>".to_owned()),
+        sendgrid_api_key: options.sendgrid.as_ref().map(|(key, _)| SecretString::from(key.clone())),
+        sendgrid_api_base: options
+            .sendgrid
+            .as_ref()
+            .map_or_else(|| "http://127.0.0.1:9".into(), |(_, base)| base.clone()),
     }
 }
 

@@ -7,6 +7,7 @@ mod azure_mocks;
 mod browser;
 mod dialogue_support;
 mod helpers;
+mod mail_server;
 mod twilio_account;
 
 mod acs_replies;
@@ -18,6 +19,7 @@ mod api_keys;
 mod api_sending;
 mod bad_input;
 mod booking;
+mod booking_by_text;
 mod bootstrap;
 mod consent;
 mod conversation_engine;

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use smsagent_domain::Language;
 use smsagent_store::appointments::{self, Booking, NewAppointment};
 use smsagent_store::{PgPool, StoreError, booking_settings};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::availability::{Busy, Rules, Slot};
@@ -45,6 +46,8 @@ pub struct Person<'a> {
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub language: Language,
+    /// The conversation booking, if it is one: reminders go there.
+    pub conversation_id: Option<Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,10 +76,35 @@ impl Bookable {
     /// The tenant's assistant, if it books.
     pub async fn find(pool: &PgPool, tenant_id: Uuid, assistant_id: Uuid) -> Result<Bookable, BookingError> {
         let json = booking_settings::get(pool, tenant_id, assistant_id).await?.ok_or(BookingError::Off)?;
+        Self::from_settings(assistant_id, json)
+    }
+
+    /// The assistant and its tenant, whoever's it is, if it books (for the engine).
+    pub async fn of_assistant(
+        db: impl PgExecutor<'_>,
+        assistant_id: Uuid,
+    ) -> Result<Option<(Uuid, Bookable)>, BookingError> {
+        let Some((tenant_id, json)) = booking_settings::of_assistant(db, assistant_id).await? else { return Ok(None) };
+        Ok(Some((tenant_id, Self::from_settings(assistant_id, json)?)))
+    }
+
+    fn from_settings(assistant_id: Uuid, json: serde_json::Value) -> Result<Bookable, BookingError> {
         let settings: BookingSettings =
             serde_json::from_value(json).map_err(|e| BookingError::Settings(InvalidBooking::from(e)))?;
         let rules = settings.rules()?;
         Ok(Bookable { assistant_id, settings, rules, calendar: format!("builtin:{assistant_id}") })
+    }
+
+    /// The days on offer from `now`, each with its free slots; the time of the appointment starting at
+    /// `except` (the contact's own, which they may move) counts as free.
+    pub async fn free(
+        &self,
+        db: impl PgExecutor<'_>,
+        now: DateTime<Utc>,
+        except: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(NaiveDate, Vec<Slot>)>, BookingError> {
+        let busy: Vec<Busy> = self.busy(db, now).await?.into_iter().filter(|b| Some(b.start) != except).collect();
+        Ok(self.rules.days(now, &busy).into_iter().map(|d| (d, self.rules.slots(d, now, &busy))).collect())
     }
 
     /// The working days with a free slot, from `now`.
@@ -112,18 +140,19 @@ impl Bookable {
     /// on offer or someone else has it.
     pub async fn book(
         &self,
-        pool: &PgPool,
+        conn: &mut PgConnection,
         tenant_id: Uuid,
         start: DateTime<Utc>,
         person: &Person<'_>,
         now: DateTime<Utc>,
         alternatives: usize,
     ) -> Result<(Uuid, Slot), BookingError> {
-        let busy = self.busy(pool, now).await?;
+        let busy = self.busy(&mut *conn, now).await?;
         let slot = self.on_offer(start, now, &busy, alternatives, person.language)?;
         let appointment = NewAppointment {
             tenant_id,
             assistant_id: Some(self.assistant_id),
+            conversation_id: person.conversation_id,
             calendar: &self.calendar,
             contact_number: person.contact,
             name: person.name,
@@ -134,10 +163,10 @@ impl Bookable {
             ends_at: slot.end,
             blocked_until: slot.end + self.rules.buffer,
         };
-        match appointments::book(pool, &appointment).await? {
+        match appointments::book(conn, &appointment).await? {
             Booking::Confirmed(id) => Ok((id, slot)),
             Booking::Taken => {
-                let busy = self.busy(pool, now).await?;
+                let busy = self.busy(&mut *conn, now).await?;
                 Err(BookingError::Taken {
                     alternatives: self.nearest(start, now, &busy, alternatives, person.language),
                 })
@@ -184,8 +213,8 @@ impl Bookable {
         free.into_iter().map(|s| self.offered(s, language)).collect()
     }
 
-    async fn busy(&self, pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Busy>, StoreError> {
-        let taken = appointments::taken(pool, &self.calendar, now - TimeDelta::days(1), now + HORIZON).await?;
+    async fn busy(&self, db: impl PgExecutor<'_>, now: DateTime<Utc>) -> Result<Vec<Busy>, StoreError> {
+        let taken = appointments::taken(db, &self.calendar, now - TimeDelta::days(1), now + HORIZON).await?;
         Ok(taken.into_iter().map(|t| Busy { start: t.starts_at, end: t.blocked_until }).collect())
     }
 
@@ -207,7 +236,7 @@ impl Bookable {
     /// as free.
     pub async fn reschedule(
         &self,
-        pool: &PgPool,
+        conn: &mut PgConnection,
         tenant_id: Uuid,
         appointment: &appointments::Appointment,
         start: DateTime<Utc>,
@@ -216,14 +245,14 @@ impl Bookable {
     ) -> Result<Slot, BookingError> {
         let alternatives = self.settings.voice_slots as usize;
         let busy: Vec<Busy> =
-            self.busy(pool, now).await?.into_iter().filter(|b| b.start != appointment.starts_at).collect();
+            self.busy(&mut *conn, now).await?.into_iter().filter(|b| b.start != appointment.starts_at).collect();
         let slot = self.on_offer(start, now, &busy, alternatives, language)?;
         let blocked_until = slot.end + self.rules.buffer;
-        match appointments::reschedule(pool, tenant_id, appointment.id, slot.start, slot.end, blocked_until).await? {
+        match appointments::reschedule(conn, tenant_id, appointment.id, slot.start, slot.end, blocked_until).await? {
             appointments::Moved::Moved => Ok(slot),
             appointments::Moved::NotFound => Err(BookingError::Gone),
             appointments::Moved::Taken => {
-                let busy = self.busy(pool, now).await?;
+                let busy = self.busy(&mut *conn, now).await?;
                 Err(BookingError::Taken { alternatives: self.nearest(start, now, &busy, alternatives, language) })
             }
         }

@@ -17,6 +17,8 @@ pub enum Purpose {
     UploadLink,
     /// Confirms an ID photo arrived.
     UploadReceipt,
+    /// An appointment's reminder, texted before it.
+    Reminder,
 }
 
 impl Purpose {
@@ -30,13 +32,14 @@ impl Purpose {
             Purpose::Operator => "operator",
             Purpose::UploadLink => "upload_link",
             Purpose::UploadReceipt => "upload_receipt",
+            Purpose::Reminder => "reminder",
         }
     }
 
     /// A text the business starts (an operator's, an upload link) rather than an answer to the contact's:
     /// it waits out the recipient's quiet hours, unless it answers their text of the last day.
     pub fn started_by_business(self) -> bool {
-        matches!(self, Purpose::Operator | Purpose::UploadLink)
+        matches!(self, Purpose::Operator | Purpose::UploadLink | Purpose::Reminder)
     }
 
     /// The only text an opted-out contact may still receive.
@@ -54,6 +57,7 @@ impl Purpose {
             Purpose::Operator,
             Purpose::UploadLink,
             Purpose::UploadReceipt,
+            Purpose::Reminder,
         ]
         .into_iter()
         .find(|p| p.as_str() == value)

@@ -115,9 +115,12 @@ pub async fn handle(
         Purpose::OptInConfirmation => keyword_replies::opted_in(program, language),
         Purpose::Help => keyword_replies::help(program, help_text, language),
         // Only the keywords above get here; the rest are written elsewhere.
-        Purpose::Goodbye | Purpose::Reply | Purpose::Operator | Purpose::UploadLink | Purpose::UploadReceipt => {
-            keyword_replies::goodbye(language).to_owned()
-        }
+        Purpose::Goodbye
+        | Purpose::Reply
+        | Purpose::Operator
+        | Purpose::UploadLink
+        | Purpose::UploadReceipt
+        | Purpose::Reminder => keyword_replies::goodbye(language).to_owned(),
     };
     // Compliance texts are sent whole, whatever an assistant's segment budget.
     let shaped = shaping::shape(&body, 10);

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smsagent_store::StoreError;
@@ -13,8 +13,8 @@ use sqlx::PgExecutor;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-/// A unit of background work. Every job belongs to a conversation, and a conversation's jobs run one at a
-/// time, so replies never race each other.
+/// A unit of background work. Most belong to a conversation, and a conversation's jobs run one at a time,
+/// so replies never race each other; deliveries to the business (submissions, emails) run beside them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum Job {
@@ -27,6 +27,10 @@ pub enum Job {
     DeliverSubmission { conversation_id: Uuid, submission_id: Uuid },
     /// Fetch and keep the media of an inbound text (MMS).
     FetchMedia { conversation_id: Uuid, message_id: Uuid },
+    /// Send a queued email (an appointment's confirmation or notice).
+    SendEmail { email_id: Uuid },
+    /// Text an appointment's reminder, if it is still at `starts_at` and confirmed.
+    RemindAppointment { conversation_id: Uuid, appointment_id: Uuid, starts_at: DateTime<Utc> },
 }
 
 impl Job {
@@ -36,15 +40,20 @@ impl Job {
             Job::SendMessage { .. } => "send_message",
             Job::DeliverSubmission { .. } => "deliver_submission",
             Job::FetchMedia { .. } => "fetch_media",
+            Job::SendEmail { .. } => "send_email",
+            Job::RemindAppointment { .. } => "remind_appointment",
         }
     }
 
-    fn conversation_id(&self) -> Uuid {
+    /// The conversation whose jobs this one waits its turn with; `None`: it runs beside them.
+    fn serialised_with(&self) -> Option<Uuid> {
         match self {
             Job::GenerateReply { conversation_id }
             | Job::SendMessage { conversation_id, .. }
-            | Job::DeliverSubmission { conversation_id, .. }
-            | Job::FetchMedia { conversation_id, .. } => *conversation_id,
+            | Job::FetchMedia { conversation_id, .. }
+            | Job::RemindAppointment { conversation_id, .. } => Some(*conversation_id),
+            // Deliveries to a business's own endpoint or mail server need not wait for the conversation's texts.
+            Job::DeliverSubmission { .. } | Job::SendEmail { .. } => None,
         }
     }
 
@@ -55,7 +64,6 @@ impl Job {
 
     fn to_row(&self, max_attempts: i32, delay: Duration) -> NewJob {
         let mut tagged = serde_json::to_value(self).unwrap_or_default();
-        let conversation = self.conversation_id().to_string();
         NewJob {
             kind: self.kind(),
             payload: tagged["payload"].take(),
@@ -63,8 +71,7 @@ impl Job {
                 Job::GenerateReply { conversation_id } => Some(inbound::reply_dedupe_key(*conversation_id)),
                 _ => None,
             },
-            // Deliveries to a business's own endpoint need not wait for the conversation's texts.
-            concurrency_key: (!matches!(self, Job::DeliverSubmission { .. })).then_some(conversation),
+            concurrency_key: self.serialised_with().map(|id| id.to_string()),
             max_attempts,
             run_at: (!delay.is_zero()).then(|| Utc::now() + delay),
         }
@@ -137,10 +144,16 @@ mod tests {
             Job::SendMessage { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
             Job::DeliverSubmission { conversation_id: Uuid::now_v7(), submission_id: Uuid::now_v7() },
             Job::FetchMedia { conversation_id: Uuid::now_v7(), message_id: Uuid::now_v7() },
+            Job::SendEmail { email_id: Uuid::now_v7() },
+            Job::RemindAppointment {
+                conversation_id: Uuid::now_v7(),
+                appointment_id: Uuid::now_v7(),
+                starts_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            },
         ];
         for job in jobs {
             let row = job.to_row(3, Duration::ZERO);
-            let serialised = !matches!(job, Job::DeliverSubmission { .. });
+            let serialised = !matches!(job, Job::DeliverSubmission { .. } | Job::SendEmail { .. });
             assert_eq!(row.concurrency_key.is_some(), serialised);
             assert_eq!(row.dedupe_key.is_some(), matches!(job, Job::GenerateReply { .. }), "only replies coalesce");
             assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);

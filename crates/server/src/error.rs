@@ -70,6 +70,12 @@ impl ApiError {
     }
 }
 
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        smsagent_store::StoreError::from(error).into()
+    }
+}
+
 impl From<smsagent_store::StoreError> for ApiError {
     fn from(error: smsagent_store::StoreError) -> Self {
         ApiError::internal(error)

@@ -1,11 +1,13 @@
 //! Configuration: every setting comes from the environment (or `.env`), each documented in `.env.example`,
 //! and can also be given as a command-line flag. Secrets are `SecretString`s and never reach a log.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use smsagent_domain::{PhoneNumber, Provider};
 use smsagent_providers::acs::AcsCredentials;
+use smsagent_providers::email::{Mailer, SendGridMailer, SmtpMailer};
 use url::Url;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -215,6 +217,23 @@ pub struct Settings {
     #[arg(long, env = "JOB_RETRY_MAX_SECONDS", default_value_t = 300)]
     pub job_retry_max_seconds: u64,
 
+    /// Where appointment emails go out: `smtp://user:pass@host:port` (add `?tls=required` for STARTTLS), or
+    /// `smtps://…` for TLS from the start. Needs EMAIL_FROM.
+    #[arg(long, env = "SMTP_URL", value_parser = secret, hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The sender of appointment emails: `bookings@example.com` or `Casa Dental <bookings@example.com>`.
+    #[arg(long, env = "EMAIL_FROM")]
+    pub email_from: Option<String>,
+
+    /// A SendGrid API key: appointment emails go through SendGrid's v3 API instead of SMTP. Needs EMAIL_FROM.
+    #[arg(long, env = "SENDGRID_API_KEY", value_parser = secret, hide_env_values = true)]
+    pub sendgrid_api_key: Option<SecretString>,
+
+    /// SendGrid's API address.
+    #[arg(long, env = "SENDGRID_API_BASE", default_value = "https://api.sendgrid.com")]
+    pub sendgrid_api_base: String,
+
     /// Log format: text or json.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -243,6 +262,8 @@ pub enum SettingsError {
     AcsConnectionString(String),
     #[error("PHONE_NUMBER_PROVIDER is {0}, but its credentials are not configured")]
     ProviderWithoutCredentials(Provider),
+    #[error("{0}")]
+    Email(String),
 }
 
 impl Settings {
@@ -274,6 +295,7 @@ impl Settings {
         if azure.iter().any(|set| *set) && !azure.iter().all(|set| *set) {
             return Err(SettingsError::PartialAzureOpenAi);
         }
+        self.mailer()?;
         if let Some(connection) = &self.acs_connection_string {
             AcsCredentials::from_connection_string(connection)
                 .map_err(|e| SettingsError::AcsConnectionString(e.to_string()))?;
@@ -307,6 +329,26 @@ impl Settings {
 
     pub fn job_lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
+    }
+
+    /// Where appointment emails go: SMTP_URL, else SENDGRID_API_KEY; `None` without either (emails are then
+    /// marked skipped).
+    pub fn mailer(&self) -> Result<Option<Arc<dyn Mailer>>, SettingsError> {
+        if self.smtp_url.is_some() && self.sendgrid_api_key.is_some() {
+            return Err(SettingsError::Email("set SMTP_URL or SENDGRID_API_KEY, not both".into()));
+        }
+        let from = || {
+            self.email_from
+                .as_deref()
+                .ok_or_else(|| SettingsError::Email("EMAIL_FROM must be set with SMTP_URL or SENDGRID_API_KEY".into()))
+        };
+        if let Some(url) = &self.smtp_url {
+            return Ok(Some(Arc::new(SmtpMailer::new(url, from()?).map_err(SettingsError::Email)?)));
+        }
+        if let Some(key) = &self.sendgrid_api_key {
+            return Ok(Some(Arc::new(SendGridMailer::new(&self.sendgrid_api_base, key.clone(), from()?))));
+        }
+        Ok(None)
     }
 
     /// What tenants' URLs may reach.

@@ -382,5 +382,7 @@ fn build_worker(
         takeover_idle: Duration::from_secs(settings.takeover_idle_minutes.saturating_mul(60)),
         http: settings.egress().client(Duration::from_secs(15)),
         uploads,
+        // Checked when the settings were validated.
+        mailer: settings.mailer().ok().flatten(),
     })
 }

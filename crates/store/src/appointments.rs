@@ -2,7 +2,7 @@
 //! and read back as the times a calendar is busy.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{Acquire, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -12,6 +12,8 @@ use crate::StoreError;
 pub struct NewAppointment<'a> {
     pub tenant_id: Uuid,
     pub assistant_id: Option<Uuid>,
+    /// The conversation it is booked in, if any: its reminder goes there.
+    pub conversation_id: Option<Uuid>,
     pub calendar: &'a str,
     pub contact_number: &'a str,
     pub name: &'a str,
@@ -41,18 +43,21 @@ pub struct Taken {
 }
 
 /// Books the time, unless it is taken: the exclusion constraint decides, so of bookings that race for one
-/// time exactly one is confirmed.
-pub async fn book(db: impl PgExecutor<'_>, new: &NewAppointment<'_>) -> Result<Booking, StoreError> {
+/// time exactly one is confirmed. Run in the caller's transaction, the refusal undoes only itself (a
+/// savepoint), so the caller can go on to say what else is free.
+pub async fn book(conn: &mut PgConnection, new: &NewAppointment<'_>) -> Result<Booking, StoreError> {
     let id = Uuid::now_v7();
+    let mut savepoint = conn.begin().await?;
     let inserted = sqlx::query!(
         r#"
-        INSERT INTO appointment (id, tenant_id, assistant_id, calendar, contact_number, name, email, phone, language,
-                                 starts_at, ends_at, blocked_until)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        INSERT INTO appointment (id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email,
+                                 phone, language, starts_at, ends_at, blocked_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         "#,
         id,
         new.tenant_id,
         new.assistant_id,
+        new.conversation_id,
         new.calendar,
         new.contact_number,
         new.name,
@@ -63,11 +68,17 @@ pub async fn book(db: impl PgExecutor<'_>, new: &NewAppointment<'_>) -> Result<B
         new.ends_at,
         new.blocked_until,
     )
-    .execute(db)
+    .execute(&mut *savepoint)
     .await;
     match inserted {
-        Ok(_) => Ok(Booking::Confirmed(id)),
-        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => Ok(Booking::Taken),
+        Ok(_) => {
+            savepoint.commit().await?;
+            Ok(Booking::Confirmed(id))
+        }
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => {
+            savepoint.rollback().await?;
+            Ok(Booking::Taken)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -114,7 +125,10 @@ pub async fn cancel(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Resul
 #[derive(Debug, Clone)]
 pub struct Appointment {
     pub id: Uuid,
+    pub tenant_id: Uuid,
     pub assistant_id: Option<Uuid>,
+    /// The conversation it was booked in, if any.
+    pub conversation_id: Option<Uuid>,
     pub calendar: String,
     pub contact_number: String,
     pub name: String,
@@ -140,7 +154,7 @@ pub async fn list(
     Ok(sqlx::query_as!(
         Appointment,
         r#"
-        SELECT id, assistant_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
+        SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
                created_at, cancelled_at
         FROM appointment
         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR assistant_id = $2) AND starts_at >= $3 AND starts_at < $4
@@ -162,12 +176,27 @@ pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<O
     Ok(sqlx::query_as!(
         Appointment,
         r#"
-        SELECT id, assistant_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
+        SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
                created_at, cancelled_at
         FROM appointment WHERE id = $1 AND tenant_id = $2
         "#,
         id,
         tenant_id,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// An appointment, whoever's it is (for the engine's jobs, which work for every tenant).
+pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Appointment>, StoreError> {
+    Ok(sqlx::query_as!(
+        Appointment,
+        r#"
+        SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language,
+               starts_at, ends_at, status, created_at, cancelled_at
+        FROM appointment WHERE id = $1
+        "#,
+        id,
     )
     .fetch_optional(db)
     .await?)
@@ -186,13 +215,14 @@ pub enum Moved {
 /// Moves one of the tenant's confirmed appointments to a new time, unless another holds it (the same
 /// constraint decides, so a move cannot double-book either).
 pub async fn reschedule(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     id: Uuid,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     blocked_until: DateTime<Utc>,
 ) -> Result<Moved, StoreError> {
+    let mut savepoint = conn.begin().await?;
     let updated = sqlx::query!(
         r#"
         UPDATE appointment SET starts_at = $3, ends_at = $4, blocked_until = $5, updated_at = now()
@@ -204,12 +234,39 @@ pub async fn reschedule(
         ends_at,
         blocked_until,
     )
-    .execute(db)
+    .execute(&mut *savepoint)
     .await;
-    match updated {
-        Ok(done) if done.rows_affected() == 1 => Ok(Moved::Moved),
-        Ok(_) => Ok(Moved::NotFound),
-        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => Ok(Moved::Taken),
-        Err(error) => Err(error.into()),
-    }
+    let moved = match updated {
+        Ok(done) if done.rows_affected() == 1 => Moved::Moved,
+        Ok(_) => Moved::NotFound,
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("appointment_no_overlap") => {
+            savepoint.rollback().await?;
+            return Ok(Moved::Taken);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    savepoint.commit().await?;
+    Ok(moved)
+}
+
+/// The conversation's next confirmed appointment (starting after `now`).
+pub async fn upcoming_in(
+    db: impl PgExecutor<'_>,
+    conversation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Appointment>, StoreError> {
+    Ok(sqlx::query_as!(
+        Appointment,
+        r#"
+        SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
+               created_at, cancelled_at
+        FROM appointment
+        WHERE conversation_id = $1 AND status = 'confirmed' AND starts_at > $2
+        ORDER BY starts_at LIMIT 1
+        "#,
+        conversation_id,
+        now,
+    )
+    .fetch_optional(db)
+    .await?)
 }

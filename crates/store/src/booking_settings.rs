@@ -45,6 +45,24 @@ pub async fn get(
     .await?)
 }
 
+/// An assistant's tenant and booking settings, whoever's it is (for the engine, which works for every
+/// tenant); `None` when it does not book.
+pub async fn of_assistant(
+    db: impl PgExecutor<'_>,
+    assistant_id: Uuid,
+) -> Result<Option<(Uuid, serde_json::Value)>, StoreError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT a.tenant_id, b.settings FROM booking_settings b JOIN assistant a ON a.id = b.assistant_id
+        WHERE b.assistant_id = $1
+        "#,
+        assistant_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.tenant_id, r.settings)))
+}
+
 /// Stops one of the tenant's assistants booking; false when it did not.
 pub async fn remove(db: impl PgExecutor<'_>, tenant_id: Uuid, assistant_id: Uuid) -> Result<bool, StoreError> {
     let done = sqlx::query!(

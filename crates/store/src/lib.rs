@@ -6,8 +6,10 @@
 
 pub mod appointments;
 pub mod assistants;
+pub mod booking_dialogues;
 pub mod booking_settings;
 pub mod conversations;
+pub mod emails;
 mod error;
 pub mod forms;
 pub mod history;

@@ -112,5 +112,8 @@ fn a_form_may_be_named_by_its_preset_and_is_kept_whole() {
     let shown = serde_json::to_value(&named).unwrap();
     assert!(shown["form"]["slots"].is_array(), "shown whole: {shown}");
     let unknown = draft(json!({"name": "Desk", "sms_prompt": "x", "form": "dog_walking"})).check().unwrap_err();
-    assert_eq!(unknown.to_string(), "form: no preset is called \"dog_walking\" (there are: tenant_screening)");
+    assert_eq!(
+        unknown.to_string(),
+        "form: no preset is called \"dog_walking\" (there are: tenant_screening, appointment_booking)"
+    );
 }

@@ -264,6 +264,11 @@ impl Form {
         screening::form()
     }
 
+    /// The receptionist's form before booking: name, email and phone, each confirmed.
+    pub fn appointment_booking() -> Form {
+        screening::appointment_booking()
+    }
+
     /// The slot holding the given part of a name, if the form has one.
     pub(crate) fn name_slot(&self, part: NamePart) -> Option<&Slot> {
         self.slots.iter().find(|s| matches!(s.kind, SlotKind::PersonName { part: p } if p == part))

@@ -18,12 +18,20 @@ impl Preset {
 }
 
 /// Every preset, by name.
-pub const PRESETS: [Preset; 1] = [Preset {
-    name: "tenant_screening",
-    description: "A rental applicant's first and last name, phone number, current address and annual income, \
-                  each read back for a yes.",
-    make: Form::tenant_screening,
-}];
+pub const PRESETS: [Preset; 2] = [
+    Preset {
+        name: "tenant_screening",
+        description: "A rental applicant's first and last name, phone number, current address and annual income, \
+                      each read back for a yes.",
+        make: Form::tenant_screening,
+    },
+    Preset {
+        name: "appointment_booking",
+        description: "The name, email and phone number of someone booking an appointment, each read back for a \
+                      yes; an assistant that books then offers days and times.",
+        make: Form::appointment_booking,
+    },
+];
 
 /// The preset called `name`.
 pub fn find(name: &str) -> Option<Preset> {

@@ -1,4 +1,5 @@
-//! The default assistant's form: what a landlord asks an applicant for a rental first.
+//! The forms that ship: what a landlord asks an applicant for a rental first (the default assistant's),
+//! and what a receptionist asks before booking.
 
 use super::{Form, Localized, NamePart, Period, Slot, SlotKind};
 
@@ -41,6 +42,37 @@ pub(super) fn form() -> Form {
                 Localized::new("annual income", "ingreso anual"),
                 Localized::new("What's your annual income?", "¿Cuál es su ingreso anual?"),
                 SlotKind::Money { per: Some(Period::Year) },
+            ),
+        ],
+    }
+}
+
+pub(super) fn appointment_booking() -> Form {
+    Form {
+        slots: vec![
+            slot(
+                "name",
+                Localized::new("name", "nombre"),
+                Localized::new("What's your full name?", "¿Cuál es su nombre completo?"),
+                SlotKind::PersonName { part: NamePart::Full },
+            ),
+            slot(
+                "email",
+                Localized::new("email", "correo electrónico"),
+                Localized::new(
+                    "What's your email? We'll send the confirmation there.",
+                    "¿Cuál es su correo electrónico? Le enviaremos ahí la confirmación.",
+                ),
+                SlotKind::Email,
+            ),
+            slot(
+                "phone",
+                Localized::new("phone number", "teléfono"),
+                Localized::new(
+                    "What's the best phone number to reach you?",
+                    "¿Cuál es el mejor teléfono para contactarle?",
+                ),
+                SlotKind::Phone { offer_sender: true },
             ),
         ],
     }

@@ -3,6 +3,7 @@
 //! SMS budget. A step from inputs read beforehand (`Inputs`) to a decision (`Reply`): the only thing it
 //! calls is the model.
 
+pub mod booking;
 mod extraction;
 mod rewording;
 mod turn;

@@ -72,7 +72,16 @@ fn texted(body: &str) -> HistoryEntry {
 }
 
 fn inputs<'a>(context: &'a ReplyContext, assistant: &'a Assistant, history: &'a [HistoryEntry]) -> Inputs<'a> {
-    Inputs { context, assistant, history, form_session: None, media: &[], photos_awaited: false, may_retry: true }
+    Inputs {
+        context,
+        assistant,
+        history,
+        form_session: None,
+        media: &[],
+        photos_awaited: false,
+        may_retry: true,
+        booking: None,
+    }
 }
 
 fn model<'a>(chat: &'a dyn ChatModel, metrics: &'a Metrics) -> Model<'a> {

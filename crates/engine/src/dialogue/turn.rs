@@ -23,6 +23,7 @@ use smsagent_store::messages::HistoryEntry;
 use tracing::warn;
 use uuid::Uuid;
 
+use super::booking::{self, BookingUpdate, Calendar, Person};
 use super::{Model, extraction, rewording};
 
 /// A reply ready to store and send.
@@ -34,6 +35,8 @@ pub struct Reply {
     pub reply_to: Uuid,
     /// The form's new state, for an assistant that collects one.
     pub form: Option<FormUpdate>,
+    /// What the reply changes in the conversation's booking, for an assistant that books.
+    pub booking: Option<BookingUpdate>,
 }
 
 /// What a reply changes in the conversation's form.
@@ -63,6 +66,8 @@ pub struct Inputs<'a> {
     pub photos_awaited: bool,
     /// Whether the job may be tried again: a model that is down for now is then waited for.
     pub may_retry: bool,
+    /// The calendar and the conversation's booking, for an assistant that books.
+    pub booking: Option<&'a Calendar>,
 }
 
 /// The model was unavailable, and the reply is better tried again later than answered offline.
@@ -111,24 +116,50 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
     let greeting = Some(assistant.settings.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
     let turn = Reading { inputs, model, language, new_session };
-    let (shaped, form) = match &assistant.settings.form {
+    let (channel, budget) = (context.channel, assistant.settings.segment_budget);
+    let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
+    // Booking comes once the contact's details are in: with no form, at once; with one, once it completed.
+    let details_in = assistant.settings.form.is_none() || inputs.form_session.is_some_and(|s| s.completed);
+    if let Some(calendar) = inputs.booking
+        && details_in
+        && !start_over
+    {
+        let person = person(inputs);
+        let preamble = greeting.filter(|_| calendar.stage.is_none());
+        if let Some((shaped, update)) =
+            booking::turn(calendar, Some(&joined), person, language, channel, budget, preamble)
+        {
+            return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking: Some(update) }));
+        }
+    }
+    let (shaped, form, booking) = match &assistant.settings.form {
         Some(form) => {
             // "Start over" starts the form again; it answers nothing in it.
-            let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
             let answers: Vec<&str> =
                 read.iter().filter(|m| m.keyword != Some(Keyword::StartOver)).map(|m| m.body.as_str()).collect();
             let (preamble, body, update) = form_turn(&turn, form, &answers.join("\n"), start_over).await?;
-            (fit(preamble.as_deref(), &body, context.channel, assistant.settings.segment_budget), Some(update))
+            // The form completed just now: on to choosing a day, for an assistant that books.
+            let opening = match inputs.booking {
+                Some(calendar) if update.submission.is_some() && calendar.upcoming.is_none() => {
+                    let person = Person::from_form(Some(form), Some(&update.state));
+                    booking::turn(calendar, None, person, language, channel, budget, preamble.as_deref())
+                }
+                _ => None,
+            };
+            match opening {
+                Some((shaped, booking)) => (shaped, Some(update), Some(booking)),
+                None => (fit(preamble.as_deref(), &body, channel, budget), Some(update), None),
+            }
         }
         None => {
             let body = match greeting {
                 Some(greeting) => greeting.to_owned(),
                 None => general(&turn).await?,
             };
-            (shaping::shape_for(context.channel, &body, assistant.settings.segment_budget), None)
+            (shaping::shape_for(channel, &body, budget), None, None)
         }
     };
-    Ok(Some(Reply { shaped, language, reply_to: newest.id, form }))
+    Ok(Some(Reply { shaped, language, reply_to: newest.id, form, booking }))
 }
 
 /// The reply to texts that carried media and no words. A form does not move: a photo answers no question.
@@ -160,7 +191,12 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
         }
     }
     let shaped = shaping::shape_for(context.channel, &body, assistant.settings.segment_budget);
-    Some(Reply { shaped, language, reply_to, form: None })
+    Some(Reply { shaped, language, reply_to, form: None, booking: None })
+}
+
+/// Who books: the details the contact's form collected.
+fn person(inputs: &Inputs<'_>) -> Person {
+    Person::from_form(inputs.assistant.settings.form.as_ref(), inputs.form_session.map(|s| &s.state))
 }
 
 /// What a reply is worked out from.

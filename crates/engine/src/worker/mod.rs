@@ -5,8 +5,11 @@
 //! until this process queues work or the poll interval passes (for work queued by other processes and for
 //! retries coming due).
 
+mod booking;
 mod deliver;
+mod email;
 mod media;
+mod remind;
 mod reply;
 mod retry;
 mod send;
@@ -52,6 +55,8 @@ pub struct WorkerDeps {
     /// The ID photo links texted when a form completes or the contact asks, and UPLOAD_DIR, where texted
     /// photos are kept too.
     pub uploads: crate::uploads::Uploads,
+    /// Where appointment emails go out; `None`: they are marked skipped.
+    pub mailer: Option<Arc<dyn smsagent_providers::email::Mailer>>,
 }
 
 /// The senders for each provider this deployment can use.
@@ -243,6 +248,10 @@ impl Worker {
             }
             Ok(Job::FetchMedia { conversation_id, message_id }) => {
                 media::fetch_media(&self.deps, &claimed, conversation_id, message_id).await.map(|()| None)
+            }
+            Ok(Job::SendEmail { email_id }) => email::send_email(&self.deps, &claimed, email_id).await.map(|()| None),
+            Ok(Job::RemindAppointment { conversation_id, appointment_id, starts_at }) => {
+                remind::remind(&self.deps, &claimed, conversation_id, appointment_id, starts_at).await.map(|()| None)
             }
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };

@@ -2,7 +2,8 @@
 //!
 //! One reply job waits per conversation, so a burst of texts gets one reply (see `crate::dialogue` for how
 //! it is worked out). Everything the reply changes is stored in one transaction with it: the form's state,
-//! a submission and its delivery, the contact's language, the outbound text and its send. A text that
+//! a submission and its delivery, a booking and its notices, the contact's language, the outbound text and
+//! its send. A text that
 //! arrived while the reply was being written queued the next job; the reply in hand, written without it,
 //! is then dropped (the conversation's counters decide, under its row lock), and the next job answers both.
 
@@ -14,7 +15,7 @@ use smsagent_store::{assistants, conversations, forms, media, takeover, uploads}
 use tracing::info;
 use uuid::Uuid;
 
-use super::{JobError, WorkerDeps, skip};
+use super::{JobError, WorkerDeps, booking, skip};
 use crate::dialogue::{self, FormUpdate};
 use crate::outbox::{self, Dispatch};
 use crate::queue::Job;
@@ -60,6 +61,7 @@ pub(super) async fn generate_reply(
     let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
     let photos_awaited =
         !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
+    let calendar = booking::calendar(pool, assistant_id, conversation_id).await?;
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,
@@ -68,6 +70,7 @@ pub(super) async fn generate_reply(
         media: &media,
         photos_awaited,
         may_retry: !job.is_last_attempt(),
+        booking: calendar.as_ref(),
     };
     let model = dialogue::Model {
         chat: deps.model.as_ref(),
@@ -77,7 +80,7 @@ pub(super) async fn generate_reply(
     let composed = dialogue::compose(&inputs, &model)
         .await
         .map_err(|dialogue::TryLater(reason)| JobError::Retry { reason, retry_after: None })?;
-    let Some(reply) = composed else {
+    let Some(mut reply) = composed else {
         return skip(pool, job, "no text to answer").await.map(|()| None);
     };
 
@@ -98,6 +101,15 @@ pub(super) async fn generate_reply(
         if update.hand_over {
             takeover::hand_to_person(&mut *tx, conversation_id).await?;
             info!(%conversation_id, "the contact was stuck on a question; handed to a person");
+        }
+    }
+    if let (Some(update), Some(calendar)) = (&reply.booking, &calendar) {
+        let contact = &context.contact;
+        if let Some(instead) =
+            booking::apply(deps, &mut tx, calendar, conversation_id, contact, update, reply.language).await?
+        {
+            // The time was taken since the calendar was read: the reply says so, and what is free.
+            reply.shaped = instead;
         }
     }
     if context.language != Some(reply.language) {

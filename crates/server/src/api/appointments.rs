@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_booking::book::{Bookable, BookingError};
 use smsagent_domain::Language;
+use smsagent_engine::appointments::{self as notices, Change};
 use smsagent_store::appointments::{self, Appointment};
 use uuid::Uuid;
 
@@ -124,10 +125,16 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    if !appointments::cancel(&state.pool, operator.tenant_id(), *id).await? {
+    let mut tx = state.pool.begin().await?;
+    if !appointments::cancel(&mut *tx, operator.tenant_id(), *id).await? {
+        tx.rollback().await?;
         appointments::get(&state.pool, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
         return Err(ApiError::conflict("already_cancelled", "the appointment was already cancelled"));
     }
+    // The person and the business hear of it (the emails are queued with the cancellation).
+    notices::changed(&mut tx, &state.queue, *id, Change::Cancelled).await?;
+    tx.commit().await?;
+    state.queue.wake();
     let cancelled = appointments::get(&state.pool, operator.tenant_id(), *id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(AppointmentView::from(cancelled)))
 }
@@ -157,9 +164,13 @@ pub async fn reschedule(
         other => ApiError::internal(anyhow::anyhow!(other)),
     })?;
     let language = appointment.language.as_deref().and_then(Language::parse).unwrap_or_default();
-    let moved = bookable.reschedule(&state.pool, tenant_id, &appointment, body.0.start, Utc::now(), language).await;
+    let mut tx = state.pool.begin().await?;
+    let moved = bookable.reschedule(&mut tx, tenant_id, &appointment, body.0.start, Utc::now(), language).await;
     match moved {
         Ok(_) => {
+            notices::changed(&mut tx, &state.queue, *id, Change::Moved).await?;
+            tx.commit().await?;
+            state.queue.wake();
             let moved = appointments::get(&state.pool, tenant_id, *id).await?.ok_or_else(not_found)?;
             Ok(HttpResponse::Ok().json(AppointmentView::from(moved)))
         }

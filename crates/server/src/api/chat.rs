@@ -16,7 +16,7 @@ use smsagent_domain::message_body::MessageBody;
 use smsagent_domain::{Channel, ChatSession, Contact, Language, Provider, segments};
 use smsagent_engine::ingest::{Ingested, ingest};
 use smsagent_store::messages::{self, NewInbound};
-use smsagent_store::{PgPool, assistants, conversations, forms};
+use smsagent_store::{PgPool, appointments, assistants, booking_dialogues, conversations, forms};
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -48,6 +48,10 @@ pub struct ChatAnswer {
     slot_status: SlotStatus,
     /// Whether this message started the session.
     is_new_session: bool,
+    /// Where booking stands, for an assistant that books: `none`, `choosing_day`, `choosing_slot` or
+    /// `booked` (an appointment is coming up).
+    #[schema(example = "choosing_day")]
+    booking_state: &'static str,
 }
 
 /// Where the assistant's form stands in the session (empty for an assistant without a form).
@@ -111,12 +115,14 @@ pub async fn chat(
     let wait = if reply_queued { state.chat_wait } else { Duration::ZERO };
     let reply = answer(&state.pool, conversation_id, message_id, wait).await?;
     let (language, slot_status) = session_state(&state.pool, conversation_id).await?;
+    let booking_state = booking_state(&state.pool, conversation_id).await?;
     Ok(HttpResponse::Ok().json(ChatAnswer {
         session_id,
         message: reply,
         detected_language: language.as_str().to_owned(),
         slot_status,
         is_new_session,
+        booking_state,
     }))
 }
 
@@ -149,6 +155,13 @@ async fn answer(
 }
 
 /// The session's language and form, as the reply left them.
+/// Where the session's booking stands, as the receptionist seed names it.
+async fn booking_state(pool: &PgPool, conversation_id: Uuid) -> Result<&'static str, ApiError> {
+    let stage = booking_dialogues::get(pool, conversation_id).await?.map(|(stage, _)| stage);
+    let booked = appointments::upcoming_in(pool, conversation_id, chrono::Utc::now()).await?.is_some();
+    Ok(smsagent_booking::conversation::state_name(stage.as_deref(), booked))
+}
+
 async fn session_state(pool: &PgPool, conversation_id: Uuid) -> Result<(Language, SlotStatus), ApiError> {
     let context = conversations::reply_context(pool, conversation_id)
         .await?

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_booking::book::{Bookable, BookingError, OfferedSlot, Person};
 use smsagent_domain::Language;
+use smsagent_engine::appointments::{self as notices, Change};
 use uuid::Uuid;
 
 use super::auth::Operator;
@@ -160,10 +161,16 @@ pub async fn book(
         email: email.as_deref(),
         phone: phone.as_ref().map(|p| p.as_str()),
         language,
+        conversation_id: None,
     };
     let alternatives = bookable.settings.voice_slots as usize;
-    match bookable.book(&state.pool, operator.tenant_id(), start, &person, Utc::now(), alternatives).await {
+    // The booking and its emails are one transaction: both happen, or neither.
+    let mut tx = state.pool.begin().await?;
+    match bookable.book(&mut tx, operator.tenant_id(), start, &person, Utc::now(), alternatives).await {
         Ok((appointment_id, slot)) => {
+            notices::changed(&mut tx, &state.queue, appointment_id, Change::Booked).await?;
+            tx.commit().await?;
+            state.queue.wake();
             let tz = bookable.rules.time_zone;
             Ok(HttpResponse::Created().json(Booked {
                 appointment_id,

@@ -2,7 +2,7 @@
 //! so bookings that race for a slot give exactly one.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use smsagent_store::appointments::{Booking, NewAppointment, book, cancel, taken};
+use smsagent_store::appointments::{Booking, NewAppointment, cancel, taken};
 use smsagent_store::{PgPool, tenants};
 
 const CALENDAR: &str = "builtin:test";
@@ -16,6 +16,7 @@ fn appointment(contact: &str, start: DateTime<Utc>, buffer: i64) -> NewAppointme
     NewAppointment {
         tenant_id: tenants::DEFAULT_TENANT,
         assistant_id: None,
+        conversation_id: None,
         calendar: CALENDAR,
         contact_number: contact,
         name: "Maria Garcia",
@@ -26,6 +27,12 @@ fn appointment(contact: &str, start: DateTime<Utc>, buffer: i64) -> NewAppointme
         ends_at: start + TimeDelta::minutes(30),
         blocked_until: start + TimeDelta::minutes(30 + buffer),
     }
+}
+
+/// Books on a connection of its own.
+async fn book(pool: &PgPool, new: &NewAppointment<'_>) -> Result<Booking, smsagent_store::StoreError> {
+    let mut conn = pool.acquire().await?;
+    smsagent_store::appointments::book(&mut conn, new).await
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
@@ -71,4 +78,20 @@ async fn the_buffer_after_an_appointment_is_kept_and_a_cancellation_frees_the_ti
     assert!(cancel(&pool, tenants::DEFAULT_TENANT, first).await.unwrap());
     assert!(!cancel(&pool, tenants::DEFAULT_TENANT, first).await.unwrap(), "cancelled once");
     assert!(matches!(book(&pool, &appointment("+15550000002", ten, 0)).await.unwrap(), Booking::Confirmed(_)), "freed");
+}
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_refused_booking_leaves_the_callers_transaction_usable(pool: PgPool) {
+    let ten = at("2026-12-07T16:00:00Z");
+    book(&pool, &appointment("+15550000001", ten, 0)).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let refused = smsagent_store::appointments::book(&mut tx, &appointment("+15550000002", ten, 0)).await.unwrap();
+    assert_eq!(refused, Booking::Taken);
+    // The transaction goes on: what the caller writes next (a reply saying what is free) is kept.
+    let later = ten + TimeDelta::hours(1);
+    let booked = smsagent_store::appointments::book(&mut tx, &appointment("+15550000002", later, 0)).await.unwrap();
+    assert!(matches!(booked, Booking::Confirmed(_)));
+    tx.commit().await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointment").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, 2);
 }

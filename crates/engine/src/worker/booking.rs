@@ -1,0 +1,115 @@
+//! The booking side of a reply: reading the calendar before it, and doing what it decided (book, move,
+//! cancel) in its transaction. The database refuses a double booking whatever was read before; the reply
+//! then says so and lists what is still free.
+
+use chrono::Utc;
+use smsagent_booking::book::{Bookable, BookingError, Person};
+use smsagent_booking::conversation::{Action, Stage, Upcoming};
+use smsagent_domain::shaping::Shaped;
+use smsagent_domain::{Contact, Language};
+use smsagent_store::{appointments, booking_dialogues};
+use sqlx::PgConnection;
+use tracing::{info, warn};
+use uuid::Uuid;
+
+use super::{JobError, WorkerDeps};
+use crate::appointments::{Change, changed};
+use crate::dialogue::booking::{BookingUpdate, Calendar};
+
+/// The assistant's calendar and the conversation's booking; `None` when the assistant does not book.
+pub(super) async fn calendar(
+    pool: &sqlx::PgPool,
+    assistant_id: Uuid,
+    conversation_id: Uuid,
+) -> Result<Option<Calendar>, JobError> {
+    let (tenant_id, bookable) = match Bookable::of_assistant(pool, assistant_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(None),
+        Err(BookingError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            warn!(%assistant_id, error = %e, "the assistant's booking settings do not read; answering without booking");
+            return Ok(None);
+        }
+    };
+    let now = Utc::now();
+    let upcoming =
+        appointments::upcoming_in(pool, conversation_id, now).await?.map(|a| Upcoming { id: a.id, start: a.starts_at });
+    let stage = booking_dialogues::get(pool, conversation_id)
+        .await?
+        .and_then(|(_, state)| serde_json::from_value::<Stage>(state).ok());
+    let free = bookable.free(pool, now, upcoming.map(|u| u.start)).await.map_err(fatal)?;
+    Ok(Some(Calendar { tenant_id, bookable, free, upcoming, stage, now }))
+}
+
+/// Books, moves or cancels as the reply decided, and keeps its stage; returns the reply to send instead
+/// when the time was taken meanwhile.
+pub(super) async fn apply(
+    deps: &WorkerDeps,
+    tx: &mut PgConnection,
+    calendar: &Calendar,
+    conversation_id: Uuid,
+    contact: &Contact,
+    update: &BookingUpdate,
+    language: Language,
+) -> Result<Option<Shaped>, JobError> {
+    let (tenant_id, bookable) = (calendar.tenant_id, &calendar.bookable);
+    let now = Utc::now();
+    let done = match update.action {
+        None => true,
+        Some(Action::Book(slot)) => {
+            let person = Person {
+                contact: contact.as_str(),
+                name: update.person.name.as_deref().unwrap_or(contact.as_str()),
+                email: update.person.email.as_deref(),
+                phone: update.person.phone.as_deref().or(contact.phone().map(|p| p.as_str())),
+                language,
+                conversation_id: Some(conversation_id),
+            };
+            match bookable.book(&mut *tx, tenant_id, slot.start, &person, now, 0).await {
+                Ok((appointment_id, _)) => {
+                    changed(tx, &deps.queue, appointment_id, Change::Booked).await?;
+                    info!(%conversation_id, %appointment_id, "appointment booked by text");
+                    true
+                }
+                Err(BookingError::Taken { .. } | BookingError::NotASlot { .. }) => false,
+                Err(e) => return Err(fatal(e)),
+            }
+        }
+        Some(Action::Move { appointment, slot }) => match appointments::get(&mut *tx, tenant_id, appointment).await? {
+            Some(current) => {
+                match bookable.reschedule(&mut *tx, tenant_id, &current, slot.start, now, language).await {
+                    Ok(_) => {
+                        changed(tx, &deps.queue, appointment, Change::Moved).await?;
+                        info!(%conversation_id, appointment_id = %appointment, "appointment moved by text");
+                        true
+                    }
+                    Err(BookingError::Taken { .. } | BookingError::NotASlot { .. } | BookingError::Gone) => false,
+                    Err(e) => return Err(fatal(e)),
+                }
+            }
+            None => false,
+        },
+        Some(Action::Cancel { appointment }) => {
+            if appointments::cancel(&mut *tx, tenant_id, appointment).await? {
+                changed(tx, &deps.queue, appointment, Change::Cancelled).await?;
+                info!(%conversation_id, appointment_id = %appointment, "appointment cancelled by text");
+            }
+            // Already cancelled (by an operator, say): it is cancelled, as the reply says.
+            true
+        }
+    };
+    let (instead, stage) = match (done, &update.if_taken) {
+        (false, Some((instead, stage))) => (Some(instead.clone()), stage.as_ref()),
+        _ => (None, update.stage.as_ref()),
+    };
+    let state = stage.map(|s| serde_json::to_value(s).unwrap_or_default());
+    booking_dialogues::set(&mut *tx, conversation_id, stage.map(Stage::name).zip(state.as_ref())).await?;
+    Ok(instead)
+}
+
+fn fatal(error: BookingError) -> JobError {
+    match error {
+        BookingError::Store(e) => e.into(),
+        other => JobError::Fatal(other.to_string()),
+    }
+}
