@@ -9,7 +9,10 @@ use smsagent_store::{PgPool, StoreError, booking_settings};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use std::sync::Arc;
+
 use crate::availability::{Busy, Rules, Slot};
+use crate::calendar::{CalendarError, CalendarSettings, Connector, ExternalCalendar};
 use crate::labels;
 use crate::settings::{BookingSettings, InvalidBooking};
 
@@ -19,8 +22,10 @@ pub struct Bookable {
     pub assistant_id: Uuid,
     pub settings: BookingSettings,
     pub rules: Rules,
-    /// The calendar its appointments are on.
+    /// The calendar its appointments are on, as `appointment.calendar` names it.
     pub calendar: String,
+    /// The external calendar, when it has one and was connected.
+    pub external: Option<Arc<dyn ExternalCalendar>>,
 }
 
 /// A day on offer.
@@ -65,6 +70,9 @@ pub enum BookingError {
     /// The appointment is no longer confirmed (cancelled meanwhile).
     #[error("the appointment is cancelled")]
     Gone,
+    /// The external calendar could not be read, so nothing can be offered or booked on it now.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -74,25 +82,43 @@ const HORIZON: TimeDelta = TimeDelta::days(92);
 
 impl Bookable {
     /// The tenant's assistant, if it books.
-    pub async fn find(pool: &PgPool, tenant_id: Uuid, assistant_id: Uuid) -> Result<Bookable, BookingError> {
+    /// `connector` connects its external calendar, if it has one; without it, only its settings are read.
+    pub async fn find(
+        pool: &PgPool,
+        tenant_id: Uuid,
+        assistant_id: Uuid,
+        connector: Option<&Connector>,
+    ) -> Result<Bookable, BookingError> {
         let json = booking_settings::get(pool, tenant_id, assistant_id).await?.ok_or(BookingError::Off)?;
-        Self::from_settings(assistant_id, json)
+        Self::from_settings(assistant_id, json, connector)
     }
 
     /// The assistant and its tenant, whoever's it is, if it books (for the engine).
     pub async fn of_assistant(
         db: impl PgExecutor<'_>,
         assistant_id: Uuid,
+        connector: Option<&Connector>,
     ) -> Result<Option<(Uuid, Bookable)>, BookingError> {
         let Some((tenant_id, json)) = booking_settings::of_assistant(db, assistant_id).await? else { return Ok(None) };
-        Ok(Some((tenant_id, Self::from_settings(assistant_id, json)?)))
+        Ok(Some((tenant_id, Self::from_settings(assistant_id, json, connector)?)))
     }
 
-    fn from_settings(assistant_id: Uuid, json: serde_json::Value) -> Result<Bookable, BookingError> {
+    fn from_settings(
+        assistant_id: Uuid,
+        json: serde_json::Value,
+        connector: Option<&Connector>,
+    ) -> Result<Bookable, BookingError> {
         let settings: BookingSettings =
             serde_json::from_value(json).map_err(|e| BookingError::Settings(InvalidBooking::from(e)))?;
         let rules = settings.rules()?;
-        Ok(Bookable { assistant_id, settings, rules, calendar: format!("builtin:{assistant_id}") })
+        let calendar = settings.calendar.key(assistant_id);
+        let external = connector.and_then(|c| settings.calendar.connect(c, rules.time_zone));
+        Ok(Bookable { assistant_id, settings, rules, calendar, external })
+    }
+
+    /// Whether its appointments are written to a calendar outside Postgres too.
+    pub fn has_external_calendar(&self) -> bool {
+        !matches!(self.settings.calendar, CalendarSettings::Builtin)
     }
 
     /// The days on offer from `now`, each with its free slots; the time of the appointment starting at
@@ -213,9 +239,22 @@ impl Bookable {
         free.into_iter().map(|s| self.offered(s, language)).collect()
     }
 
-    async fn busy(&self, db: impl PgExecutor<'_>, now: DateTime<Utc>) -> Result<Vec<Busy>, StoreError> {
-        let taken = appointments::taken(db, &self.calendar, now - TimeDelta::days(1), now + HORIZON).await?;
-        Ok(taken.into_iter().map(|t| Busy { start: t.starts_at, end: t.blocked_until }).collect())
+    /// The times taken: its appointments in Postgres, and what the external calendar holds busy (read
+    /// afresh each time: someone may have put a meeting there a moment ago).
+    async fn busy(&self, db: impl PgExecutor<'_>, now: DateTime<Utc>) -> Result<Vec<Busy>, BookingError> {
+        let (from, to) = (now - TimeDelta::days(1), now + HORIZON);
+        let taken = appointments::taken(db, &self.calendar, from, to).await?;
+        let mut busy: Vec<Busy> =
+            taken.into_iter().map(|t| Busy { start: t.starts_at, end: t.blocked_until }).collect();
+        if self.has_external_calendar() {
+            let external = self.external.as_ref().ok_or_else(|| CalendarError::Unavailable {
+                reason: "the calendar was not connected".into(),
+                retry_after: None,
+            })?;
+            // Our own appointments are on it too; reading them twice changes nothing.
+            busy.extend(external.busy(from, to).await?);
+        }
+        Ok(busy)
     }
 
     fn offered(&self, slot: Slot, language: Language) -> OfferedSlot {

@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod book;
+pub mod calendar;
 pub mod conversation;
 pub mod labels;
 pub mod notice;

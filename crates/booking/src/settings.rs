@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::availability::{Opening, Rules};
+use crate::calendar::CalendarSettings;
 
 /// How an assistant books, as written; every setting left out takes the seed's default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -42,6 +43,10 @@ pub struct BookingSettings {
     /// How many hours before an appointment its reminder is texted: 1 to 168, or 0 for none.
     #[schema(minimum = 0, maximum = 168)]
     pub reminder_hours: u32,
+    /// Where the appointments are kept besides Postgres: `{"type": "builtin"}` (the default),
+    /// `{"type": "caldav", "url", "username", "password"}` or
+    /// `{"type": "microsoft_graph", "tenant", "client_id", "client_secret", "user"}`. Secrets are write-only.
+    pub calendar: CalendarSettings,
 }
 
 /// Opening hours by weekday, each `[opens, closes]` as `HH:MM`.
@@ -85,6 +90,7 @@ impl Default for BookingSettings {
             closed_dates: BTreeSet::new(),
             admin_email: None,
             reminder_hours: 24,
+            calendar: CalendarSettings::Builtin,
         }
     }
 }
@@ -101,6 +107,13 @@ impl InvalidBooking {
 }
 
 impl BookingSettings {
+    /// The settings as the API shows them: the calendar's secrets replaced.
+    pub fn shown(&self) -> serde_json::Value {
+        let mut shown = serde_json::to_value(self).unwrap_or_default();
+        shown["calendar"] = self.calendar.redacted();
+        shown
+    }
+
     /// The rules these settings make, or what is wrong with them.
     pub fn rules(&self) -> Result<Rules, InvalidBooking> {
         let invalid = |message: String| Err(InvalidBooking(message));
@@ -120,6 +133,7 @@ impl BookingSettings {
                 return invalid(format!("{name} must be {low} to {high}"));
             }
         }
+        self.calendar.check().map_err(InvalidBooking)?;
         if self.admin_email.as_deref().is_some_and(|e| !e.contains('@') || e.trim() != e) {
             return invalid("admin_email must be an email address".into());
         }
