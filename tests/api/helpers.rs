@@ -64,6 +64,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// SENDGRID_API_KEY and SENDGRID_API_BASE, for a mock SendGrid the test started.
     pub sendgrid: Option<(String, String)>,
+    /// MICROSOFT_LOGIN_BASE and MICROSOFT_GRAPH_BASE, for a mock Microsoft the test started.
+    pub microsoft: Option<String>,
 }
 
 impl Default for Options {
@@ -84,6 +86,7 @@ impl Default for Options {
             opt_outs_confirmed_by: "smsagent",
             smtp_url: None,
             sendgrid: None,
+            microsoft: None,
         }
     }
 }
@@ -385,6 +388,8 @@ fn settings(mocks: &Mocks, options: &Options) -> Settings {
         email_from: (options.smtp_url.is_some() || options.sendgrid.is_some())
             .then(|| "Casa Dental <bookings@casadental.test>".to_owned()),
         sendgrid_api_key: options.sendgrid.as_ref().map(|(key, _)| SecretString::from(key.clone())),
+        microsoft_login_base: options.microsoft.clone().unwrap_or_else(|| "http://127.0.0.1:9".into()),
+        microsoft_graph_base: options.microsoft.clone().unwrap_or_else(|| "http://127.0.0.1:9".into()),
         sendgrid_api_base: options
             .sendgrid
             .as_ref()

@@ -5,6 +5,7 @@
 
 mod azure_mocks;
 mod browser;
+mod calendar_server;
 mod dialogue_support;
 mod helpers;
 mod mail_server;
@@ -21,6 +22,7 @@ mod bad_input;
 mod booking;
 mod booking_by_text;
 mod bootstrap;
+mod calendars;
 mod consent;
 mod conversation_engine;
 mod conversations;

@@ -1,5 +1,5 @@
-//! Egress: the one guard every HTTP call to a URL a tenant configures goes through (completion URLs today;
-//! tools and calendars next).
+//! Egress: the one guard every HTTP call to a URL a tenant configures goes through (completion URLs and
+//! calendars today; tools next).
 //!
 //! A tenant's URL must not reach inside: no loopback, private, link-local (the clouds' metadata services
 //! live there), shared, multicast or reserved addresses, unless the deployment allowlists the host

@@ -51,6 +51,11 @@ pub async fn changed(
         queue.push(&mut *tx, &Job::SendEmail { email_id }).await?;
     }
 
+    // Its event on an external calendar follows it (written, moved or removed by a job, retried).
+    if bookable.as_ref().is_some_and(Bookable::has_external_calendar) {
+        queue.push(&mut *tx, &Job::SyncCalendar { appointment_id }).await?;
+    }
+
     // A moved appointment gets a reminder for its new time; the old one finds the time changed and stays
     // silent, as a cancelled one's does.
     let hours = settings.map_or(24, |s| s.reminder_hours);
@@ -72,7 +77,7 @@ pub(crate) async fn booking_of(
     appointment: &Appointment,
 ) -> Result<(Option<Bookable>, String), StoreError> {
     let Some(assistant_id) = appointment.assistant_id else { return Ok((None, String::new())) };
-    let bookable = match Bookable::of_assistant(&mut *tx, assistant_id).await {
+    let bookable = match Bookable::of_assistant(&mut *tx, assistant_id, None).await {
         Ok(found) => found.map(|(_, b)| b),
         Err(smsagent_booking::book::BookingError::Store(e)) => return Err(e),
         // Settings that no longer read: the notices go with the defaults.

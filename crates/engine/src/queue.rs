@@ -31,6 +31,8 @@ pub enum Job {
     SendEmail { email_id: Uuid },
     /// Text an appointment's reminder, if it is still at `starts_at` and confirmed.
     RemindAppointment { conversation_id: Uuid, appointment_id: Uuid, starts_at: DateTime<Utc> },
+    /// Bring the appointment's event on its external calendar up to date (write it, move it, or remove it).
+    SyncCalendar { appointment_id: Uuid },
 }
 
 impl Job {
@@ -42,16 +44,19 @@ impl Job {
             Job::FetchMedia { .. } => "fetch_media",
             Job::SendEmail { .. } => "send_email",
             Job::RemindAppointment { .. } => "remind_appointment",
+            Job::SyncCalendar { .. } => "sync_calendar",
         }
     }
 
-    /// The conversation whose jobs this one waits its turn with; `None`: it runs beside them.
+    /// What this job waits its turn with (a conversation's jobs, an appointment's calendar writes, which
+    /// must land in order); `None`: it runs beside everything.
     fn serialised_with(&self) -> Option<Uuid> {
         match self {
             Job::GenerateReply { conversation_id }
             | Job::SendMessage { conversation_id, .. }
             | Job::FetchMedia { conversation_id, .. }
             | Job::RemindAppointment { conversation_id, .. } => Some(*conversation_id),
+            Job::SyncCalendar { appointment_id } => Some(*appointment_id),
             // Deliveries to a business's own endpoint or mail server need not wait for the conversation's texts.
             Job::DeliverSubmission { .. } | Job::SendEmail { .. } => None,
         }
@@ -150,6 +155,7 @@ mod tests {
                 appointment_id: Uuid::now_v7(),
                 starts_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
+            Job::SyncCalendar { appointment_id: Uuid::now_v7() },
         ];
         for job in jobs {
             let row = job.to_row(3, Duration::ZERO);

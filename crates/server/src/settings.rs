@@ -234,6 +234,14 @@ pub struct Settings {
     #[arg(long, env = "SENDGRID_API_BASE", default_value = "https://api.sendgrid.com")]
     pub sendgrid_api_base: String,
 
+    /// Microsoft's sign-in service, for assistants whose calendar is on Microsoft Graph.
+    #[arg(long, env = "MICROSOFT_LOGIN_BASE", default_value = "https://login.microsoftonline.com")]
+    pub microsoft_login_base: String,
+
+    /// Microsoft Graph's address.
+    #[arg(long, env = "MICROSOFT_GRAPH_BASE", default_value = "https://graph.microsoft.com")]
+    pub microsoft_graph_base: String,
+
     /// Log format: text or json.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -349,6 +357,17 @@ impl Settings {
             return Ok(Some(Arc::new(SendGridMailer::new(&self.sendgrid_api_base, key.clone(), from()?))));
         }
         Ok(None)
+    }
+
+    /// How assistants' external calendars are reached: through the egress guard, like every tenant's URL.
+    pub fn calendars(&self) -> smsagent_booking::calendar::Connector {
+        smsagent_booking::calendar::Connector::new(
+            self.egress().client(Duration::from_secs(10)),
+            smsagent_booking::calendar::Endpoints {
+                microsoft_login: self.microsoft_login_base.clone(),
+                microsoft_graph: self.microsoft_graph_base.clone(),
+            },
+        )
     }
 
     /// What tenants' URLs may reach.

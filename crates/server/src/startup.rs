@@ -121,7 +121,10 @@ impl Application {
 
         let metrics = crate::metrics::Metrics::new();
         let uploads = uploads(&settings).await?;
-        let worker = build_worker(&settings, pool.clone(), queue.clone(), metrics.engine.clone(), uploads.clone());
+        // One connector for the API and the worker: they share Microsoft's tokens.
+        let calendars = settings.calendars();
+        let parts = WorkerParts { queue: queue.clone(), metrics: metrics.engine.clone(), uploads: uploads.clone() };
+        let worker = build_worker(&settings, pool.clone(), parts, calendars.clone());
 
         let twilio =
             settings.twilio_auth_token.clone().zip(settings.public_base_url.clone()).map(|(token, public_base_url)| {
@@ -167,6 +170,7 @@ impl Application {
                 },
             ),
             egress: settings.egress(),
+            calendars,
             trusted_proxies: settings.trusted_proxies.clone().into(),
         });
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
@@ -300,7 +304,8 @@ pub async fn run_worker(settings: Settings, pool: PgPool) -> anyhow::Result<()> 
     settings.validate()?;
     let queue = Queue::new(settings.job_max_attempts);
     let metrics = smsagent_engine::metrics::Metrics::default();
-    let worker = build_worker(&settings, pool, queue, metrics, uploads(&settings).await?);
+    let parts = WorkerParts { queue, metrics, uploads: uploads(&settings).await? };
+    let worker = build_worker(&settings, pool, parts, settings.calendars());
     let stop = CancellationToken::new();
     let waiter = {
         let stop = stop.clone();
@@ -358,13 +363,20 @@ async fn upload_dir(configured: Option<&std::path::Path>) -> anyhow::Result<Uplo
     Ok(dir)
 }
 
-fn build_worker(
-    settings: &Settings,
-    pool: PgPool,
+/// What a worker shares with the rest of its process.
+struct WorkerParts {
     queue: Queue,
     metrics: smsagent_engine::metrics::Metrics,
     uploads: smsagent_engine::uploads::Uploads,
+}
+
+fn build_worker(
+    settings: &Settings,
+    pool: PgPool,
+    parts: WorkerParts,
+    calendars: smsagent_booking::calendar::Connector,
 ) -> Worker {
+    let WorkerParts { queue, metrics, uploads } = parts;
     Worker::new(WorkerDeps {
         pool,
         queue,
@@ -384,5 +396,6 @@ fn build_worker(
         uploads,
         // Checked when the settings were validated.
         mailer: settings.mailer().ok().flatten(),
+        calendars,
     })
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub twilio_numbers: Option<TwilioNumberSetup>,
     /// What tenants' URLs may reach (OUTBOUND_ALLOWED_HOSTS): checked when one is set.
     pub egress: smsagent_egress::Guard,
+    /// How assistants' external calendars are reached.
+    pub calendars: smsagent_booking::calendar::Connector,
     /// TRUSTED_PROXIES: whose X-Forwarded-For says who the caller is.
     pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }

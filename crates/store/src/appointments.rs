@@ -140,6 +140,8 @@ pub struct Appointment {
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The external calendar's id for its event, where the calendar makes one.
+    pub calendar_event_id: Option<String>,
 }
 
 /// The tenant's appointments starting in `[from, to)`, optionally of one assistant, by start; at most `limit`.
@@ -155,7 +157,7 @@ pub async fn list(
         Appointment,
         r#"
         SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
-               created_at, cancelled_at
+               created_at, cancelled_at, calendar_event_id
         FROM appointment
         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR assistant_id = $2) AND starts_at >= $3 AND starts_at < $4
         ORDER BY starts_at, id
@@ -177,7 +179,7 @@ pub async fn get(db: impl PgExecutor<'_>, tenant_id: Uuid, id: Uuid) -> Result<O
         Appointment,
         r#"
         SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
-               created_at, cancelled_at
+               created_at, cancelled_at, calendar_event_id
         FROM appointment WHERE id = $1 AND tenant_id = $2
         "#,
         id,
@@ -193,7 +195,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Appointmen
         Appointment,
         r#"
         SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language,
-               starts_at, ends_at, status, created_at, cancelled_at
+               starts_at, ends_at, status, created_at, cancelled_at, calendar_event_id
         FROM appointment WHERE id = $1
         "#,
         id,
@@ -259,7 +261,7 @@ pub async fn upcoming_in(
         Appointment,
         r#"
         SELECT id, tenant_id, assistant_id, conversation_id, calendar, contact_number, name, email, phone, language, starts_at, ends_at, status,
-               created_at, cancelled_at
+               created_at, cancelled_at, calendar_event_id
         FROM appointment
         WHERE conversation_id = $1 AND status = 'confirmed' AND starts_at > $2
         ORDER BY starts_at LIMIT 1
@@ -269,4 +271,10 @@ pub async fn upcoming_in(
     )
     .fetch_optional(db)
     .await?)
+}
+
+/// Keeps the external calendar's id for the appointment's event.
+pub async fn set_calendar_event(db: impl PgExecutor<'_>, id: Uuid, event_id: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE appointment SET calendar_event_id = $2 WHERE id = $1", id, event_id).execute(db).await?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use smsagent_booking::book::{Bookable, BookingError, Person};
+use smsagent_booking::calendar::{CalendarError, Connector};
 use smsagent_booking::conversation::{Action, Stage, Upcoming};
 use smsagent_domain::shaping::Shaped;
 use smsagent_domain::{Contact, Language};
@@ -19,10 +20,12 @@ use crate::dialogue::booking::{BookingUpdate, Calendar};
 /// The assistant's calendar and the conversation's booking; `None` when the assistant does not book.
 pub(super) async fn calendar(
     pool: &sqlx::PgPool,
+    calendars: &Connector,
     assistant_id: Uuid,
     conversation_id: Uuid,
+    may_retry: bool,
 ) -> Result<Option<Calendar>, JobError> {
-    let (tenant_id, bookable) = match Bookable::of_assistant(pool, assistant_id).await {
+    let (tenant_id, bookable) = match Bookable::of_assistant(pool, assistant_id, Some(calendars)).await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(None),
         Err(BookingError::Store(e)) => return Err(e.into()),
@@ -37,7 +40,18 @@ pub(super) async fn calendar(
     let stage = booking_dialogues::get(pool, conversation_id)
         .await?
         .and_then(|(_, state)| serde_json::from_value::<Stage>(state).ok());
-    let free = bookable.free(pool, now, upcoming.map(|u| u.start)).await.map_err(fatal)?;
+    let free = match bookable.free(pool, now, upcoming.map(|u| u.start)).await {
+        Ok(free) => free,
+        // The external calendar is down for now: the reply waits for it, while it may.
+        Err(BookingError::Calendar(CalendarError::Unavailable { reason, retry_after })) if may_retry => {
+            return Err(JobError::Retry { reason, retry_after });
+        }
+        Err(BookingError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            warn!(%assistant_id, error = %e, "the assistant's calendar cannot be read; answering without booking");
+            return Ok(None);
+        }
+    };
     Ok(Some(Calendar { tenant_id, bookable, free, upcoming, stage, now }))
 }
 

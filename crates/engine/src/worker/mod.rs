@@ -6,6 +6,7 @@
 //! retries coming due).
 
 mod booking;
+mod calendar;
 mod deliver;
 mod email;
 mod media;
@@ -57,6 +58,8 @@ pub struct WorkerDeps {
     pub uploads: crate::uploads::Uploads,
     /// Where appointment emails go out; `None`: they are marked skipped.
     pub mailer: Option<Arc<dyn smsagent_providers::email::Mailer>>,
+    /// How external calendars (CalDAV, Microsoft Graph) are reached: through the egress guard.
+    pub calendars: smsagent_booking::calendar::Connector,
 }
 
 /// The senders for each provider this deployment can use.
@@ -252,6 +255,9 @@ impl Worker {
             Ok(Job::SendEmail { email_id }) => email::send_email(&self.deps, &claimed, email_id).await.map(|()| None),
             Ok(Job::RemindAppointment { conversation_id, appointment_id, starts_at }) => {
                 remind::remind(&self.deps, &claimed, conversation_id, appointment_id, starts_at).await.map(|()| None)
+            }
+            Ok(Job::SyncCalendar { appointment_id }) => {
+                calendar::sync(&self.deps, &claimed, appointment_id).await.map(|()| None)
             }
             Err(e) => Err(JobError::Fatal(format!("unreadable job: {e}"))),
         };

@@ -61,7 +61,8 @@ pub(super) async fn generate_reply(
     let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
     let photos_awaited =
         !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
-    let calendar = booking::calendar(pool, assistant_id, conversation_id).await?;
+    let calendar =
+        booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?;
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,

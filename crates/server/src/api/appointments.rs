@@ -159,10 +159,11 @@ pub async fn reschedule(
     let assistant_id = appointment
         .assistant_id
         .ok_or_else(|| ApiError::conflict("booking_off", "the appointment's assistant is gone"))?;
-    let bookable = Bookable::find(&state.pool, tenant_id, assistant_id).await.map_err(|e| match e {
-        BookingError::Off => ApiError::conflict("booking_off", "the appointment's assistant no longer books"),
-        other => ApiError::internal(anyhow::anyhow!(other)),
-    })?;
+    let bookable =
+        Bookable::find(&state.pool, tenant_id, assistant_id, Some(&state.calendars)).await.map_err(|e| match e {
+            BookingError::Off => ApiError::conflict("booking_off", "the appointment's assistant no longer books"),
+            other => super::voice::refused(other),
+        })?;
     let language = appointment.language.as_deref().and_then(Language::parse).unwrap_or_default();
     let mut tx = state.pool.begin().await?;
     let moved = bookable.reschedule(&mut tx, tenant_id, &appointment, body.0.start, Utc::now(), language).await;
@@ -177,7 +178,7 @@ pub async fn reschedule(
         Err(BookingError::Gone) => {
             Err(ApiError::conflict("already_cancelled", "the appointment was cancelled meanwhile"))
         }
-        Err(error) => slot_refusal(&bookable, error).map_err(|e| ApiError::internal(anyhow::anyhow!(e))),
+        Err(error) => slot_refusal(&bookable, error).map_err(super::voice::refused),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/assistants/{id}/booking`: whether an assistant books appointments, and how.
 
 use actix_web::{HttpResponse, web};
+use smsagent_booking::calendar::CalendarSettings;
 use smsagent_booking::settings::BookingSettings;
 use smsagent_store::booking_settings;
 use uuid::Uuid;
@@ -23,11 +24,19 @@ pub async fn set(
 ) -> Result<HttpResponse, ApiError> {
     let settings = body.into_inner();
     settings.rules().map_err(|e| ApiError::bad_request("invalid_booking", e.to_string()))?;
+    // A CalDAV address is a tenant's URL like any other: it must reach outside, unless allowlisted.
+    if let CalendarSettings::Caldav { url, .. } = &settings.calendar {
+        state
+            .egress
+            .check(url)
+            .await
+            .map_err(|e| ApiError::bad_request("url_not_allowed", format!("calendar.url: {e}")))?;
+    }
     let json = serde_json::to_value(&settings).map_err(ApiError::internal)?;
     if !booking_settings::set(&state.pool, operator.tenant_id(), *id, &json).await? {
         return Err(ApiError::not_found("no such assistant"));
     }
-    Ok(HttpResponse::Ok().json(settings))
+    Ok(HttpResponse::Ok().json(settings.shown()))
 }
 
 /// How an assistant books; 404 when it does not.
@@ -42,7 +51,8 @@ pub async fn get(
     let json = booking_settings::get(&state.pool, operator.tenant_id(), *id)
         .await?
         .ok_or_else(|| ApiError::not_found("this assistant does not book appointments"))?;
-    Ok(HttpResponse::Ok().json(json))
+    let settings: BookingSettings = serde_json::from_value(json).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(settings.shown()))
 }
 
 /// Turns booking off for an assistant (its appointments stay).

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_booking::book::{Bookable, BookingError, OfferedSlot, Person};
+use smsagent_booking::calendar::CalendarError;
 use smsagent_domain::Language;
 use smsagent_engine::appointments::{self as notices, Change};
 use uuid::Uuid;
@@ -184,13 +185,24 @@ pub async fn book(
 }
 
 async fn bookable(state: &AppState, operator: Operator, assistant_id: Uuid) -> Result<Bookable, ApiError> {
-    Bookable::find(&state.pool, operator.tenant_id(), assistant_id).await.map_err(refused)
+    Bookable::find(&state.pool, operator.tenant_id(), assistant_id, Some(&state.calendars)).await.map_err(refused)
 }
 
-fn refused(error: BookingError) -> ApiError {
+pub(super) fn refused(error: BookingError) -> ApiError {
     match error {
         BookingError::Off => ApiError::not_found("no such assistant, or it does not book appointments"),
         BookingError::Store(e) => ApiError::from(e),
+        // Nothing is offered or booked while the calendar cannot be read: it may hold the time.
+        BookingError::Calendar(CalendarError::Unavailable { reason, .. }) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "calendar_unavailable",
+            format!("the assistant's calendar cannot be read now; try again shortly ({reason})"),
+        ),
+        BookingError::Calendar(CalendarError::Refused(reason)) => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "calendar_refused",
+            format!("the assistant's calendar refused us; check its booking settings ({reason})"),
+        ),
         other => ApiError::internal(anyhow::anyhow!(other)),
     }
 }
