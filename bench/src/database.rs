@@ -83,6 +83,38 @@ impl BenchDatabase {
         Ok(())
     }
 
+    /// Gives the default tenant's assistant booking settings (every day, 5-minute slots, 60 days offered, no
+    /// reminders) and `appointments` appointments from tomorrow on, one every 10 minutes (every other slot
+    /// taken). Returns the assistant's id.
+    pub async fn booking_assistant(&self, appointments: u64) -> anyhow::Result<uuid::Uuid> {
+        let tenant = smsagent_store::tenants::DEFAULT_TENANT;
+        let assistant: uuid::Uuid =
+            sqlx::query_scalar("SELECT id FROM assistant WHERE tenant_id = $1 ORDER BY created_at LIMIT 1")
+                .bind(tenant)
+                .fetch_one(&self.pool)
+                .await?;
+        let day = serde_json::json!(["00:00", "23:55"]);
+        let hours = serde_json::json!({"monday": day, "tuesday": day, "wednesday": day, "thursday": day,
+                                       "friday": day, "saturday": day, "sunday": day});
+        let settings = serde_json::json!({"time_zone": "Etc/UTC", "hours": hours, "slot_minutes": 5,
+                                          "days_ahead": 60, "reminder_hours": 0});
+        smsagent_store::booking_settings::set(&self.pool, tenant, assistant, &settings).await?;
+        sqlx::query(
+            "INSERT INTO appointment (id, tenant_id, assistant_id, calendar, contact_number, name, starts_at, ends_at,
+                                      blocked_until)
+             SELECT gen_random_uuid(), $1, $2, 'builtin:' || $2::text, '+1444' || lpad(i::text, 7, '0'), 'Seeded ' || i,
+                    at, at + interval '5 minutes', at + interval '5 minutes'
+             FROM generate_series(0, $3 - 1) i,
+                  LATERAL (SELECT date_trunc('day', now()) + interval '1 day' + i * interval '10 minutes' AS at) t",
+        )
+        .bind(tenant)
+        .bind(assistant)
+        .bind(i64::try_from(appointments)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(assistant)
+    }
+
     /// Every conversation's messages, each conversation in order.
     pub async fn conversations_in_order(&self) -> anyhow::Result<Vec<Vec<crate::scenarios::cost::Said>>> {
         let rows: Vec<(uuid::Uuid, String, String, Option<i32>)> = sqlx::query_as(

@@ -108,7 +108,28 @@ pub async fn run(plan: &Plan, launch: Launch, db: BenchDatabase, progress: impl 
     } else {
         Vec::new()
     };
-    let mut report = Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new(), costs };
+    let booking = if parts.booking {
+        let b = plan.booking;
+        let figures = bench.booking(b.appointments, b.clients, plan.timed(), b.races).await?;
+        progress(&format!(
+            "Booking with {} appointments: get-days p50={:.1}ms p99={:.1}ms, get-slots p50={:.1}ms p99={:.1}ms; \
+             {} races: {} booked, {} refused {}",
+            figures.appointments,
+            figures.get_days.p50_ms,
+            figures.get_days.p99_ms,
+            figures.get_slots.p50_ms,
+            figures.get_slots.p99_ms,
+            figures.races,
+            figures.booked,
+            figures.refused,
+            if figures.valid { "ok" } else { "INVALID" },
+        ));
+        Some(figures)
+    } else {
+        None
+    };
+    let mut report =
+        Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new(), costs, booking };
     report.judge(&scale);
     Ok(report)
 }

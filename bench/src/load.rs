@@ -74,7 +74,7 @@ impl Outcome {
     }
 }
 
-fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     // 1 µs to 2 minutes at 3 significant figures.
     Histogram::new_with_bounds(1, 120_000_000, 3).expect("the bounds are valid")
 }

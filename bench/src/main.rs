@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
     /// Only these parts, for a closer look: ack (the database's limit and the Twilio webhook), event-grid,
-    /// e2e, scale, cost.
+    /// e2e, scale, cost, booking.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
     /// Clients for the acknowledgement runs, instead of the plan's.
@@ -56,6 +56,7 @@ enum Part {
     E2e,
     Scale,
     Cost,
+    Booking,
 }
 
 fn end_to_end(value: &str) -> Result<EndToEnd, String> {
@@ -82,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
             end_to_end: args.only.contains(&Part::E2e),
             scale: args.only.contains(&Part::Scale),
             cost: args.only.contains(&Part::Cost),
+            booking: args.only.contains(&Part::Booking),
         };
     }
     if !args.clients.is_empty() {
@@ -105,8 +107,9 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(args.out.join("latest.json"), serde_json::to_string_pretty(&report)?)
         .context("writing latest.json")?;
     std::io::stdout().write_all(markdown.as_bytes())?;
-    let invalid =
-        report.runs.iter().filter(|r| !r.check.valid).count() + report.costs.iter().filter(|c| !c.valid).count();
+    let invalid = report.runs.iter().filter(|r| !r.check.valid).count()
+        + report.costs.iter().filter(|c| !c.valid).count()
+        + report.booking.iter().filter(|b| !b.valid).count();
     anyhow::ensure!(invalid == 0, "{invalid} runs lost or duplicated work: see their checks");
     Ok(())
 }

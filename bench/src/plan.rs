@@ -20,6 +20,7 @@ pub struct Plan {
     pub scale: Scale,
     /// Tenant forms completed for the cost run.
     pub cost_forms: usize,
+    pub booking: BookingPlan,
     /// Which parts run (all, unless narrowed for a closer look).
     pub parts: Parts,
 }
@@ -35,10 +36,13 @@ pub struct Parts {
     pub scale: bool,
     /// What a completed form costs in model calls, tokens and segments.
     pub cost: bool,
+    /// Days and slots with thousands of appointments, and booking races.
+    pub booking: bool,
 }
 
 impl Parts {
-    pub const ALL: Parts = Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true, cost: true };
+    pub const ALL: Parts =
+        Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true, cost: true, booking: true };
 }
 
 /// An end-to-end run: `clients` contacts texting and waiting for their replies, the model answering after
@@ -47,6 +51,15 @@ impl Parts {
 pub struct EndToEnd {
     pub clients: usize,
     pub model_delay: Duration,
+}
+
+/// The booking runs: `clients` asking for days and slots with `appointments` on the calendar, then `races`
+/// races of 50 callers on 5 slots.
+#[derive(Debug, Clone, Copy)]
+pub struct BookingPlan {
+    pub appointments: u64,
+    pub clients: usize,
+    pub races: usize,
 }
 
 /// How the cost grows: the same runs with many contacts, and with a long history.
@@ -96,6 +109,7 @@ impl Plan {
                 warmup: Duration::from_secs(20),
             },
             cost_forms: 20,
+            booking: BookingPlan { appointments: 10_000, clients: 8, races: 10 },
             parts: Parts::ALL,
         }
     }
@@ -119,6 +133,7 @@ impl Plan {
                 warmup: Duration::from_millis(100),
             },
             cost_forms: 2,
+            booking: BookingPlan { appointments: 300, clients: 2, races: 1 },
             parts: Parts::ALL,
         }
     }

@@ -70,6 +70,9 @@ pub struct Report {
     /// What a completed tenant form costs, beside the seeds' approach, for each dialogue.
     #[serde(default)]
     pub costs: Vec<crate::scenarios::cost::Cost>,
+    /// Days and slots with thousands of appointments, and the booking races.
+    #[serde(default)]
+    pub booking: Option<crate::scenarios::booking::BookingFigures>,
 }
 
 impl Report {
@@ -288,6 +291,39 @@ impl Report {
                     );
                 }
             }
+        }
+        if let Some(b) = &self.booking {
+            let _ = writeln!(
+                out,
+                "\n### Booking ({} appointments on the calendar, {} clients)\n\n\
+                 | Request | Per second | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|",
+                b.appointments, b.clients
+            );
+            for (name, per_second, l) in [
+                (format!("`/voice/get-days` ({} days offered)", b.days_offered), b.get_days_per_second, b.get_days),
+                ("`/voice/get-slots` (tomorrow)".to_owned(), b.get_slots_per_second, b.get_slots),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {per_second:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+                    l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+                );
+            }
+            let l = b.race_latency;
+            let _ = writeln!(
+                out,
+                "\n{} races of {} callers at once on {} free slots: {} booked, {} refused with 409, {} other; \
+                 answers p50 {:.1} ms, p99 {:.1} ms. {}",
+                b.races,
+                b.race_clients,
+                b.race_slots,
+                b.booked,
+                b.refused,
+                b.other,
+                l.p50_ms,
+                l.p99_ms,
+                if b.valid { format!("ok: {}", b.detail) } else { format!("**INVALID**: {}", b.detail) }
+            );
         }
         out
     }

@@ -17,6 +17,8 @@ use crate::mocks::{ACCOUNT_SID, AUTH_TOKEN};
 pub const BUSINESS: &str = "+15550100000";
 /// What Event Grid deliveries carry as `?code=`.
 pub const EVENT_GRID_SECRET: &str = "bench-event-grid-secret";
+/// The default tenant's API key (API_BOOTSTRAP_KEY), for the booking runs' `/voice` calls.
+pub const BENCH_KEY: &str = "sk_smsagent_bench_key_0123456789abcdef";
 /// The server's pool, and the database-limit client's: the same size, so the comparison is fair.
 pub const POOL_SIZE: u32 = 20;
 
@@ -143,6 +145,9 @@ fn flags(port: u16, options: &Options) -> Vec<String> {
         ("--reply-burst-window-ms", "0".to_owned()),
         ("--worker-concurrency", options.worker_concurrency.to_string()),
         ("--event-grid-secret", EVENT_GRID_SECRET.to_owned()),
+        ("--api-bootstrap-key", BENCH_KEY.to_owned()),
+        // The booking runs call the API as fast as it answers: the per-key limit is not what they measure.
+        ("--api-rate-limit-per-minute", "100000000".to_owned()),
         ("--log-format", "json".to_owned()),
         // Nothing is uploaded in a run; the directory must still be somewhere writable.
         ("--upload-dir", std::env::temp_dir().join("smsagent-bench-uploads").display().to_string()),

@@ -28,7 +28,16 @@ async fn every_scenario_runs_and_accounts_for_every_text(pool: PgPool) {
         assert!(cost.valid, "every form completed: {cost:?}");
         assert!(cost.smsagent.model_calls > 0.0 && cost.seeds.prompt_tokens > 0.0, "{cost:?}");
     }
+    let booking = report.booking.as_ref().expect("the booking runs");
+    assert!(booking.valid, "{}", booking.detail);
+    assert_eq!(
+        (booking.booked, booking.refused, booking.other),
+        (5, 45, 0),
+        "each of 5 slots booked once by 50 callers"
+    );
+    assert!(booking.days_offered > 0 && booking.get_slots.p50_ms > 0.0, "{booking:?}");
     let markdown = report.markdown();
     assert!(markdown.contains("### Targets") && markdown.contains("Twilio webhook acknowledgement"));
     assert!(markdown.contains("Cost of one completed tenant form"));
+    assert!(markdown.contains("### Booking"));
 }

@@ -2,6 +2,7 @@
 //! history as the plan says, loads it while the probes watch, and counts what the database holds after.
 
 mod acknowledgement;
+pub mod booking;
 pub mod cost;
 mod end_to_end;
 
