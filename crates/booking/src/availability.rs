@@ -87,10 +87,13 @@ impl Rules {
     pub fn slots(&self, date: NaiveDate, now: DateTime<Utc>, busy: &[Busy]) -> Vec<Slot> {
         let Some((opens, closes)) = self.open_on(date) else { return Vec::new() };
         let step = self.slot.max(TimeDelta::minutes(1));
+        // Only the busy times that meet the day (with the buffer) can take a slot: with thousands booked,
+        // each slot is then checked against a handful.
+        let today: Vec<&Busy> = busy.iter().filter(|b| b.start < closes + self.buffer && opens < b.end).collect();
         std::iter::successors(Some(opens), |start| Some(*start + step))
             .map(|start| Slot { start, end: start + step })
             .take_while(|slot| slot.end <= closes)
-            .filter(|slot| slot.start > now && !busy.iter().any(|b| self.overlaps(slot, b)))
+            .filter(|slot| slot.start > now && !today.iter().any(|b| self.overlaps(slot, b)))
             .collect()
     }
 
