@@ -56,6 +56,18 @@ async fn a_caldav_calendar_is_read_before_offering_and_gets_each_appointments_ev
     let (_, read) =
         app.api_json(Method::GET, &format!("/api/v1/assistants/{assistant}/booking"), BOOTSTRAP_KEY, None).await;
     assert_eq!(read["calendar"], shown["calendar"]);
+    // Saved back as read (the password masked), the stored password stays.
+    let path = format!("/api/v1/assistants/{assistant}/booking");
+    let (status, _) = app.api_json(Method::PUT, &path, BOOTSTRAP_KEY, Some(read.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut elsewhere = read.clone();
+    elsewhere["calendar"]["url"] = json!(format!("{}/{USER}/other/", radicale.base));
+    let (status, refused) = app.api_json(Method::PUT, &path, BOOTSTRAP_KEY, Some(elsewhere)).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_booking")),
+        "a masked password is no password for another calendar: {refused}"
+    );
 
     let asked = json!({"assistant_id": assistant, "date": date});
     let (status, slots) = post(&app, "/voice/get-slots", asked.clone()).await;
@@ -263,4 +275,23 @@ async fn an_outlook_calendar_through_microsoft_graph_is_read_and_written(pool: P
     let moved: Value = serde_json::from_slice(&to("PATCH", "/events/AAMkAD-event-1")[0].body).unwrap();
     assert_eq!(moved["start"]["dateTime"], format!("{date}T10:30:00"));
     assert_eq!(to("DELETE", "/events/AAMkAD-event-1").len(), 1, "removed with the appointment");
+
+    // Another tenant who writes the same directory and app, without the secret, gets no token: the one
+    // kept for the first tenant is not theirs.
+    let (_, other_key) = app.tenant("Other").await;
+    let (status, made) =
+        app.api_json(Method::POST, "/api/v1/assistants", &other_key, Some(json!({"name": "Snoop"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let snoop = made["id"].as_str().unwrap().to_owned();
+    let stolen = json!({"calendar": {"type": "microsoft_graph", "tenant": GRAPH_TENANT, "client_id": "app-id",
+                                     "client_secret": "a-guess", "user": GRAPH_USER}});
+    let path = format!("/api/v1/assistants/{snoop}/booking");
+    assert_eq!(app.api_json(Method::PUT, &path, &other_key, Some(stolen)).await.0, StatusCode::OK);
+    let asked = json!({"assistant_id": snoop, "date": date});
+    let (status, refused) = app.api_json(Method::POST, "/voice/get-slots", &other_key, Some(asked)).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("calendar_refused")),
+        "{refused}"
+    );
 }

@@ -22,7 +22,8 @@ pub struct Bookable {
     pub assistant_id: Uuid,
     pub settings: BookingSettings,
     pub rules: Rules,
-    /// The calendar its appointments are on, as `appointment.calendar` names it.
+    /// Its book, as `appointment.calendar` names it: `builtin:<assistant id>`, under the exclusion
+    /// constraint.
     pub calendar: String,
     /// The external calendar, when it has one and was connected.
     pub external: Option<Arc<dyn ExternalCalendar>>,
@@ -111,7 +112,9 @@ impl Bookable {
         let settings: BookingSettings =
             serde_json::from_value(json).map_err(|e| BookingError::Settings(InvalidBooking::from(e)))?;
         let rules = settings.rules()?;
-        let calendar = settings.calendar.key(assistant_id);
+        // The assistant's own book, whatever calendar it also writes to: a change of calendar keeps every
+        // appointment made before it in the way of a new one.
+        let calendar = format!("builtin:{assistant_id}");
         let external = connector.and_then(|c| settings.calendar.connect(c, rules.time_zone));
         Ok(Bookable { assistant_id, settings, rules, calendar, external })
     }

@@ -1,8 +1,9 @@
 //! The calendars an assistant's appointments can be kept on, behind one trait. The built-in calendar is
 //! Postgres alone; an external one (CalDAV, Microsoft Graph) is read for the times it holds busy before
 //! slots are offered and again before a booking, and written with each appointment by a queued job.
-//! Whatever the calendar, the booking itself is a Postgres row under the exclusion constraint, so two
-//! bookings never take one time.
+//! Whatever the calendar, the booking itself is a Postgres row under the exclusion constraint on the
+//! assistant's book (`builtin:<assistant id>`), so two bookings never take one time; another assistant (or
+//! person) writing to the same external calendar is seen there as busy.
 
 mod caldav;
 mod graph;
@@ -54,8 +55,20 @@ pub enum CalendarSettings {
 }
 
 impl PartialEq for CalendarSettings {
+    /// The same calendar, whatever secret reaches it.
     fn eq(&self, other: &Self) -> bool {
-        self.key(uuid::Uuid::nil()) == other.key(uuid::Uuid::nil())
+        match (self, other) {
+            (CalendarSettings::Builtin, CalendarSettings::Builtin) => true,
+            (
+                CalendarSettings::Caldav { url: a, username: x, .. },
+                CalendarSettings::Caldav { url: b, username: y, .. },
+            ) => a == b && x == y,
+            (
+                CalendarSettings::MicrosoftGraph { tenant: a, client_id: x, user: u, .. },
+                CalendarSettings::MicrosoftGraph { tenant: b, client_id: y, user: v, .. },
+            ) => a == b && x == y && u == v,
+            _ => false,
+        }
     }
 }
 
@@ -67,22 +80,12 @@ fn expose<S: serde::Serializer>(secret: &SecretString, serializer: S) -> Result<
 }
 
 impl CalendarSettings {
-    /// The calendar's name in `appointment.calendar`: appointments on one calendar never overlap, whichever
-    /// assistant booked them.
-    pub fn key(&self, assistant_id: uuid::Uuid) -> String {
-        match self {
-            CalendarSettings::Builtin => format!("builtin:{assistant_id}"),
-            CalendarSettings::Caldav { url, .. } => format!("caldav:{url}"),
-            CalendarSettings::MicrosoftGraph { tenant, user, .. } => format!("graph:{tenant}/{user}"),
-        }
-    }
-
     /// The settings as the API shows them: secrets replaced.
     pub fn redacted(&self) -> serde_json::Value {
         let mut shown = serde_json::to_value(self).unwrap_or_default();
         for secret in ["password", "client_secret"] {
             if shown.get(secret).is_some() {
-                shown[secret] = serde_json::Value::from("********");
+                shown[secret] = serde_json::Value::from(MASKED);
             }
         }
         shown
@@ -214,5 +217,44 @@ fn unreachable(what: &str, error: &reqwest::Error) -> CalendarError {
     match smsagent_egress::refusal(error) {
         Some(refused) => CalendarError::Refused(format!("{what}: {refused}")),
         None => CalendarError::Unavailable { reason: format!("{what}: {error}"), retry_after: None },
+    }
+}
+
+/// The password the API shows in place of a secret. Sent back unchanged (settings read, edited and saved),
+/// it keeps the secret stored for the same calendar.
+pub const MASKED: &str = "********";
+
+impl CalendarSettings {
+    /// These settings, with a secret sent back masked replaced by the one `stored` holds for the same
+    /// calendar; `Err` when there is none to keep.
+    pub fn keeping_secret_of(self, stored: Option<&CalendarSettings>) -> Result<CalendarSettings, String> {
+        use secrecy::ExposeSecret;
+        let same = stored.filter(|s| **s == self);
+        let kept = |secret: SecretString, name: &str, from: Option<&SecretString>| {
+            if secret.expose_secret() != MASKED {
+                return Ok(secret);
+            }
+            from.cloned().ok_or_else(|| {
+                format!("calendar.{name}: send the secret itself ({MASKED} keeps it only for the same calendar)")
+            })
+        };
+        Ok(match self {
+            CalendarSettings::Caldav { url, username, password } => {
+                let from = match same {
+                    Some(CalendarSettings::Caldav { password, .. }) => Some(password),
+                    _ => None,
+                };
+                CalendarSettings::Caldav { password: kept(password, "password", from)?, url, username }
+            }
+            CalendarSettings::MicrosoftGraph { tenant, client_id, client_secret, user } => {
+                let from = match same {
+                    Some(CalendarSettings::MicrosoftGraph { client_secret, .. }) => Some(client_secret),
+                    _ => None,
+                };
+                let client_secret = kept(client_secret, "client_secret", from)?;
+                CalendarSettings::MicrosoftGraph { tenant, client_id, client_secret, user }
+            }
+            CalendarSettings::Builtin => CalendarSettings::Builtin,
+        })
     }
 }

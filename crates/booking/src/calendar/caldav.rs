@@ -165,11 +165,45 @@ fn busy_in(text: &str, zone: Tz) -> Vec<Busy> {
         .filter_map(CalendarComponent::as_event)
         .filter(|e| e.get_status() != Some(EventStatus::Cancelled) && e.property_value("TRANSP") != Some("TRANSPARENT"))
         .filter_map(|e| {
-            let start = instant(e.get_start()?, zone)?;
-            let end = e.get_end().and_then(|end| instant(end, zone)).unwrap_or(start);
+            let starts = e.get_start()?;
+            let start = instant(starts.clone(), zone)?;
+            // RFC 5545 §3.6.1: without DTEND, a DURATION; without either, a date lasts the day and a time
+            // an instant (which blocks nothing).
+            let end = match (e.get_end(), e.property_value("DURATION").and_then(duration)) {
+                (Some(end), _) => instant(end, zone)?,
+                (None, Some(duration)) => start + duration,
+                (None, None) if matches!(starts, DatePerhapsTime::Date(_)) => {
+                    instant(DatePerhapsTime::Date(start.with_timezone(&zone).date_naive().succ_opt()?), zone)?
+                }
+                (None, None) => start,
+            };
             (start < end).then_some(Busy { start, end })
         })
         .collect()
+}
+
+/// An iCalendar DURATION ("PT30M", "P1D", "P1DT2H", "P2W"); `None` for a negative or unreadable one.
+fn duration(text: &str) -> Option<chrono::TimeDelta> {
+    let rest = text.trim().strip_prefix('+').unwrap_or(text.trim()).strip_prefix('P')?;
+    let (mut total, mut number, mut in_time) = (chrono::TimeDelta::zero(), String::new(), false);
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'T' => in_time = true,
+            unit => {
+                let n: i64 = std::mem::take(&mut number).parse().ok()?;
+                total += match (unit, in_time) {
+                    ('W', false) => chrono::TimeDelta::weeks(n),
+                    ('D', false) => chrono::TimeDelta::days(n),
+                    ('H', true) => chrono::TimeDelta::hours(n),
+                    ('M', true) => chrono::TimeDelta::minutes(n),
+                    ('S', true) => chrono::TimeDelta::seconds(n),
+                    _ => return None,
+                };
+            }
+        }
+    }
+    number.is_empty().then_some(total)
 }
 
 /// An event's start or end in absolute time; a date alone is the start of that day in the business's zone.
@@ -224,6 +258,15 @@ UID:e
 DTSTART;VALUE=DATE:20261207
 DTEND;VALUE=DATE:20261208
 END:VEVENT
+BEGIN:VEVENT
+UID:f
+DTSTART:20261209T150000Z
+DURATION:PT45M
+END:VEVENT
+BEGIN:VEVENT
+UID:g
+DTSTART;VALUE=DATE:20261210
+END:VEVENT
 END:VCALENDAR
 </C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#;
         let data = calendar_data(xml).unwrap();
@@ -237,6 +280,8 @@ END:VCALENDAR
                 Busy { start: at("2026-12-03T15:00:00Z"), end: at("2026-12-03T16:00:00Z") },
                 Busy { start: at("2026-12-04T15:00:00Z"), end: at("2026-12-04T16:00:00Z") },
                 Busy { start: at("2026-12-07T06:00:00Z"), end: at("2026-12-08T06:00:00Z") },
+                Busy { start: at("2026-12-09T15:00:00Z"), end: at("2026-12-09T15:45:00Z") },
+                Busy { start: at("2026-12-10T06:00:00Z"), end: at("2026-12-11T06:00:00Z") },
             ]
         );
     }

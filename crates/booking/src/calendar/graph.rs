@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use smsagent_egress::GuardedClient;
 use tokio::sync::Mutex;
 
@@ -64,7 +65,11 @@ impl Graph {
 
     /// A bearer token, fetched when there is none or it is about to expire.
     async fn token(&self) -> Result<SecretString, CalendarError> {
-        let key = format!("{} {}", self.token_url, self.client_id);
+        // The secret is part of the key: a tenant who writes another's directory and client id (neither is
+        // secret) with a wrong secret must sign in, and fail, rather than be handed the other's token.
+        let digest = Sha256::digest(self.client_secret.expose_secret().as_bytes());
+        let secret: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let key = format!("{} {} {secret}", self.token_url, self.client_id);
         let mut tokens = self.tokens.0.lock().await;
         if let Some((token, until)) = tokens.get(&key)
             && Instant::now() < *until
@@ -96,7 +101,13 @@ impl Graph {
         Ok(token)
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, CalendarError> {
+    /// A call to the mailbox's API: its answer, or `None` when Graph says the item is not there (404).
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Option<Value>, CalendarError> {
         let token = self.token().await?;
         let url = format!("{}{path}", self.api);
         let mut request = self
@@ -110,13 +121,13 @@ impl Graph {
         }
         let response = request.send().await.map_err(|e| unreachable("Microsoft Graph", &e))?;
         let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::NO_CONTENT {
-            return Ok(Value::Null);
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
         }
         if !status.is_success() {
             return Err(from_status(status, response.headers(), "Microsoft Graph"));
         }
-        Ok(response.json().await.unwrap_or(Value::Null))
+        Ok(Some(response.json().await.unwrap_or(Value::Null)))
     }
 }
 
@@ -135,19 +146,29 @@ fn read_utc(value: &Value) -> Option<DateTime<Utc>> {
 #[async_trait]
 impl ExternalCalendar for Graph {
     async fn busy(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Busy>, CalendarError> {
-        let asked = json!({
-            "schedules": [self.user],
-            "startTime": utc(from),
-            "endTime": utc(to),
-            "availabilityViewInterval": 30,
-        });
-        let answer = self.call(reqwest::Method::POST, "/calendar/getSchedule", Some(asked)).await?;
-        let items =
-            answer["value"].as_array().into_iter().flatten().flat_map(|s| s["scheduleItems"].as_array()).flatten();
-        Ok(items
-            .filter(|item| !matches!(item["status"].as_str(), Some("free" | "workingElsewhere")))
-            .filter_map(|item| Some(Busy { start: read_utc(&item["start"])?, end: read_utc(&item["end"])? }))
-            .collect())
+        // getSchedule takes windows shorter than 42 days: longer ones are asked for a month at a time.
+        let mut busy = Vec::new();
+        let mut start = from;
+        while start < to {
+            let end = (start + chrono::TimeDelta::days(30)).min(to);
+            let asked = json!({
+                "schedules": [self.user],
+                "startTime": utc(start),
+                "endTime": utc(end),
+                "availabilityViewInterval": 30,
+            });
+            let answer = self.call(reqwest::Method::POST, "/calendar/getSchedule", Some(asked)).await?;
+            let answer = answer.ok_or_else(|| CalendarError::Refused(format!("no mailbox {}", self.user)))?;
+            let items =
+                answer["value"].as_array().into_iter().flatten().flat_map(|s| s["scheduleItems"].as_array()).flatten();
+            busy.extend(
+                items
+                    .filter(|item| !matches!(item["status"].as_str(), Some("free" | "workingElsewhere")))
+                    .filter_map(|item| Some(Busy { start: read_utc(&item["start"])?, end: read_utc(&item["end"])? })),
+            );
+            start = end;
+        }
+        Ok(busy)
     }
 
     async fn put(&self, event: &CalendarEvent, existing: Option<&str>) -> Result<Option<String>, CalendarError> {
@@ -158,22 +179,20 @@ impl ExternalCalendar for Graph {
             "end": utc(event.end),
             "transactionId": event.id.to_string(),
         });
-        match existing {
-            // The event made for this appointment before: moved in place.
-            Some(id) => {
-                self.call(reqwest::Method::PATCH, &format!("/events/{id}"), Some(body)).await?;
-                Ok(Some(id.to_owned()))
-            }
-            None => {
-                let made = self.call(reqwest::Method::POST, "/events", Some(body)).await?;
-                let id = made["id"].as_str().ok_or_else(|| CalendarError::Refused("the event has no id".into()))?;
-                Ok(Some(id.to_owned()))
-            }
+        // The event made for this appointment before, moved in place; made again if someone deleted it.
+        if let Some(id) = existing
+            && self.call(reqwest::Method::PATCH, &format!("/events/{id}"), Some(body.clone())).await?.is_some()
+        {
+            return Ok(Some(id.to_owned()));
         }
+        let made = self.call(reqwest::Method::POST, "/events", Some(body)).await?.unwrap_or_default();
+        let id = made["id"].as_str().ok_or_else(|| CalendarError::Refused("the event has no id".into()))?;
+        Ok(Some(id.to_owned()))
     }
 
     async fn remove(&self, _id: uuid::Uuid, existing: Option<&str>) -> Result<(), CalendarError> {
         if let Some(event) = existing {
+            // Gone already (404) is removed.
             self.call(reqwest::Method::DELETE, &format!("/events/{event}"), None).await?;
         }
         Ok(())

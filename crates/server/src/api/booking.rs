@@ -22,7 +22,15 @@ pub async fn set(
     id: web::Path<Uuid>,
     body: Json<BookingSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = body.into_inner();
+    let mut settings = body.into_inner();
+    // A secret sent back as shown (masked) keeps the one stored for the same calendar.
+    let stored = booking_settings::get(&state.pool, operator.tenant_id(), *id)
+        .await?
+        .and_then(|json| serde_json::from_value::<BookingSettings>(json).ok());
+    settings.calendar = settings
+        .calendar
+        .keeping_secret_of(stored.as_ref().map(|s| &s.calendar))
+        .map_err(|e| ApiError::bad_request("invalid_booking", e))?;
     settings.rules().map_err(|e| ApiError::bad_request("invalid_booking", e.to_string()))?;
     // A CalDAV address is a tenant's URL like any other: it must reach outside, unless allowlisted.
     if let CalendarSettings::Caldav { url, .. } = &settings.calendar {
