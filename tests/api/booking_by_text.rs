@@ -233,3 +233,29 @@ async fn five_chats_racing_for_one_time_book_it_once_and_the_others_hear_what_is
     }
     assert_eq!(app.count("SELECT count(*) FROM appointment").await, 1);
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn a_contact_who_opted_out_gets_no_reminder(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { openai: false, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    receptionist(&app).await;
+    for said in ["I'd like an appointment", "Maria Garcia", "yes", "maria@example.com", "yes", "yes"] {
+        app.text(&sid(), CONTACT, said).await;
+        app.settle().await;
+    }
+    // The third day listed: far enough ahead for its reminder to be queued.
+    app.text(&sid(), CONTACT, "3").await;
+    app.settle().await;
+    app.text(&sid(), CONTACT, "1").await;
+    app.settle().await;
+    let booked = app.outbound().await.last().unwrap().body.clone();
+    assert!(booked.starts_with("You're booked for "), "{booked}");
+    assert_eq!(app.count("SELECT count(*) FROM job WHERE kind = 'remind_appointment'").await, 1);
+
+    app.text(&sid(), CONTACT, "STOP").await;
+    app.settle().await;
+    sqlx::query("UPDATE job SET run_at = now() WHERE kind = 'remind_appointment'").execute(&app.pool).await.unwrap();
+    app.settle().await;
+    assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'reminder'").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM job WHERE kind = 'remind_appointment'").await, 0, "done, not dead");
+}

@@ -15,7 +15,7 @@ mod tests;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use smsagent_domain::Language;
-use smsagent_domain::form::value::yes_no;
+use smsagent_domain::form::grounding::answers;
 use smsagent_domain::text::words;
 use uuid::Uuid;
 
@@ -144,9 +144,17 @@ pub fn step(view: &View<'_>, said: &str) -> Option<Turn> {
     let wanted = choice::read(said, view.rules.today(view.now));
     let intent = intent(said);
 
-    if let Some(Stage::ConfirmingCancel { appointment }) = view.stage {
-        let (day, time) = view.upcoming.map(|u| wording::when(u.start, view.rules.time_zone, language))?;
-        match yes_no(said) {
+    // A cancel asked about an appointment that is no longer the contact's next (cancelled by an operator,
+    // or past) is forgotten.
+    let stage = view.stage.filter(|s| match s {
+        Stage::ConfirmingCancel { appointment } => view.upcoming.is_some_and(|u| u.id == *appointment),
+        _ => true,
+    });
+    let view = &View { stage, ..*view };
+    if let (Some(Stage::ConfirmingCancel { appointment }), Some(upcoming)) = (view.stage, view.upcoming) {
+        let (day, time) = wording::when(upcoming.start, view.rules.time_zone, language);
+        // "yes, cancel it", "sí, por favor" as well as a bare yes.
+        match answers(said) {
             Some(true) => {
                 return Some(Turn {
                     says: wording::cancelled(&day, &time, language),

@@ -158,6 +158,7 @@ mod tests {
         let mut sms = new_york(Contact::Phone, Provider::Twilio);
         assert_eq!(check(&sms, Purpose::Operator, night), Ok(Some(opens)), "held for the morning");
         assert_eq!(check(&sms, Purpose::Reply, night), Ok(None), "a reply goes now");
+        assert_eq!(check(&sms, Purpose::Reminder, night), Ok(Some(opens)), "an appointment's reminder waits too");
 
         sms.opted_out = true;
         assert_eq!(check(&sms, Purpose::Reply, night), Err(Refused::OptedOut));

@@ -74,6 +74,10 @@ impl Job {
             payload: tagged["payload"].take(),
             dedupe_key: match self {
                 Job::GenerateReply { conversation_id } => Some(inbound::reply_dedupe_key(*conversation_id)),
+                // Moved away and back: the reminder already waiting for that time is the one.
+                Job::RemindAppointment { appointment_id, starts_at, .. } => {
+                    Some(format!("remind:{appointment_id}:{}", starts_at.timestamp()))
+                }
                 _ => None,
             },
             concurrency_key: self.serialised_with().map(|id| id.to_string()),
@@ -161,7 +165,8 @@ mod tests {
             let row = job.to_row(3, Duration::ZERO);
             let serialised = !matches!(job, Job::DeliverSubmission { .. } | Job::SendEmail { .. });
             assert_eq!(row.concurrency_key.is_some(), serialised);
-            assert_eq!(row.dedupe_key.is_some(), matches!(job, Job::GenerateReply { .. }), "only replies coalesce");
+            let coalesces = matches!(job, Job::GenerateReply { .. } | Job::RemindAppointment { .. });
+            assert_eq!(row.dedupe_key.is_some(), coalesces, "replies and reminders coalesce");
             assert_eq!(Job::from_row(row.kind, &row.payload).unwrap(), job);
         }
     }

@@ -1,19 +1,28 @@
 //! Where each conversation's booking stands between texts, as the booking crate keeps it.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::StoreError;
 
+/// Where a conversation's booking stands.
+#[derive(Debug, Clone)]
+pub struct Dialogue {
+    pub stage: String,
+    pub state: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// The conversation's stage and its state; `None` when nothing is being chosen.
-pub async fn get(
-    db: impl PgExecutor<'_>,
-    conversation_id: Uuid,
-) -> Result<Option<(String, serde_json::Value)>, StoreError> {
-    let row = sqlx::query!("SELECT stage, state FROM booking_dialogue WHERE conversation_id = $1", conversation_id)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|r| (r.stage, r.state)))
+pub async fn get(db: impl PgExecutor<'_>, conversation_id: Uuid) -> Result<Option<Dialogue>, StoreError> {
+    Ok(sqlx::query_as!(
+        Dialogue,
+        "SELECT stage, state, updated_at FROM booking_dialogue WHERE conversation_id = $1",
+        conversation_id
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Sets the conversation's stage, or clears it (`None`).

@@ -155,11 +155,14 @@ fn later_texts_cancel_move_and_tell_the_appointment() {
     let ask = case.step(None, "cancel my appointment").unwrap();
     assert_eq!(ask.says, "Cancel your appointment on Thursday, December 3 at 9:30 AM? Reply YES to cancel it.");
     assert_eq!(ask.action, None, "not before a yes");
-    let yes = case.step(ask.stage.as_ref(), "yes").unwrap();
+    let yes = case.step(ask.stage.as_ref(), "yes please, cancel it").unwrap();
     assert_eq!(yes.action, Some(Action::Cancel { appointment: id }));
     assert_eq!(yes.says, "Your appointment on Thursday, December 3 at 9:30 AM is cancelled.");
     let no = case.step(ask.stage.as_ref(), "no").unwrap();
     assert_eq!((no.action, no.stage), (None, None));
+    // Asked about an appointment that is no longer the next one (an operator cancelled it): forgotten.
+    let other = Stage::ConfirmingCancel { appointment: Uuid::now_v7() };
+    assert_eq!(case.step(Some(&other), "yes"), None, "a yes to nothing cancels nothing");
 
     let friday = case.step(None, "can we move it to Friday?").unwrap();
     assert!(friday.says.starts_with("Free times on Friday, December 4:"), "{}", friday.says);

@@ -23,6 +23,8 @@ use smsagent_store::messages::HistoryEntry;
 use tracing::warn;
 use uuid::Uuid;
 
+use smsagent_booking::conversation::Stage;
+
 use super::booking::{self, BookingUpdate, Calendar, Person};
 use super::{Model, extraction, rewording};
 
@@ -159,6 +161,13 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
             (shaping::shape_for(channel, &body, budget), None, None)
         }
     };
+    // A cancel asked and answered with something else is not pending any more: a later "ok" must not cancel.
+    let booking = booking.or_else(|| {
+        inputs
+            .booking
+            .filter(|c| details_in && matches!(c.stage, Some(Stage::ConfirmingCancel { .. })))
+            .map(|_| BookingUpdate { stage: None, action: None, if_taken: None, person: Person::default() })
+    });
     Ok(Some(Reply { shaped, language, reply_to: newest.id, form, booking }))
 }
 

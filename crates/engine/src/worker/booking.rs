@@ -17,6 +17,9 @@ use super::{JobError, WorkerDeps};
 use crate::appointments::{Change, changed};
 use crate::dialogue::booking::{BookingUpdate, Calendar};
 
+/// How long a list sent (or a cancel asked) stands for the contact's answer.
+const STAGE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// The assistant's calendar and the conversation's booking; `None` when the assistant does not book.
 pub(super) async fn calendar(
     pool: &sqlx::PgPool,
@@ -37,9 +40,11 @@ pub(super) async fn calendar(
     let now = Utc::now();
     let upcoming =
         appointments::upcoming_in(pool, conversation_id, now).await?.map(|a| Upcoming { id: a.id, start: a.starts_at });
+    // A list sent long ago is no longer what "2" refers to.
     let stage = booking_dialogues::get(pool, conversation_id)
         .await?
-        .and_then(|(_, state)| serde_json::from_value::<Stage>(state).ok());
+        .filter(|d| now - d.updated_at < STAGE_LIFETIME)
+        .and_then(|d| serde_json::from_value::<Stage>(d.state).ok());
     let free = match bookable.free(pool, now, upcoming.map(|u| u.start)).await {
         Ok(free) => free,
         // The external calendar is down for now: the reply waits for it, while it may.
@@ -61,11 +66,10 @@ pub(super) async fn apply(
     deps: &WorkerDeps,
     tx: &mut PgConnection,
     calendar: &Calendar,
-    conversation_id: Uuid,
-    contact: &Contact,
+    reply: Replying<'_>,
     update: &BookingUpdate,
-    language: Language,
 ) -> Result<Option<Shaped>, JobError> {
+    let Replying { conversation_id, contact, language, may_retry } = reply;
     let (tenant_id, bookable) = (calendar.tenant_id, &calendar.bookable);
     let now = Utc::now();
     let done = match update.action {
@@ -86,7 +90,7 @@ pub(super) async fn apply(
                     true
                 }
                 Err(BookingError::Taken { .. } | BookingError::NotASlot { .. }) => false,
-                Err(e) => return Err(fatal(e)),
+                Err(e) => not_now(e, may_retry)?,
             }
         }
         Some(Action::Move { appointment, slot }) => match appointments::get(&mut *tx, tenant_id, appointment).await? {
@@ -98,7 +102,7 @@ pub(super) async fn apply(
                         true
                     }
                     Err(BookingError::Taken { .. } | BookingError::NotASlot { .. } | BookingError::Gone) => false,
-                    Err(e) => return Err(fatal(e)),
+                    Err(e) => not_now(e, may_retry)?,
                 }
             }
             None => false,
@@ -119,6 +123,30 @@ pub(super) async fn apply(
     let state = stage.map(|s| serde_json::to_value(s).unwrap_or_default());
     booking_dialogues::set(&mut *tx, conversation_id, stage.map(Stage::name).zip(state.as_ref())).await?;
     Ok(instead)
+}
+
+/// The conversation a reply books in, and how.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Replying<'a> {
+    pub conversation_id: Uuid,
+    pub contact: &'a Contact,
+    pub language: Language,
+    pub may_retry: bool,
+}
+
+/// A booking the calendar kept from happening: tried again later while the job may be; on its last try the
+/// reply says the time could not be had and lists what is free.
+fn not_now(error: BookingError, may_retry: bool) -> Result<bool, JobError> {
+    match error {
+        BookingError::Calendar(CalendarError::Unavailable { reason, retry_after }) if may_retry => {
+            Err(JobError::Retry { reason, retry_after })
+        }
+        BookingError::Calendar(e) => {
+            warn!(error = %e, "the calendar kept a booking by text from happening");
+            Ok(false)
+        }
+        other => Err(fatal(other)),
+    }
 }
 
 fn fatal(error: BookingError) -> JobError {

@@ -1,7 +1,7 @@
 //! `send_email`: hands a queued email to the mail server (or SendGrid), and marks it sent in the same
 //! transaction that finishes the job, so a sent email is never sent again by this job. If the process dies
-//! after the server took it and before the mark, the retry sends it again under the same Message-ID, which
-//! mail systems recognise.
+//! after the server took it and before the mark, the retry sends it again: through SMTP under the same
+//! Message-ID, which mail systems recognise; through SendGrid, which sets its own, as a second copy.
 
 use smsagent_providers::email::{Email, MailError};
 use smsagent_store::emails;

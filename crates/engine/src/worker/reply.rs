@@ -105,10 +105,13 @@ pub(super) async fn generate_reply(
         }
     }
     if let (Some(update), Some(calendar)) = (&reply.booking, &calendar) {
-        let contact = &context.contact;
-        if let Some(instead) =
-            booking::apply(deps, &mut tx, calendar, conversation_id, contact, update, reply.language).await?
-        {
+        let replying = booking::Replying {
+            conversation_id,
+            contact: &context.contact,
+            language: reply.language,
+            may_retry: !job.is_last_attempt(),
+        };
+        if let Some(instead) = booking::apply(deps, &mut tx, calendar, replying, update).await? {
             // The time was taken since the calendar was read: the reply says so, and what is free.
             reply.shaped = instead;
         }

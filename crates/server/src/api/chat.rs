@@ -157,7 +157,7 @@ async fn answer(
 /// The session's language and form, as the reply left them.
 /// Where the session's booking stands, as the receptionist seed names it.
 async fn booking_state(pool: &PgPool, conversation_id: Uuid) -> Result<&'static str, ApiError> {
-    let stage = booking_dialogues::get(pool, conversation_id).await?.map(|(stage, _)| stage);
+    let stage = booking_dialogues::get(pool, conversation_id).await?.map(|d| d.stage);
     let booked = appointments::upcoming_in(pool, conversation_id, chrono::Utc::now()).await?.is_some();
     Ok(smsagent_booking::conversation::state_name(stage.as_deref(), booked))
 }
