@@ -38,6 +38,12 @@ const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("PUT", "/api/v1/assistants/{assistant}/booking", Some(r#"{"days_ahead": 3}"#)),
     ("GET", "/api/v1/assistants/{assistant}/booking", None),
     ("DELETE", "/api/v1/assistants/{assistant}/booking", None),
+    ("POST", "/api/v1/knowledge/documents?title=X", Some("Whitening is free.")),
+    ("GET", "/api/v1/knowledge/documents", None),
+    ("DELETE", "/api/v1/knowledge/documents/{document}", None),
+    ("GET", "/api/v1/knowledge/search?q=whitening", None),
+    ("GET", "/api/v1/assistants/{assistant}/builtin-tools", None),
+    ("PUT", "/api/v1/assistants/{assistant}/builtin-tools", Some(r#"{"tools": []}"#)),
     ("POST", "/voice/get-days", Some(r#"{"assistant_id": "{assistant}"}"#)),
     ("POST", "/voice/get-slots", Some(r#"{"assistant_id": "{assistant}", "date": "2026-12-07"}"#)),
     ("POST", "/voice/book", Some(r#"{"assistant_id": "{assistant}", "start": "2026-12-07T15:00:00Z", "name": "X"}"#)),
@@ -54,6 +60,7 @@ struct Ids {
     key: String,
     upload: String,
     appointment: String,
+    document: String,
 }
 
 /// The default tenant's assistant, number (BUSINESS) and a conversation with CONTACT.
@@ -84,6 +91,14 @@ async fn default_tenants_data(app: &TestApp) -> Ids {
                      '2026-12-07T15:00:00Z', '2026-12-07T15:30:00Z', '2026-12-07T15:30:00Z') RETURNING id",
         )
         .await,
+        document: one(
+            "WITH d AS (INSERT INTO knowledge_document (id, tenant_id, title, media_type, language, size_bytes, sha256) \
+             VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'FAQ', 'text/plain', 'en', 9, 'x') \
+             RETURNING id, tenant_id) \
+             INSERT INTO knowledge_passage (id, document_id, tenant_id, position, body, config) \
+             SELECT gen_random_uuid(), id, tenant_id, 0, 'Whitening is $250.', 'english' FROM d RETURNING document_id",
+        )
+        .await,
     }
 }
 
@@ -95,6 +110,7 @@ fn path(template: &str, ids: &Ids) -> String {
         .replace("{key}", &ids.key)
         .replace("{upload}", &ids.upload)
         .replace("{appointment}", &ids.appointment)
+        .replace("{document}", &ids.document)
 }
 
 fn call(
@@ -157,6 +173,12 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
             }
             ("GET", "/api/conversations") => assert_eq!(body["conversations"], json!([])),
             ("GET", "/api/v1/appointments") => assert_eq!(body["appointments"], json!([]), "{body}"),
+            ("GET", "/api/v1/knowledge/documents") => assert_eq!(body["documents"], json!([]), "{body}"),
+            ("GET", "/api/v1/knowledge/search?q=whitening") => assert_eq!(body["passages"], json!([]), "{body}"),
+            // A document is the body itself: JSON is not a kind of document.
+            ("POST", "/api/v1/knowledge/documents?title=X") => {
+                assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}")
+            }
             ("GET", "/api/v1/sms/stats") => assert_eq!(body["total"]["inbound"], 0, "{body}"),
             ("GET", "/api/v1/keys") => {
                 assert!(body["keys"].as_array().unwrap().iter().all(|k| k["id"] != ids.key.as_str()), "{body}")
@@ -188,6 +210,8 @@ async fn another_tenants_key_sees_and_changes_nothing_of_ours(pool: PgPool) {
     assert_eq!(app.count("SELECT count(*) FROM api_key WHERE key_prefix = 'sk_x' AND revoked_at IS NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM sms_messages WHERE purpose = 'upload_link'").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM appointment WHERE status = 'confirmed'").await, 1, "ours stands");
+    let found: Value = ours("/api/v1/knowledge/search?q=whitening").await.unwrap().json().await.unwrap();
+    assert_eq!(found["passages"][0]["body"], "Whitening is $250.", "our document stands: {found}");
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -32,6 +32,7 @@ mod event_grid;
 mod faults;
 mod first_run;
 mod health;
+mod knowledge;
 mod metrics;
 mod mms;
 mod openapi;

@@ -85,6 +85,11 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Assistant>
 
 /// What an assistant's compliance texts need: the program name and the support contact. Read apart from
 /// the rest, so a form that no longer parses can never stand in the way of an opt-out.
+/// The assistant's tenant.
+pub async fn tenant_of(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar!("SELECT tenant_id FROM assistant WHERE id = $1", id).fetch_optional(db).await?)
+}
+
 pub async fn program(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String, Option<String>)>, StoreError> {
     let row = sqlx::query!("SELECT name, help_text FROM assistant WHERE id = $1", id).fetch_optional(db).await?;
     Ok(row.map(|r| (r.name, r.help_text)))

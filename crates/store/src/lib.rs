@@ -16,6 +16,7 @@ pub mod history;
 pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
+pub mod knowledge;
 pub mod media;
 pub mod messages;
 pub mod opt_outs;

@@ -5,8 +5,9 @@
 
 pub mod booking;
 mod extraction;
+mod knowledge;
 mod rewording;
-mod turn;
+pub(crate) mod turn;
 
 #[cfg(test)]
 mod tests;
@@ -14,7 +15,7 @@ mod tests;
 use smsagent_ai::ChatModel;
 use tokio::time::Instant;
 
-pub use turn::{FormUpdate, Inputs, Reply, TryLater, compose, wordless};
+pub use turn::{FormUpdate, Inputs, Reply, TryLater, compose, unanswered_words, wordless};
 
 use crate::metrics::Metrics;
 

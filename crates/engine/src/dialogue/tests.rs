@@ -81,6 +81,7 @@ fn inputs<'a>(context: &'a ReplyContext, assistant: &'a Assistant, history: &'a 
         photos_awaited: false,
         may_retry: true,
         booking: None,
+        knowledge: None,
     }
 }
 

@@ -25,7 +25,10 @@ use uuid::Uuid;
 
 use smsagent_booking::conversation::Stage;
 
+use smsagent_tools::knowledge::answer::{self, Found};
+
 use super::booking::{self, BookingUpdate, Calendar, Person};
+use super::knowledge;
 use super::{Model, extraction, rewording};
 
 /// A reply ready to store and send.
@@ -70,6 +73,9 @@ pub struct Inputs<'a> {
     pub may_retry: bool,
     /// The calendar and the conversation's booking, for an assistant that books.
     pub booking: Option<&'a Calendar>,
+    /// For an assistant that answers from the knowledge base: the passages found for the unanswered texts
+    /// (none found: empty).
+    pub knowledge: Option<&'a [Found]>,
 }
 
 /// The model was unavailable, and the reply is better tried again later than answered offline.
@@ -84,6 +90,12 @@ fn unanswered<'h>(context: &ReplyContext, history: &'h [HistoryEntry]) -> Vec<&'
         history.iter().filter(|m| m.direction == Direction::Inbound).rev().take(waiting).collect();
     texts.reverse();
     texts
+}
+
+/// What the unanswered texts say, joined: what a knowledge search looks for.
+pub fn unanswered_words(context: &ReplyContext, history: &[HistoryEntry]) -> String {
+    let texts = unanswered(context, history);
+    texts.iter().filter(|m| media::has_words(&m.body)).map(|m| m.body.as_str()).collect::<Vec<_>>().join("\n")
 }
 
 /// The unanswered texts that carried no words (media alone): their media are an input of the reply.
@@ -117,7 +129,7 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
     let new_session = session::awaits_greeting(&turns, assistant.settings.session_window());
     let greeting = Some(assistant.settings.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
-    let turn = Reading { inputs, model, language, new_session };
+    let turn = Reading { inputs, model, language, new_session, said: &joined };
     let (channel, budget) = (context.channel, assistant.settings.segment_budget);
     let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
     // Booking comes once the contact's details are in: with no form, at once; with one, once it completed.
@@ -214,6 +226,8 @@ struct Reading<'a> {
     model: &'a Model<'a>,
     language: Language,
     new_session: bool,
+    /// The unanswered texts' words, joined.
+    said: &'a str,
 }
 
 /// The form's turn over what the contact said: the opening words (greeting, recap or "starting over"), the
@@ -273,6 +287,15 @@ async fn form_turn(
 /// the model keeps failing or writes something that is not a whole reply (cut off at its cap, framed,
 /// repeating its prompt).
 async fn general(turn: &Reading<'_>) -> Result<String, TryLater> {
+    if let Some(found) = turn.inputs.knowledge {
+        if !found.is_empty() {
+            return knowledge::answer(turn.model, turn.inputs, found, turn.said, turn.language).await;
+        }
+        // Nothing in the documents: a question is told so, never answered from the model's own knowledge.
+        if answer::is_question(turn.said) {
+            return Ok(answer::dont_know(turn.language).to_owned());
+        }
+    }
     let assistant = turn.inputs.assistant;
     let request = ChatRequest {
         system_prompt: assistant.settings.sms_prompt.clone(),
@@ -316,7 +339,7 @@ fn fit(preamble: Option<&str>, body: &str, channel: Channel, budget: usize) -> S
     shaping::shape_for(channel, body, budget)
 }
 
-fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
+pub(super) fn chat_turns(history: &[HistoryEntry]) -> Vec<ChatTurn> {
     history
         .iter()
         .filter(|m| media::has_words(&m.body))

@@ -12,6 +12,7 @@ use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages;
 use smsagent_store::{assistants, conversations, forms, media, takeover, uploads};
+use smsagent_tools::knowledge::answer::Found;
 use tracing::info;
 use uuid::Uuid;
 
@@ -63,6 +64,7 @@ pub(super) async fn generate_reply(
         !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
     let calendar =
         booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?;
+    let knowledge = knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?;
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,
@@ -72,6 +74,7 @@ pub(super) async fn generate_reply(
         photos_awaited,
         may_retry: !job.is_last_attempt(),
         booking: calendar.as_ref(),
+        knowledge: knowledge.as_deref(),
     };
     let model = dialogue::Model {
         chat: deps.model.as_ref(),
@@ -131,6 +134,18 @@ pub(super) async fn generate_reply(
 
     info!(%message_id, reply_to = %reply.reply_to, segments = reply.shaped.segments, "reply written");
     Ok(queued.claimed)
+}
+
+/// The passages the knowledge base holds on `said`, for an assistant that answers from it.
+async fn knowledge_for(pool: &sqlx::PgPool, assistant_id: Uuid, said: &str) -> Result<Option<Vec<Found>>, JobError> {
+    let tools = smsagent_store::knowledge::builtin_tools(pool, assistant_id).await?;
+    if !tools.iter().any(|t| t == "knowledge_base") {
+        return Ok(None);
+    }
+    let Some(tenant_id) = assistants::tenant_of(pool, assistant_id).await? else { return Ok(None) };
+    // Three passages: enough to answer from, few enough for the prompt.
+    let hits = smsagent_store::knowledge::search(pool, tenant_id, said, 3).await?;
+    Ok(Some(hits.into_iter().map(|h| Found { title: h.title, heading: h.heading, body: h.body }).collect()))
 }
 
 /// Answers a request for the upload link with the link.

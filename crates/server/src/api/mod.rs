@@ -11,6 +11,7 @@ mod docs_page;
 mod forms;
 mod json;
 mod keys;
+mod knowledge;
 pub mod limits;
 mod me;
 mod numbers;
@@ -74,6 +75,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 (get.clone(), web::to(booking::get)),
                 (delete.clone(), web::to(booking::remove)),
             ],
+        ));
+
+    // The knowledge base; a document may be larger than a JSON body.
+    let documents = keyed(
+        "/api/v1/knowledge/documents",
+        vec![(post.clone(), web::to(knowledge::upload)), (get.clone(), web::to(knowledge::list))],
+    )
+    .app_data(web::PayloadConfig::default().limit(knowledge::MAX_DOCUMENT_BYTES));
+    cfg.service(documents)
+        .service(keyed("/api/v1/knowledge/documents/{id}", vec![(delete.clone(), web::to(knowledge::remove))]))
+        .service(keyed("/api/v1/knowledge/search", vec![(get.clone(), web::to(knowledge::search))]))
+        .service(keyed(
+            "/api/v1/assistants/{id}/builtin-tools",
+            vec![(get.clone(), web::to(knowledge::tools)), (Method::PUT, web::to(knowledge::set_tools))],
         ));
 
     cfg.service(keyed("/api/v1/appointments", vec![(get.clone(), web::to(appointments::list))]))

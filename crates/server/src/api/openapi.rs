@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 
 use super::{
-    appointments, assistants, booking, chat, conversations, forms, keys, me, numbers, sending, stats, submissions,
-    takeover, test_texts, uploads, voice,
+    appointments, assistants, booking, chat, conversations, forms, keys, knowledge, me, numbers, sending, stats,
+    submissions, takeover, test_texts, uploads, voice,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use super::{
         booking::set, booking::get, booking::remove,
         voice::get_days, voice::get_slots, voice::book,
         appointments::list, appointments::get, appointments::cancel, appointments::reschedule,
+        knowledge::upload, knowledge::list, knowledge::remove, knowledge::search, knowledge::tools, knowledge::set_tools,
         keys::create, keys::list, keys::revoke,
         numbers::add, numbers::list, numbers::assign, numbers::remove,
         conversations::list, conversations::with_contact, conversations::erase, conversations::by_id,

@@ -1,0 +1,267 @@
+//! `/api/v1/knowledge`: the tenant's knowledge base (documents uploaded as plain text, Markdown or PDF,
+//! searched by passage), and `/api/v1/assistants/{id}/builtin-tools`, which assistants answer from it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use smsagent_domain::Language;
+use smsagent_store::knowledge::{self, NewDocument, Stored};
+use smsagent_tools::knowledge::extract::{MediaType, Unreadable, language_of, text_of};
+use smsagent_tools::knowledge::passages;
+use uuid::Uuid;
+
+use super::auth::Operator;
+use super::json::Json;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The largest document taken (a long PDF manual fits).
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Upload {
+    /// How answers name the document: 1 to 200 characters.
+    title: String,
+    /// `en` or `es`: the stemming its passages are searched with. Told from the text when left out.
+    #[serde(default)]
+    language: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    id: Uuid,
+    title: String,
+    media_type: String,
+    language: String,
+    size_bytes: i32,
+    /// How many passages it was split into.
+    passages: i64,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentList {
+    documents: Vec<DocumentView>,
+}
+
+/// Adds a document to the tenant's knowledge base: the body is the file, its `Content-Type` says which kind
+/// (`text/plain`, `text/markdown` or `application/pdf`). 409 `duplicate_document` for the same bytes twice.
+#[utoipa::path(post, path = "/api/v1/knowledge/documents", tag = "knowledge", security(("api_key" = [])),
+    params(Upload),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The document's bytes"),
+    responses((status = 201, body = DocumentView), (status = 400, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn upload(
+    operator: Operator,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<Upload>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Upload { title, language } = query.into_inner();
+    let title = title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 200 || title.contains('\0') {
+        return Err(ApiError::bad_request("invalid_title", "title must be 1 to 200 characters"));
+    }
+    let declared = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = MediaType::parse(declared).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the document as text/plain, text/markdown or application/pdf",
+        )
+    })?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("empty_document", "the body is the document, and it is empty"));
+    }
+    let language = match language.as_deref() {
+        Some(l) => Some(
+            Language::parse(l).ok_or_else(|| ApiError::bad_request("invalid_language", "language must be en or es"))?,
+        ),
+        None => None,
+    };
+    // Reading a PDF is work for a blocking thread, not the server's.
+    let bytes = body.clone();
+    let text = web::block(move || text_of(media_type, &bytes))
+        .await
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the document reader stopped")))?
+        .map_err(unreadable)?;
+    let language = language.unwrap_or_else(|| language_of(&text));
+    let split = passages::split(&text, media_type == MediaType::Markdown);
+    let passages: Vec<(Option<String>, String)> = split.into_iter().map(|p| (p.heading, p.body)).collect();
+    let sha256: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let new = NewDocument {
+        tenant_id: operator.tenant_id(),
+        title: &title,
+        media_type: media_type.as_str(),
+        language: language.as_str(),
+        size_bytes: i32::try_from(body.len()).unwrap_or(i32::MAX),
+        sha256: &sha256,
+        passages: &passages,
+    };
+    let mut conn = state.pool.acquire().await?;
+    match knowledge::insert(&mut conn, &new).await? {
+        Stored::Created(id) => Ok(HttpResponse::Created().json(DocumentView {
+            id,
+            title: title.clone(),
+            media_type: media_type.as_str().to_owned(),
+            language: language.as_str().to_owned(),
+            size_bytes: new.size_bytes,
+            passages: passages.len() as i64,
+            created_at: Utc::now(),
+        })),
+        Stored::Duplicate(id) => Err(ApiError::conflict(
+            "duplicate_document",
+            format!("this document is in the knowledge base already, as {id}"),
+        )),
+    }
+}
+
+fn unreadable(error: Unreadable) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_document", error.to_string())
+}
+
+/// The tenant's documents, newest first.
+#[utoipa::path(get, path = "/api/v1/knowledge/documents", tag = "knowledge", security(("api_key" = [])),
+    responses((status = 200, body = DocumentList)))]
+pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let documents = knowledge::list(&state.pool, operator.tenant_id()).await?;
+    let documents = documents
+        .into_iter()
+        .map(|d| DocumentView {
+            id: d.id,
+            title: d.title,
+            media_type: d.media_type,
+            language: d.language,
+            size_bytes: d.size_bytes,
+            passages: d.passages,
+            created_at: d.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(DocumentList { documents }))
+}
+
+/// Removes a document and its passages.
+#[utoipa::path(delete, path = "/api/v1/knowledge/documents/{id}", tag = "knowledge", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if !knowledge::delete(&state.pool, operator.tenant_id(), *id).await? {
+        return Err(ApiError::not_found("no such document"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    /// What to look for, as people write it (web-search syntax: words, "a phrase", -not).
+    q: String,
+    /// 1 to 20 passages, 5 by default.
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    document_id: Uuid,
+    title: String,
+    heading: Option<String>,
+    body: String,
+    rank: f32,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    passages: Vec<SearchHit>,
+}
+
+/// The passages of the tenant's documents that best meet `q`, best first: what an assistant would answer from.
+#[utoipa::path(get, path = "/api/v1/knowledge/search", tag = "knowledge", security(("api_key" = [])),
+    params(Search), responses((status = 200, body = SearchResults), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn search(
+    operator: Operator,
+    state: web::Data<AppState>,
+    query: web::Query<Search>,
+) -> Result<HttpResponse, ApiError> {
+    let Search { q, limit } = query.into_inner();
+    let limit = limit.unwrap_or(5);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 20"));
+    }
+    if q.trim().is_empty() || q.chars().count() > 500 || q.contains('\0') {
+        return Err(ApiError::bad_request("invalid_query", "q must be 1 to 500 characters"));
+    }
+    let hits = knowledge::search(&state.pool, operator.tenant_id(), &q, limit).await?;
+    let passages = hits
+        .into_iter()
+        .map(|h| SearchHit {
+            document_id: h.document_id,
+            title: h.title,
+            heading: h.heading,
+            body: h.body,
+            rank: h.rank,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SearchResults { passages }))
+}
+
+/// The built-in tools an assistant uses.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuiltinTools {
+    /// `knowledge_base`: answer questions from the tenant's documents (and say so when they hold no answer).
+    #[schema(example = json!(["knowledge_base"]))]
+    tools: Vec<String>,
+}
+
+/// Which built-in tools an assistant uses.
+#[utoipa::path(get, path = "/api/v1/assistants/{id}/builtin-tools", tag = "knowledge", security(("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = BuiltinTools), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn tools(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    smsagent_store::assistants::get(&state.pool, operator.tenant_id(), *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such assistant"))?;
+    let tools = knowledge::builtin_tools(&state.pool, *id).await?;
+    Ok(HttpResponse::Ok().json(BuiltinTools { tools }))
+}
+
+/// Sets which built-in tools an assistant uses (the whole list).
+#[utoipa::path(put, path = "/api/v1/assistants/{id}/builtin-tools", tag = "knowledge", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), request_body = BuiltinTools,
+    responses((status = 200, body = BuiltinTools), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_tools(
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: Json<BuiltinTools>,
+) -> Result<HttpResponse, ApiError> {
+    let mut tools = body.into_inner().tools;
+    tools.sort();
+    tools.dedup();
+    if let Some(unknown) = tools.iter().find(|t| t.as_str() != "knowledge_base") {
+        return Err(ApiError::bad_request(
+            "unknown_tool",
+            format!("{unknown:?} is not a built-in tool (knowledge_base is)"),
+        ));
+    }
+    let mut conn = state.pool.acquire().await?;
+    if !knowledge::set_builtin_tools(&mut conn, operator.tenant_id(), *id, &tools).await? {
+        return Err(ApiError::not_found("no such assistant"));
+    }
+    Ok(HttpResponse::Ok().json(BuiltinTools { tools }))
+}
