@@ -58,7 +58,7 @@ impl BenchDatabase {
     /// Empties everything a run writes; assistants and numbers stay.
     pub async fn empty(&self) -> anyhow::Result<()> {
         sqlx::query(
-            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, email_outbox, booking_dialogue, appointment, conversation",
+            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, email_outbox, booking_dialogue, appointment, conversation, knowledge_passage, knowledge_document",
         )
         .execute(&self.pool)
         .await?;
@@ -113,6 +113,46 @@ impl BenchDatabase {
         .execute(&self.pool)
         .await?;
         Ok(assistant)
+    }
+
+    /// `passages` passages in the default tenant's knowledge base, in 100 documents, a tenth of them in
+    /// Spanish, their words drawn from a clinic's vocabulary so that questions meet some of them.
+    pub async fn seed_knowledge(&self, passages: u64) -> anyhow::Result<()> {
+        let tenant = smsagent_store::tenants::DEFAULT_TENANT;
+        sqlx::query(
+            "INSERT INTO knowledge_document (id, tenant_id, title, media_type, language, size_bytes, sha256)
+             SELECT ('00000000-0000-0000-0000-' || lpad(d::text, 12, '0'))::uuid, $1, 'Document ' || d, 'text/plain',
+                    CASE WHEN d % 10 = 0 THEN 'es' ELSE 'en' END, 1000, md5(d::text)
+             FROM generate_series(0, 99) d",
+        )
+        .bind(tenant)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query(
+            "INSERT INTO knowledge_passage (id, document_id, tenant_id, position, heading, body, config)
+             SELECT gen_random_uuid(), ('00000000-0000-0000-0000-' || lpad((i % 100)::text, 12, '0'))::uuid, $1,
+                    i / 100, 'Section ' || (i % 37),
+                    CASE WHEN i % 10 = 0 THEN
+                      (ARRAY['Una limpieza dental cuesta', 'El blanqueamiento dura', 'Aceptamos seguros de',
+                             'Abrimos los sábados a las'])[1 + i % 4] || ' ' || (i % 500) || ' pesos. ' ||
+                      (ARRAY['La clínica está en el centro.', 'Hay estacionamiento gratis.',
+                             'Las citas se confirman por mensaje.'])[1 + i % 3]
+                    ELSE
+                      (ARRAY['A cleaning costs', 'Whitening takes', 'We accept insurance from',
+                             'Our opening hours on Saturday are', 'Fillings start at', 'Parking is free for'])[1 + i % 6]
+                      || ' ' || (i % 500) || ' dollars. ' ||
+                      (ARRAY['Call us to book.', 'Bring your insurance card.', 'We see emergencies the same day.',
+                             'Payment plans are available.'])[1 + i % 4]
+                    END,
+                    (CASE WHEN i % 10 = 0 THEN 'spanish' ELSE 'english' END)::regconfig
+             FROM generate_series(0, $2 - 1) i",
+        )
+        .bind(tenant)
+        .bind(i64::try_from(passages)?)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("ANALYZE knowledge_passage").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Every conversation's messages, each conversation in order.

@@ -128,8 +128,31 @@ pub async fn run(plan: &Plan, launch: Launch, db: BenchDatabase, progress: impl 
     } else {
         None
     };
-    let mut report =
-        Report { plan: plan.name.to_owned(), started_at, machine, runs, targets: Vec::new(), costs, booking };
+    let knowledge = if parts.knowledge {
+        let (passages, clients) = plan.knowledge;
+        let figures = bench.knowledge(passages, clients, plan.timed()).await?;
+        progress(&format!(
+            "Knowledge search with {} passages: {:.0}/s p50={:.1}ms p99={:.1}ms {}",
+            figures.passages,
+            figures.searches_per_second,
+            figures.latency.p50_ms,
+            figures.latency.p99_ms,
+            if figures.valid { "ok" } else { "INVALID" },
+        ));
+        Some(figures)
+    } else {
+        None
+    };
+    let mut report = Report {
+        plan: plan.name.to_owned(),
+        started_at,
+        machine,
+        runs,
+        targets: Vec::new(),
+        costs,
+        booking,
+        knowledge,
+    };
     report.judge(&scale);
     Ok(report)
 }

@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
     /// Only these parts, for a closer look: ack (the database's limit and the Twilio webhook), event-grid,
-    /// e2e, scale, cost, booking.
+    /// e2e, scale, cost, booking, knowledge.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
     /// Clients for the acknowledgement runs, instead of the plan's.
@@ -57,6 +57,7 @@ enum Part {
     Scale,
     Cost,
     Booking,
+    Knowledge,
 }
 
 fn end_to_end(value: &str) -> Result<EndToEnd, String> {
@@ -84,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             scale: args.only.contains(&Part::Scale),
             cost: args.only.contains(&Part::Cost),
             booking: args.only.contains(&Part::Booking),
+            knowledge: args.only.contains(&Part::Knowledge),
         };
     }
     if !args.clients.is_empty() {
@@ -109,7 +111,8 @@ async fn main() -> anyhow::Result<()> {
     std::io::stdout().write_all(markdown.as_bytes())?;
     let invalid = report.runs.iter().filter(|r| !r.check.valid).count()
         + report.costs.iter().filter(|c| !c.valid).count()
-        + report.booking.iter().filter(|b| !b.valid).count();
+        + report.booking.iter().filter(|b| !b.valid).count()
+        + report.knowledge.iter().filter(|k| !k.valid).count();
     anyhow::ensure!(invalid == 0, "{invalid} runs lost or duplicated work: see their checks");
     Ok(())
 }

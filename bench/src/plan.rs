@@ -21,6 +21,8 @@ pub struct Plan {
     /// Tenant forms completed for the cost run.
     pub cost_forms: usize,
     pub booking: BookingPlan,
+    /// Passages in the knowledge base while it is searched, and the clients searching.
+    pub knowledge: (u64, usize),
     /// Which parts run (all, unless narrowed for a closer look).
     pub parts: Parts,
 }
@@ -38,11 +40,20 @@ pub struct Parts {
     pub cost: bool,
     /// Days and slots with thousands of appointments, and booking races.
     pub booking: bool,
+    /// Knowledge search with thousands of passages.
+    pub knowledge: bool,
 }
 
 impl Parts {
-    pub const ALL: Parts =
-        Parts { acknowledgement: true, event_grid: true, end_to_end: true, scale: true, cost: true, booking: true };
+    pub const ALL: Parts = Parts {
+        acknowledgement: true,
+        event_grid: true,
+        end_to_end: true,
+        scale: true,
+        cost: true,
+        booking: true,
+        knowledge: true,
+    };
 }
 
 /// An end-to-end run: `clients` contacts texting and waiting for their replies, the model answering after
@@ -110,6 +121,7 @@ impl Plan {
             },
             cost_forms: 20,
             booking: BookingPlan { appointments: 10_000, clients: 8, races: 10 },
+            knowledge: (10_000, 8),
             parts: Parts::ALL,
         }
     }
@@ -134,6 +146,7 @@ impl Plan {
             },
             cost_forms: 2,
             booking: BookingPlan { appointments: 300, clients: 2, races: 1 },
+            knowledge: (300, 2),
             parts: Parts::ALL,
         }
     }

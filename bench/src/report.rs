@@ -73,6 +73,9 @@ pub struct Report {
     /// Days and slots with thousands of appointments, and the booking races.
     #[serde(default)]
     pub booking: Option<crate::scenarios::booking::BookingFigures>,
+    /// Knowledge search with thousands of passages.
+    #[serde(default)]
+    pub knowledge: Option<crate::scenarios::knowledge::KnowledgeFigures>,
 }
 
 impl Report {
@@ -323,6 +326,23 @@ impl Report {
                 l.p50_ms,
                 l.p99_ms,
                 if b.valid { format!("ok: {}", b.detail) } else { format!("**INVALID**: {}", b.detail) }
+            );
+        }
+        if let Some(k) = &self.knowledge {
+            let l = k.latency;
+            let _ = writeln!(
+                out,
+                "\n### Knowledge search ({} passages, {} clients)\n\n\
+                 | Searches per second | p50 | p90 | p99 | max | Check |\n|---|---|---|---|---|---|\n\
+                 | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
+                k.passages,
+                k.clients,
+                k.searches_per_second,
+                l.p50_ms,
+                l.p90_ms,
+                l.p99_ms,
+                l.max_ms,
+                if k.valid { format!("ok: {}", k.detail) } else { format!("**INVALID**: {}", k.detail) }
             );
         }
         out

@@ -36,8 +36,10 @@ async fn every_scenario_runs_and_accounts_for_every_text(pool: PgPool) {
         "each of 5 slots booked once by 50 callers"
     );
     assert!(booking.days_offered > 0 && booking.get_slots.p50_ms > 0.0, "{booking:?}");
+    let knowledge = report.knowledge.as_ref().expect("the knowledge run");
+    assert!(knowledge.valid, "{}", knowledge.detail);
     let markdown = report.markdown();
     assert!(markdown.contains("### Targets") && markdown.contains("Twilio webhook acknowledgement"));
     assert!(markdown.contains("Cost of one completed tenant form"));
-    assert!(markdown.contains("### Booking"));
+    assert!(markdown.contains("### Booking") && markdown.contains("### Knowledge search"));
 }

@@ -5,6 +5,7 @@ mod acknowledgement;
 pub mod booking;
 pub mod cost;
 mod end_to_end;
+pub mod knowledge;
 
 use std::future::Future;
 use std::time::Duration;
