@@ -188,3 +188,33 @@ async fn stats_count_messages_segments_and_deliveries_per_number(pool: PgPool) {
         app.api(Method::GET, "/api/v1/sms/stats", &other_key).send().await.unwrap().json().await.unwrap();
     assert_eq!(theirs["total"]["inbound"], 0, "another tenant sees none of it");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn every_inbound_text_is_labelled_once_and_stats_count_by_intent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.twilio_accepts().await;
+    let texts = [
+        ("+15550000001", "Can I book an appointment for Tuesday?"),
+        ("+15550000002", "do you take insurance"),
+        ("+15550000003", "Your receptionist was rude, I want a refund"),
+        ("+15550000004", "Maria Garcia"),
+        ("+15550000005", "STOP"),
+    ];
+    for (from, body) in texts {
+        app.text(&sid(), from, body).await;
+    }
+    app.settle().await;
+    let labelled: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT body, intent FROM sms_messages WHERE direction = 'inbound' ORDER BY from_number")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let intents: Vec<Option<&str>> = labelled.iter().map(|(_, i)| i.as_deref()).collect();
+    assert_eq!(intents, [Some("appointment"), Some("question"), Some("complaint"), Some("other"), Some("opt_out")]);
+    let (_, stats) = get(&app, "/api/v1/sms/stats").await;
+    assert_eq!(
+        stats["total"]["inbound_by_intent"],
+        json!({"appointment": 1, "question": 1, "complaint": 1, "other": 1, "opt_out": 1}),
+        "{stats}"
+    );
+}

@@ -250,6 +250,8 @@ pub struct TrafficRow {
     pub business_number: String,
     pub direction: String,
     pub status: String,
+    /// For inbound texts, what they were about.
+    pub intent: Option<String>,
     pub messages: i64,
     pub segments: i64,
     /// What the provider charged, as reported (Twilio reports costs as negative prices).
@@ -257,7 +259,7 @@ pub struct TrafficRow {
     pub price_unit: Option<String>,
 }
 
-/// The tenant's messages from `since` until `until`, by number, direction and status.
+/// The tenant's messages from `since` until `until`, by number, direction, status and intent.
 pub async fn traffic(
     db: impl PgExecutor<'_>,
     tenant_id: Uuid,
@@ -268,14 +270,14 @@ pub async fn traffic(
     Ok(sqlx::query_as!(
         TrafficRow,
         r#"
-        SELECT c.business_number, m.direction, m.status, count(*) AS "messages!",
+        SELECT c.business_number, m.direction, m.status, m.intent, count(*) AS "messages!",
                coalesce(sum(m.num_segments), 0)::bigint AS "segments!",
                sum(m.price)::float8 AS price, max(m.price_unit) AS price_unit
         FROM sms_messages m
         JOIN conversation c ON c.id = m.conversation_id
         JOIN phone_number p ON p.number = c.business_number AND p.tenant_id = $1
         WHERE m.created_at >= $2 AND m.created_at < $3 AND ($4::text IS NULL OR c.business_number = $4)
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
         "#,
         tenant_id,
         since,

@@ -12,6 +12,8 @@ use std::time::Duration;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use smsagent_domain::intent;
+
 use crate::StoreError;
 use crate::messages::NewInbound;
 
@@ -66,8 +68,9 @@ pub async fn take_in(
                       AS may_reply
         ), message AS (
             INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
-                                      body, status, num_segments, date_created, channel, external_conversation_id)
-            SELECT $8, $1, $2, conv.id, 'inbound', $4, $5, $9, 'received', $10, now(), $6, $7 FROM conv
+                                      body, status, num_segments, date_created, channel, external_conversation_id,
+                                      intent)
+            SELECT $8, $1, $2, conv.id, 'inbound', $4, $5, $9, 'received', $10, now(), $6, $7, $15 FROM conv
             RETURNING id
         ), reply AS (
             INSERT INTO job (id, kind, payload, concurrency_key, dedupe_key, max_attempts, run_at)
@@ -96,6 +99,7 @@ pub async fn take_in(
         REPLY_JOB_KIND,
         max_attempts,
         delay.as_secs_f64(),
+        intent::label(text.body, None).as_str(),
     )
     .fetch_optional(db)
     .await;
@@ -140,6 +144,7 @@ pub async fn take_in_batch(
     let from = column(|t| t.from.as_str().to_owned());
     let bodies = column(|t| t.body.to_owned());
     let channels = column(|t| t.channel.as_str().to_owned());
+    let intents = column(|t| intent::label(t.body, None).as_str().to_owned());
     let segments: Vec<Option<i32>> = texts.iter().map(|t| t.num_segments).collect();
     let external: Vec<Option<String>> = texts.iter().map(|t| t.external_id.map(str::to_owned)).collect();
     let ids = |_| Uuid::now_v7();
@@ -150,9 +155,9 @@ pub async fn take_in_batch(
         r#"
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::text[],
-                                 $8::text[], $9::uuid[], $10::uuid[], $11::uuid[])
+                                 $8::text[], $9::uuid[], $10::uuid[], $11::uuid[], $15::text[])
                 WITH ORDINALITY AS t (provider, message_sid, to_number, from_number, body, num_segments, channel,
-                                      external_id, message_id, conversation_id, job_id, n)
+                                      external_id, message_id, conversation_id, job_id, intent, n)
         ), fresh AS (
             -- The first of each text, if it is not stored already.
             SELECT DISTINCT ON (provider, message_sid) * FROM input i
@@ -183,9 +188,10 @@ pub async fn take_in_batch(
                       AS may_reply
         ), message AS (
             INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
-                                      body, status, num_segments, date_created, channel, external_conversation_id)
+                                      body, status, num_segments, date_created, channel, external_conversation_id,
+                                      intent)
             SELECT f.message_id, f.provider, f.message_sid, c.id, 'inbound', f.to_number, f.from_number, f.body,
-                   'received', f.num_segments, now(), f.channel, f.external_id
+                   'received', f.num_segments, now(), f.channel, f.external_id, f.intent
             FROM fresh f JOIN conv c ON c.business_number = f.to_number AND c.contact_number = f.from_number
             RETURNING id
         ), reply AS (
@@ -218,6 +224,7 @@ pub async fn take_in_batch(
         REPLY_JOB_KIND,
         max_attempts,
         delay.as_secs_f64(),
+        &intents,
     )
     .fetch_all(db)
     .await?;

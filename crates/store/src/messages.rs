@@ -1,6 +1,7 @@
 //! `sms_messages`: every text in and out, and the delivery reports about them (`sms_status_event`).
 
 use chrono::{DateTime, Utc};
+use smsagent_domain::intent;
 use smsagent_domain::keywords::Keyword;
 use smsagent_domain::segments::Encoding;
 use smsagent_domain::{Channel, Contact, Direction, MessageStatus, PhoneNumber, Provider, Purpose, SendReceipt};
@@ -38,8 +39,8 @@ pub async fn insert_inbound(
         r#"
         INSERT INTO sms_messages (id, provider, message_sid, conversation_id, direction, to_number, from_number,
                                   body, status, num_segments, date_created, channel, external_conversation_id,
-                                  keyword)
-        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now(), $9, $10, $11)
+                                  keyword, intent)
+        VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, 'received', $8, now(), $9, $10, $11, $12)
         ON CONFLICT (provider, message_sid) DO NOTHING
         RETURNING id
         "#,
@@ -54,6 +55,7 @@ pub async fn insert_inbound(
         message.channel.as_str(),
         message.external_id,
         keyword.map(Keyword::as_str),
+        intent::label(message.body, keyword).as_str(),
     )
     .fetch_optional(db)
     .await?;

@@ -32,6 +32,9 @@ pub struct Period {
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     inbound: i64,
+    /// Inbound texts by what they were about: `appointment`, `question`, `complaint`, `opt_out`, `other`.
+    #[schema(example = json!({"appointment": 12, "question": 30, "other": 58}))]
+    inbound_by_intent: BTreeMap<String, i64>,
     outbound: i64,
     /// Outbound messages by their current status.
     outbound_by_status: BTreeMap<String, i64>,
@@ -54,6 +57,9 @@ impl Figures {
         if row.direction == "inbound" {
             self.inbound += row.messages;
             self.inbound_segments += row.segments;
+            if let Some(intent) = &row.intent {
+                *self.inbound_by_intent.entry(intent.clone()).or_default() += row.messages;
+            }
         } else {
             self.outbound += row.messages;
             self.outbound_segments += row.segments;
