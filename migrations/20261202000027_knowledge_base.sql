@@ -41,7 +41,7 @@ CREATE TABLE assistant_builtin_tool (
 COMMENT ON TABLE knowledge_document IS 'A document of a tenant''s knowledge base, as uploaded (its text lives in knowledge_passage).';
 COMMENT ON COLUMN knowledge_document.language IS 'en or es: which stemming its passages are searched with.';
 COMMENT ON COLUMN knowledge_document.sha256 IS 'The uploaded bytes'' SHA-256, hex: the same document uploaded twice is refused.';
-COMMENT ON TABLE knowledge_passage IS 'A passage of a knowledge document: a section or a few paragraphs, found by full-text search (search @@ websearch_to_tsquery(config, …)).';
+COMMENT ON TABLE knowledge_passage IS 'A passage of a knowledge document: a section or a few paragraphs, found by full-text search (search @@ websearch_to_tsquery(config, …), then any of the query''s words).';
 COMMENT ON COLUMN knowledge_passage.heading IS 'The Markdown heading the passage sits under, searched with it.';
 COMMENT ON COLUMN knowledge_passage.search IS 'The passage''s lexemes in its document''s language (GIN-indexed).';
 COMMENT ON TABLE assistant_builtin_tool IS 'The built-in tools an assistant uses: knowledge_base (answers from the tenant''s documents).';

@@ -102,6 +102,18 @@ async fn documents_in_both_languages_and_a_pdf_are_split_and_searched(pool: PgPo
     );
     let (status, _) = upload(&app, BOOTSTRAP_KEY, "", "text/plain", b"x".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, headings) = upload(&app, BOOTSTRAP_KEY, "Empty", "text/markdown", b"# One\n## Two".to_vec()).await;
+    assert_eq!(
+        (status, headings["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unreadable_document"))
+    );
+    let huge = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let (status, big) = upload(&app, BOOTSTRAP_KEY, "Huge", "text/plain", huge).await;
+    assert_eq!((status, big["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("document_too_large")));
+    // Every word first ("whitening" and not "prices": none), then any of them.
+    assert!(!search(&app, BOOTSTRAP_KEY, "whitening -prices").await.is_empty());
+    assert!(search(&app, BOOTSTRAP_KEY, "the of and").await.is_empty(), "stop words alone find nothing");
+    assert!(search(&app, BOOTSTRAP_KEY, "?!-\"'").await.is_empty());
 
     // Another tenant sees none of it, and cannot remove it.
     let (_, other) = app.tenant("Other").await;
@@ -157,6 +169,10 @@ async fn without_a_model_the_answer_quotes_the_document_or_says_it_does_not_know
     assert_eq!(ask(&app, "q1", "How much is whitening?").await, "Whitening is $250 and takes 90 minutes.");
     assert_eq!(ask(&app, "q2", "when are you open?").await, "We are open Monday to Friday, 9 am to 5 pm.");
     assert!(ask(&app, "q3", "Do you sell helicopters?").await.starts_with("Sorry, I don't have that information."));
+    let close = ask(&app, "q4", "What time do you close on Sunday?").await;
+    assert!(close.starts_with("Sorry, I don't have that information."), "no sentence shares a word: {close}");
+    let thanks = ask(&app, "q5", "thanks!").await;
+    assert!(!thanks.contains("Whitening") && !thanks.contains("open"), "no passage quoted at a thank-you: {thanks}");
 }
 
 #[sqlx::test(migrator = "smsagent_store::MIGRATOR")]

@@ -2,7 +2,7 @@
 //! which assistants use them.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -126,16 +126,36 @@ pub struct Hit {
     pub rank: f32,
 }
 
-/// The tenant's `limit` passages that best meet `query` (web-search syntax), best first. Any word of the
-/// query may match (its terms are joined with OR), each passage in its own language's stemming; the rank
-/// (`ts_rank_cd`) favours passages that hold more of them, closer together.
-pub async fn search(db: impl PgExecutor<'_>, tenant_id: Uuid, query: &str, limit: i64) -> Result<Vec<Hit>, StoreError> {
+/// The tenant's `limit` passages that best meet `query`, best first, each passage searched in its own
+/// language's stemming and ranked by `ts_rank_cd`. First as written (`websearch_to_tsquery`: every word,
+/// "a phrase", -not); when that finds nothing, as any of its words (a question seldom holds every word of
+/// its answer).
+pub async fn search(db: &PgPool, tenant_id: Uuid, query: &str, limit: i64) -> Result<Vec<Hit>, StoreError> {
+    let precise = matching(db, tenant_id, query, limit, false).await?;
+    if !precise.is_empty() {
+        return Ok(precise);
+    }
+    matching(db, tenant_id, query, limit, true).await
+}
+
+async fn matching(
+    db: &PgPool,
+    tenant_id: Uuid,
+    query: &str,
+    limit: i64,
+    any_word: bool,
+) -> Result<Vec<Hit>, StoreError> {
     Ok(sqlx::query_as!(
         Hit,
         r#"
         WITH q AS (
-            SELECT NULLIF(replace(websearch_to_tsquery('english', $2)::text, ' & ', ' | '), '')::tsquery AS en,
-                   NULLIF(replace(websearch_to_tsquery('spanish', $2)::text, ' & ', ' | '), '')::tsquery AS es
+            -- Any word: the query's own lexemes, each quoted, joined with OR (nothing of the web-search syntax).
+            SELECT CASE WHEN $4 THEN (SELECT NULLIF(string_agg(quote_literal(l), ' | '), '')::tsquery
+                                      FROM unnest(tsvector_to_array(to_tsvector('english', $2))) l)
+                        ELSE websearch_to_tsquery('english', $2) END AS en,
+                   CASE WHEN $4 THEN (SELECT NULLIF(string_agg(quote_literal(l), ' | '), '')::tsquery
+                                      FROM unnest(tsvector_to_array(to_tsvector('spanish', $2))) l)
+                        ELSE websearch_to_tsquery('spanish', $2) END AS es
         ), hits AS (
             SELECT p.document_id, p.heading, p.body, p.position, ts_rank_cd(p.search, q.en) AS rank
             FROM knowledge_passage p, q
@@ -147,12 +167,14 @@ pub async fn search(db: impl PgExecutor<'_>, tenant_id: Uuid, query: &str, limit
         )
         SELECT h.document_id AS "document_id!", d.title, h.heading, h.body AS "body!", h.rank AS "rank!"
         FROM hits h JOIN knowledge_document d ON d.id = h.document_id
+        WHERE h.rank > 0
         ORDER BY h.rank DESC, h.document_id, h.position
         LIMIT $3
         "#,
         tenant_id,
         query,
         limit,
+        any_word,
     )
     .fetch_all(db)
     .await?)

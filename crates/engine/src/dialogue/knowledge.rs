@@ -1,7 +1,6 @@
 //! A reply from the knowledge base: the model answers from the passages found, and its answer is sent
-//! only if it is a whole reply whose every number the passages (or the contact) wrote. Otherwise, and when
-//! there is no model, the passages' own best sentence is quoted: the contact never reads a fact the
-//! documents do not hold.
+//! only if it is a whole reply whose every number the passages wrote. Otherwise, and when there is no
+//! model, the passages' own best sentence is quoted, or the contact is told the assistant does not know.
 
 use smsagent_ai::{ChatError, ChatRequest, OFFLINE_REPLY};
 use smsagent_domain::{Language, model_reply};
@@ -35,7 +34,7 @@ pub(super) async fn answer(
         Ok(reply) => {
             let text = reply.output.trim();
             let whole = model_reply::check_general(text);
-            if whole.is_ok() && answer::grounded(text, found, said) {
+            if whole.is_ok() && answer::grounded(text, found) {
                 return Ok(text.to_owned());
             }
             let reason = whole.err().map_or("ungrounded", |flaw| flaw.as_str());

@@ -287,18 +287,25 @@ async fn form_turn(
 /// the model keeps failing or writes something that is not a whole reply (cut off at its cap, framed,
 /// repeating its prompt).
 async fn general(turn: &Reading<'_>) -> Result<String, TryLater> {
+    let mut system_prompt = turn.inputs.assistant.settings.sms_prompt.clone();
     if let Some(found) = turn.inputs.knowledge {
-        if !found.is_empty() {
+        if answer::is_question(turn.said) {
+            // A question is answered from the documents, or told they hold nothing on it: never from the
+            // model's own knowledge.
+            if found.is_empty() {
+                return Ok(answer::dont_know(turn.language).to_owned());
+            }
             return knowledge::answer(turn.model, turn.inputs, found, turn.said, turn.language).await;
         }
-        // Nothing in the documents: a question is told so, never answered from the model's own knowledge.
-        if answer::is_question(turn.said) {
-            return Ok(answer::dont_know(turn.language).to_owned());
-        }
+        // Anything else ("thanks", "ok see you Monday") is answered as ever, with no facts of the model's own.
+        system_prompt.push_str(
+            "\n\nDo not state prices, hours, policies or other facts about the business: if asked, say you will \
+             check the business's information.",
+        );
     }
     let assistant = turn.inputs.assistant;
     let request = ChatRequest {
-        system_prompt: assistant.settings.sms_prompt.clone(),
+        system_prompt,
         history: chat_turns(turn.inputs.history),
         max_tokens: assistant.settings.max_reply_tokens,
         model: assistant.settings.model.clone(),

@@ -20,6 +20,15 @@ use crate::state::AppState;
 
 /// The largest document taken (a long PDF manual fits).
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+/// The most text a document may hold once read (a PDF's compressed pages can hold far more than its size).
+const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
+/// The most passages one document may make.
+const MAX_PASSAGES: usize = 5_000;
+/// The longest a document is read for before it is refused.
+const READING_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One document read at a time: reading a PDF is a core's work, and this machine has few.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +70,7 @@ pub async fn upload(
     state: web::Data<AppState>,
     request: HttpRequest,
     query: web::Query<Upload>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Upload { title, language } = query.into_inner();
     let title = title.trim().to_owned();
@@ -76,6 +85,7 @@ pub async fn upload(
             "send the document as text/plain, text/markdown or application/pdf",
         )
     })?;
+    let body = read_limited(payload).await?;
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_document", "the body is the document, and it is empty"));
     }
@@ -85,14 +95,32 @@ pub async fn upload(
         ),
         None => None,
     };
-    // Reading a PDF is work for a blocking thread, not the server's.
+    // Reading a document is work for a blocking thread, one at a time, and for a while at most.
+    let _reading = READING.acquire().await.map_err(ApiError::internal)?;
     let bytes = body.clone();
-    let text = web::block(move || text_of(media_type, &bytes))
+    let markdown = media_type == MediaType::Markdown;
+    let read = web::block(move || -> Result<(String, Vec<passages::Passage>), Unreadable> {
+        let text = text_of(media_type, &bytes)?;
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(Unreadable::Pdf(format!("it holds more than {} MB of text", MAX_TEXT_BYTES / 1024 / 1024)));
+        }
+        let split = passages::split(&text, markdown);
+        Ok((text, split))
+    });
+    let (text, split) = tokio::time::timeout(READING_TIME, read)
         .await
+        .map_err(|_| unreadable(Unreadable::Pdf("reading it took too long".into())))?
         .map_err(|_| ApiError::internal(anyhow::anyhow!("the document reader stopped")))?
         .map_err(unreadable)?;
+    if split.is_empty() || split.len() > MAX_PASSAGES {
+        let why = if split.is_empty() {
+            "it holds headings and no text".to_owned()
+        } else {
+            format!("it makes more than {MAX_PASSAGES} passages: split it")
+        };
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_document", why));
+    }
     let language = language.unwrap_or_else(|| language_of(&text));
-    let split = passages::split(&text, media_type == MediaType::Markdown);
     let passages: Vec<(Option<String>, String)> = split.into_iter().map(|p| (p.heading, p.body)).collect();
     let sha256: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
     let new = NewDocument {
@@ -120,6 +148,24 @@ pub async fn upload(
             format!("this document is in the knowledge base already, as {id}"),
         )),
     }
+}
+
+/// The body, refused with a 413 as soon as it passes [`MAX_DOCUMENT_BYTES`].
+async fn read_limited(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "document_too_large",
+                format!("a document may be {} MB at most", MAX_DOCUMENT_BYTES / 1024 / 1024),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn unreadable(error: Unreadable) -> ApiError {

@@ -77,19 +77,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ],
         ));
 
-    // The knowledge base; a document may be larger than a JSON body.
-    let documents = keyed(
+    // The knowledge base (a document's upload reads its body itself, to its own limit).
+    cfg.service(keyed(
         "/api/v1/knowledge/documents",
         vec![(post.clone(), web::to(knowledge::upload)), (get.clone(), web::to(knowledge::list))],
-    )
-    .app_data(web::PayloadConfig::default().limit(knowledge::MAX_DOCUMENT_BYTES));
-    cfg.service(documents)
-        .service(keyed("/api/v1/knowledge/documents/{id}", vec![(delete.clone(), web::to(knowledge::remove))]))
-        .service(keyed("/api/v1/knowledge/search", vec![(get.clone(), web::to(knowledge::search))]))
-        .service(keyed(
-            "/api/v1/assistants/{id}/builtin-tools",
-            vec![(get.clone(), web::to(knowledge::tools)), (Method::PUT, web::to(knowledge::set_tools))],
-        ));
+    ))
+    .service(keyed("/api/v1/knowledge/documents/{id}", vec![(delete.clone(), web::to(knowledge::remove))]))
+    .service(keyed("/api/v1/knowledge/search", vec![(get.clone(), web::to(knowledge::search))]))
+    .service(keyed(
+        "/api/v1/assistants/{id}/builtin-tools",
+        vec![(get.clone(), web::to(knowledge::tools)), (Method::PUT, web::to(knowledge::set_tools))],
+    ));
 
     cfg.service(keyed("/api/v1/appointments", vec![(get.clone(), web::to(appointments::list))]))
         .service(keyed("/api/v1/appointments/{id}", vec![(get.clone(), web::to(appointments::get))]))

@@ -1,7 +1,9 @@
 //! Answers from the knowledge base. The model is given the passages a search found and told to answer
 //! only from them; its answer counts only if every number in it (a price, an hour, a date) is one the
-//! passages or the contact wrote. Otherwise, and without a model, the answer is the passages' own sentence
-//! that best meets the question, quoted. With no passage found, the assistant says it does not know.
+//! passages wrote. Otherwise, and without a model, the answer is the passages' own sentence (or list line)
+//! that shares the most words with the question, quoted; when none shares a word, or no passage was found,
+//! the assistant says it does not know. The number check stops invented prices and hours, not every
+//! misreading: a model may still pair a price with the wrong service.
 
 use smsagent_domain::Language;
 use smsagent_domain::text::words;
@@ -32,9 +34,10 @@ pub fn instructions(found: &[Found], language: Language) -> String {
     text
 }
 
-/// Whether every number in `reply` appears in the passages or in what the contact said.
-pub fn grounded(reply: &str, found: &[Found], said: &str) -> bool {
-    let mut known: Vec<String> = numbers(said);
+/// Whether every number in `reply` appears in the passages. The contact's own numbers do not count: "is
+/// whitening $99?" must not be answered "yes, $99" unless the documents say so.
+pub fn grounded(reply: &str, found: &[Found]) -> bool {
+    let mut known: Vec<String> = Vec::new();
     for passage in found {
         known.extend(numbers(&passage.body));
         known.extend(passage.heading.iter().flat_map(|h| numbers(h)));
@@ -65,21 +68,34 @@ fn numbers(text: &str) -> Vec<String> {
     out
 }
 
-/// The passages' sentence that shares the most words with the question (ties: the earlier), quoted as it
-/// is written.
+/// The passages' sentence (or list line) that shares the most words with the question (ties: the
+/// earlier), quoted as it is written; `None` when no sentence shares a word of three letters or more.
 pub fn quote(found: &[Found], said: &str) -> Option<String> {
-    let asked: Vec<String> = words(said).into_iter().filter(|w| w.chars().count() > 2).collect();
+    let asked: Vec<String> = words(said).iter().filter(|w| w.chars().count() > 2).map(|w| stem(w)).collect();
     let mut best: Option<(usize, String)> = None;
     for passage in found {
-        let body = passage.body.replace('\n', " ");
-        for sentence in sentences(&body) {
-            let shared = words(sentence).iter().filter(|w| asked.contains(w)).count();
-            if best.as_ref().is_none_or(|(score, _)| shared > *score) {
-                best = Some((shared, sentence.to_owned()));
+        for line in passage.body.lines() {
+            for sentence in sentences(line) {
+                let shared = words(sentence).iter().filter(|w| asked.contains(&stem(w))).count();
+                if shared > 0 && best.as_ref().is_none_or(|(score, _)| shared > *score) {
+                    best = Some((shared, sentence.to_owned()));
+                }
             }
         }
     }
     best.map(|(_, sentence)| sentence)
+}
+
+/// A word without the endings that make "costs" and "cost", "opening" and "open" differ.
+fn stem(word: &str) -> String {
+    for ending in ["ing", "es", "ed", "s"] {
+        if let Some(root) = word.strip_suffix(ending)
+            && root.chars().count() >= 3
+        {
+            return root.to_owned();
+        }
+    }
+    word.to_owned()
 }
 
 /// What the assistant says when the knowledge base has nothing on the question.
@@ -146,9 +162,10 @@ mod tests {
     #[test]
     fn an_answer_counts_only_with_numbers_the_passages_hold() {
         let passages = [found("A cleaning costs $80. Whitening is $250 and takes 90 minutes.")];
-        assert!(grounded("A cleaning is $80.", &passages, "how much is a cleaning?"));
-        assert!(!grounded("A cleaning is $60.", &passages, "how much is a cleaning?"), "an invented price");
-        assert!(grounded("We can't say, sorry.", &passages, "x"));
+        assert!(grounded("A cleaning is $80.", &passages));
+        assert!(!grounded("A cleaning is $60.", &passages), "an invented price");
+        assert!(!grounded("Yes, whitening is $99.", &passages), "the contact's own number proves nothing");
+        assert!(grounded("We can't say, sorry.", &passages));
         assert_eq!(numbers("$1,200.50 at 9:30"), ["120050", "930"]);
     }
 
@@ -160,6 +177,9 @@ mod tests {
             Some("Whitening is $250 and takes 90 minutes.")
         );
         assert_eq!(quote(&[], "anything"), None);
+        assert_eq!(quote(&passages, "what time do you close on Sunday"), None, "no word in common: no quote");
+        let list = [found("Prices:\n- Cleaning $80\n- Whitening $250\n- Fillings from $120")];
+        assert_eq!(quote(&list, "how much are fillings?").as_deref(), Some("- Fillings from $120"), "a list line");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct Passage {
 const TARGET: usize = 600;
 /// A paragraph longer than this is cut at sentence ends.
 const LONGEST: usize = 1_000;
+/// A heading is kept with every passage under it: a longer one is cut.
+const LONGEST_HEADING: usize = 200;
 
 /// The passages of `text`; `markdown` reads `#` lines as headings.
 pub fn split(text: &str, markdown: bool) -> Vec<Passage> {
@@ -30,8 +32,8 @@ pub fn split(text: &str, markdown: bool) -> Vec<Passage> {
     for paragraph in paragraphs(&text) {
         if markdown && let Some(title) = paragraph.strip_prefix('#') {
             flush(&mut current, &heading, &mut passages);
-            let title = title.trim_start_matches('#').trim();
-            heading = Some(title.to_owned()).filter(|t| !t.is_empty());
+            let title: String = title.trim_start_matches('#').trim().chars().take(LONGEST_HEADING).collect();
+            heading = Some(title).filter(|t| !t.is_empty());
             continue;
         }
         for piece in cut(&paragraph) {
@@ -48,14 +50,14 @@ pub fn split(text: &str, markdown: bool) -> Vec<Passage> {
     passages
 }
 
-/// Paragraphs: runs of lines between blank lines, with a heading line a paragraph of its own; lines
-/// joined with spaces (PDFs break lines mid-sentence).
+/// Paragraphs: runs of lines between blank lines, with a heading line and each list item a paragraph of
+/// its own; other lines joined with spaces (PDFs break lines mid-sentence).
 fn paragraphs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<&str> = Vec::new();
     for line in text.lines() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+        if line.is_empty() || line.starts_with('#') || is_list_item(line) {
             if !current.is_empty() {
                 out.push(current.join(" "));
                 current.clear();
@@ -73,26 +75,42 @@ fn paragraphs(text: &str) -> Vec<String> {
     out.into_iter().map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty()).collect()
 }
 
+/// "- item", "* item", "1. item", "2) item".
+fn is_list_item(line: &str) -> bool {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    line.starts_with("- ")
+        || line.starts_with("* ")
+        || line.starts_with("• ")
+        || (digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
+}
+
 /// A paragraph in pieces of at most [`LONGEST`] characters, cut after a sentence's end where it can be.
+/// Counts as it goes: a paragraph of megabytes takes one pass.
 fn cut(paragraph: &str) -> Vec<String> {
     let mut pieces = Vec::new();
-    let mut current = String::new();
+    let (mut current, mut length) = (String::new(), 0);
     for sentence in sentences(paragraph) {
-        if !current.is_empty() && current.chars().count() + sentence.chars().count() + 1 > LONGEST {
+        let size = sentence.chars().count();
+        if length > 0 && length + size + 1 > LONGEST {
             pieces.push(std::mem::take(&mut current));
+            length = 0;
         }
-        if !current.is_empty() {
+        if size > LONGEST {
+            // A sentence longer than the limit on its own is cut where it reaches it.
+            let chars: Vec<char> = sentence.chars().collect();
+            for chunk in chars.chunks(LONGEST) {
+                pieces.push(chunk.iter().collect());
+            }
+            continue;
+        }
+        if length > 0 {
             current.push(' ');
+            length += 1;
         }
         current.push_str(sentence);
-        // A sentence longer than the limit on its own is cut where it reaches it.
-        while current.chars().count() > LONGEST {
-            let at = current.char_indices().nth(LONGEST).map_or(current.len(), |(i, _)| i);
-            let rest = current.split_off(at);
-            pieces.push(std::mem::replace(&mut current, rest));
-        }
+        length += size;
     }
-    if !current.is_empty() {
+    if length > 0 {
         pieces.push(current);
     }
     pieces
@@ -139,6 +157,14 @@ mod tests {
             ]
         );
         assert_eq!(split("# Title\n\nSome text.", false)[0].heading, None, "plain text has no headings");
+    }
+
+    #[test]
+    fn list_items_stay_lines_of_their_own() {
+        let passages = split("# Prices\n- Cleaning $80\n- Whitening $250\n1. First visit free", true);
+        assert_eq!(passages[0].body, "- Cleaning $80\n- Whitening $250\n1. First visit free");
+        let long = format!("# {}\n\nText.", "h".repeat(5_000));
+        assert_eq!(split(&long, true)[0].heading.as_ref().map(|h| h.len()), Some(LONGEST_HEADING));
     }
 
     #[test]
