@@ -33,7 +33,6 @@ const APPOINTMENT: &[&str] = &[
     "book",
     "booking",
     "reschedule",
-    "schedule",
     "slot",
     "cita",
     "citas",
@@ -41,7 +40,6 @@ const APPOINTMENT: &[&str] = &[
     "reservar",
     "reserva",
     "turno",
-    "consulta",
 ];
 const COMPLAINT: &[&str] = &[
     "complaint",
@@ -51,7 +49,6 @@ const COMPLAINT: &[&str] = &[
     "awful",
     "horrible",
     "worst",
-    "refund",
     "rude",
     "disappointed",
     "unacceptable",
@@ -60,7 +57,6 @@ const COMPLAINT: &[&str] = &[
     "queja",
     "quejarme",
     "reclamo",
-    "reembolso",
     "pesimo",
     "malisimo",
     "molesto",
@@ -71,6 +67,8 @@ const COMPLAINT: &[&str] = &[
     "grosero",
     "grosera",
 ];
+/// Words of a complaint only when the text is not a question ("I want a refund", not "do you refund?").
+const GRIEVANCE: &[&str] = &["refund", "reembolso", "devolucion"];
 const QUESTION_STARTS: &[&str] = &[
     "what", "when", "where", "which", "who", "why", "how", "do", "does", "is", "are", "can", "could", "will", "que",
     "cual", "cuando", "donde", "quien", "como", "cuanto", "cuanta", "cuantos", "tienen", "hay", "puedo", "aceptan",
@@ -84,11 +82,12 @@ pub fn label(body: &str, keyword: Option<Keyword>) -> Intent {
     }
     let words = words(body);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    if has(COMPLAINT) || words.windows(2).any(|w| w[0] == "not" && w[1] == "happy") {
+    let question = body.contains('?') || words.first().is_some_and(|w| QUESTION_STARTS.contains(&w.as_str()));
+    if has(COMPLAINT) || words.windows(2).any(|w| w[0] == "not" && w[1] == "happy") || (has(GRIEVANCE) && !question) {
         Intent::Complaint
     } else if has(APPOINTMENT) {
         Intent::Appointment
-    } else if body.contains('?') || words.first().is_some_and(|w| QUESTION_STARTS.contains(&w.as_str())) {
+    } else if question {
         Intent::Question
     } else {
         Intent::Other
@@ -110,5 +109,8 @@ mod tests {
         assert_eq!(label("not happy with my cleaning, can I get an appointment?", None), Intent::Complaint);
         assert_eq!(label("Maria Garcia", None), Intent::Other);
         assert_eq!(label("thanks!", None), Intent::Other);
+        assert_eq!(label("do you refund deposits?", None), Intent::Question);
+        assert_eq!(label("what's your schedule?", None), Intent::Question);
+        assert_eq!(label("tengo una consulta", None), Intent::Other);
     }
 }
