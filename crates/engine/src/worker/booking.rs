@@ -6,8 +6,10 @@ use chrono::Utc;
 use smsagent_booking::book::{Bookable, BookingError, Person};
 use smsagent_booking::calendar::{CalendarError, Connector};
 use smsagent_booking::conversation::{Action, Stage, Upcoming};
+use smsagent_domain::form::{Form, SlotState};
 use smsagent_domain::shaping::Shaped;
 use smsagent_domain::{Contact, Language};
+use smsagent_store::forms::FormSession;
 use smsagent_store::{appointments, booking_dialogues};
 use sqlx::PgConnection;
 use tracing::{info, warn};
@@ -16,6 +18,21 @@ use uuid::Uuid;
 use super::{JobError, WorkerDeps};
 use crate::appointments::{Change, changed};
 use crate::dialogue::booking::{BookingUpdate, Calendar};
+
+/// Whether a reply may book: the contact's details are in (no form, or it completed), or this reply may
+/// complete them. A form with two questions or more still to confirm cannot complete in one reply (each
+/// confirmation is a yes of its own), so its replies do without the calendar.
+pub(super) fn in_play(form: Option<&Form>, session: Option<&FormSession>) -> bool {
+    let Some(form) = form else { return true };
+    if session.is_some_and(|s| s.completed) {
+        return true;
+    }
+    let answered = |key: &str| {
+        session.and_then(|s| s.state.slots.get(key)).is_some_and(|slot| !matches!(slot, SlotState::Proposed { .. }))
+    };
+    let waiting = form.slots.iter().filter(|s| s.required && s.confirm && !answered(&s.key)).count();
+    waiting < 2
+}
 
 /// How long a list sent (or a cancel asked) stands for the contact's answer.
 const STAGE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -153,5 +170,33 @@ fn fatal(error: BookingError) -> JobError {
     match error {
         BookingError::Store(e) => e.into(),
         other => JobError::Fatal(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use smsagent_domain::form::{FormState, SlotValue};
+
+    use super::*;
+
+    #[test]
+    fn the_calendar_is_read_only_when_the_reply_may_book() {
+        let form = Form::appointment_booking();
+        let session = |state: &FormState, completed| FormSession {
+            id: Uuid::nil(),
+            state: state.clone(),
+            completed,
+            updated_at: Utc::now(),
+        };
+        let confirmed = |text: &str| SlotState::Confirmed { value: SlotValue::Text(text.into()) };
+        assert!(in_play(None, None), "no form: the first text may book");
+        assert!(!in_play(Some(&form), None), "three questions to go");
+        let mut state = FormState::default();
+        state.slots.insert("name".into(), confirmed("Maria Garcia"));
+        assert!(!in_play(Some(&form), Some(&session(&state, false))), "two to go");
+        state.slots.insert("email".into(), confirmed("maria@example.com"));
+        assert!(in_play(Some(&form), Some(&session(&state, false))), "the last may be confirmed now");
+        assert!(in_play(Some(&form), Some(&session(&FormState::default(), true))), "completed");
     }
 }

@@ -62,8 +62,11 @@ pub(super) async fn generate_reply(
     let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
     let photos_awaited =
         !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
-    let calendar =
-        booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?;
+    // The calendar is read (an external one over the network) only when this reply may book.
+    let calendar = match booking::in_play(assistant.settings.form.as_ref(), form_session.as_ref()) {
+        true => booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?,
+        false => None,
+    };
     let knowledge = knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?;
     let inputs = dialogue::Inputs {
         context: &context,
