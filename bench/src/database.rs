@@ -58,7 +58,7 @@ impl BenchDatabase {
     /// Empties everything a run writes; assistants and numbers stay.
     pub async fn empty(&self) -> anyhow::Result<()> {
         sqlx::query(
-            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, email_outbox, booking_dialogue, appointment, conversation, knowledge_passage, knowledge_document",
+            "TRUNCATE sms_status_event, consent_event, message_media, sms_messages, form_submission, form_session, id_upload, job, opt_out, email_outbox, booking_dialogue, appointment, handoff, conversation, knowledge_passage, knowledge_document",
         )
         .execute(&self.pool)
         .await?;

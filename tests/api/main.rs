@@ -31,6 +31,7 @@ mod egress;
 mod event_grid;
 mod faults;
 mod first_run;
+mod handoff;
 mod health;
 mod knowledge;
 mod metrics;

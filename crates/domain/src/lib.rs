@@ -8,6 +8,7 @@ mod channel;
 mod contact;
 mod direction;
 pub mod form;
+pub mod handoff;
 pub mod intent;
 pub mod keyword_replies;
 pub mod keywords;

@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod delivery;
 pub mod dialogue;
 pub mod erasure;
+pub mod handoff;
 pub mod ingest;
 pub mod metrics;
 pub mod outbox;

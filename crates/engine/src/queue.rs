@@ -33,6 +33,8 @@ pub enum Job {
     RemindAppointment { conversation_id: Uuid, appointment_id: Uuid, starts_at: DateTime<Utc> },
     /// Bring the appointment's event on its external calendar up to date (write it, move it, or remove it).
     SyncCalendar { appointment_id: Uuid },
+    /// Tell the business, at the assistant's completion URL, that a contact asked for a person.
+    NotifyHandoff { handoff_id: Uuid },
 }
 
 impl Job {
@@ -45,6 +47,7 @@ impl Job {
             Job::SendEmail { .. } => "send_email",
             Job::RemindAppointment { .. } => "remind_appointment",
             Job::SyncCalendar { .. } => "sync_calendar",
+            Job::NotifyHandoff { .. } => "notify_handoff",
         }
     }
 
@@ -58,7 +61,7 @@ impl Job {
             | Job::RemindAppointment { conversation_id, .. } => Some(*conversation_id),
             Job::SyncCalendar { appointment_id } => Some(*appointment_id),
             // Deliveries to a business's own endpoint or mail server need not wait for the conversation's texts.
-            Job::DeliverSubmission { .. } | Job::SendEmail { .. } => None,
+            Job::DeliverSubmission { .. } | Job::SendEmail { .. } | Job::NotifyHandoff { .. } => None,
         }
     }
 
@@ -160,10 +163,12 @@ mod tests {
                 starts_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
             Job::SyncCalendar { appointment_id: Uuid::now_v7() },
+            Job::NotifyHandoff { handoff_id: Uuid::now_v7() },
         ];
         for job in jobs {
             let row = job.to_row(3, Duration::ZERO);
-            let serialised = !matches!(job, Job::DeliverSubmission { .. } | Job::SendEmail { .. });
+            let serialised =
+                !matches!(job, Job::DeliverSubmission { .. } | Job::SendEmail { .. } | Job::NotifyHandoff { .. });
             assert_eq!(row.concurrency_key.is_some(), serialised);
             let coalesces = matches!(job, Job::GenerateReply { .. } | Job::RemindAppointment { .. });
             assert_eq!(row.dedupe_key.is_some(), coalesces, "replies and reminders coalesce");

@@ -53,6 +53,8 @@ pub async fn send(
         }
     }
     let conversation_id = takeover::open_for_send(&mut *tx, text.from, text.to, text.channel).await?;
+    // A person answering ends a hand-off to one.
+    smsagent_store::handoffs::resolve(&mut *tx, conversation_id, "operator_reply").await?;
     let outgoing = outbox::Text { body: text.body, purpose: Purpose::Operator, reply_to: None };
     let queued = outbox::queue(&mut tx, queue, conversation_id, outgoing, Dispatch::Queued).await?;
     let (status, body) = answer(&queued);

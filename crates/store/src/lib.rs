@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod emails;
 mod error;
 pub mod forms;
+pub mod handoffs;
 pub mod history;
 pub mod idempotency;
 pub mod inbound;

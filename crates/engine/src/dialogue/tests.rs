@@ -82,6 +82,7 @@ fn inputs<'a>(context: &'a ReplyContext, assistant: &'a Assistant, history: &'a 
         may_retry: true,
         booking: None,
         knowledge: None,
+        handoff: None,
     }
 }
 

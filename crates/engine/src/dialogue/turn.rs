@@ -11,6 +11,7 @@ use chrono::Utc;
 use smsagent_ai::{ChatError, ChatRequest, ChatTurn, OFFLINE_REPLY, Speaker};
 use smsagent_domain::form::engine::{Turn as FormTurn, reminder, start, step};
 use smsagent_domain::form::{Form, FormState, SlotValue, wording};
+use smsagent_domain::handoff::{self, When};
 use smsagent_domain::keywords::Keyword;
 use smsagent_domain::session::{self, Turn};
 use smsagent_domain::shaping::{self, Shaped, gsm_friendly};
@@ -42,6 +43,8 @@ pub struct Reply {
     pub form: Option<FormUpdate>,
     /// What the reply changes in the conversation's booking, for an assistant that books.
     pub booking: Option<BookingUpdate>,
+    /// The contact asked for a person: the conversation goes to one, and the business is told.
+    pub handoff: bool,
 }
 
 /// What a reply changes in the conversation's form.
@@ -76,6 +79,8 @@ pub struct Inputs<'a> {
     /// For an assistant that answers from the knowledge base: the passages found for the unanswered texts
     /// (none found: empty).
     pub knowledge: Option<&'a [Found]>,
+    /// For an assistant that hands contacts to a person when they ask: when a person will answer.
+    pub handoff: Option<&'a When>,
 }
 
 /// The model was unavailable, and the reply is better tried again later than answered offline.
@@ -129,6 +134,14 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
     let new_session = session::awaits_greeting(&turns, assistant.settings.session_window());
     let greeting = Some(assistant.settings.first_sms.trim()).filter(|g| !g.is_empty() && new_session);
 
+    // Asked for a person: told when one will answer, and handed over; nothing else of the text is read.
+    if let Some(when) = inputs.handoff
+        && handoff::asks_for_person(&joined)
+    {
+        let shaped =
+            shaping::shape_for(context.channel, &handoff::told(when, language), assistant.settings.segment_budget);
+        return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking: None, handoff: true }));
+    }
     let turn = Reading { inputs, model, language, new_session, said: &joined };
     let (channel, budget) = (context.channel, assistant.settings.segment_budget);
     let start_over = read.iter().any(|m| m.keyword == Some(Keyword::StartOver));
@@ -143,7 +156,8 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
         if let Some((shaped, update)) =
             booking::turn(calendar, Some(&joined), person, language, channel, budget, preamble)
         {
-            return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking: Some(update) }));
+            let booking = Some(update);
+            return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking, handoff: false }));
         }
     }
     let (shaped, form, booking) = match &assistant.settings.form {
@@ -180,7 +194,7 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
             .filter(|c| details_in && matches!(c.stage, Some(Stage::ConfirmingCancel { .. })))
             .map(|_| BookingUpdate { stage: None, action: None, if_taken: None, person: Person::default() })
     });
-    Ok(Some(Reply { shaped, language, reply_to: newest.id, form, booking }))
+    Ok(Some(Reply { shaped, language, reply_to: newest.id, form, booking, handoff: false }))
 }
 
 /// The reply to texts that carried media and no words. A form does not move: a photo answers no question.
@@ -212,7 +226,7 @@ fn media_only(inputs: &Inputs<'_>, reply_to: Uuid) -> Option<Reply> {
         }
     }
     let shaped = shaping::shape_for(context.channel, &body, assistant.settings.segment_budget);
-    Some(Reply { shaped, language, reply_to, form: None, booking: None })
+    Some(Reply { shaped, language, reply_to, form: None, booking: None, handoff: false })
 }
 
 /// Who books: the details the contact's form collected.

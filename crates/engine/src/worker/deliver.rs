@@ -42,20 +42,7 @@ pub(super) async fn deliver_submission(
             return end(deps, job, submission_id, Err(&format!("refused: {refused}")), false).await;
         }
     };
-    let body = serde_json::to_vec(&payload(&delivery)).map_err(|e| JobError::Fatal(e.to_string()))?;
-    let timestamp = Utc::now().timestamp();
-    let sent = request
-        // Within the lease, so the job cannot be taken over while the business is still being called.
-        .timeout((job.lease_left() / 2).min(deps.http.timeout()))
-        .header("content-type", "application/json")
-        .header("Smsagent-Event-Id", submission_id.to_string())
-        .header(
-            "Smsagent-Signature",
-            format!("t={timestamp},v1={}", sign(secret.expose_secret().as_bytes(), timestamp, &body)),
-        )
-        .body(body)
-        .send()
-        .await;
+    let sent = signed(deps, job, request, submission_id, &secret, &payload(&delivery)).await?;
 
     let (retryable, reason, retry_after) = match sent {
         Ok(response) if response.status().is_success() => {
@@ -118,6 +105,30 @@ fn payload(delivery: &Delivery) -> serde_json::Value {
 }
 
 /// The hex HMAC-SHA256 of `"<timestamp>.<body>"`.
+/// Sends `payload` as JSON, signed with `secret` (`Smsagent-Signature`) under the event id `event_id`:
+/// what every POST to a business's own endpoint looks like.
+pub(super) async fn signed(
+    deps: &WorkerDeps,
+    job: &ClaimedJob,
+    request: reqwest::RequestBuilder,
+    event_id: Uuid,
+    secret: &secrecy::SecretString,
+    payload: &serde_json::Value,
+) -> Result<reqwest::Result<reqwest::Response>, JobError> {
+    let body = serde_json::to_vec(payload).map_err(|e| JobError::Fatal(e.to_string()))?;
+    let timestamp = Utc::now().timestamp();
+    let signature = sign(secret.expose_secret().as_bytes(), timestamp, &body);
+    Ok(request
+        // Within the lease, so the job cannot be taken over while the business is still being called.
+        .timeout((job.lease_left() / 2).min(deps.http.timeout()))
+        .header("content-type", "application/json")
+        .header("Smsagent-Event-Id", event_id.to_string())
+        .header("Smsagent-Signature", format!("t={timestamp},v1={signature}"))
+        .body(body)
+        .send()
+        .await)
+}
+
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts a key of any length");
     mac.update(format!("{timestamp}.").as_bytes());

@@ -9,6 +9,7 @@ mod booking;
 mod calendar;
 mod deliver;
 mod email;
+mod handoff;
 mod media;
 mod remind;
 mod reply;
@@ -255,6 +256,9 @@ impl Worker {
             Ok(Job::SendEmail { email_id }) => email::send_email(&self.deps, &claimed, email_id).await.map(|()| None),
             Ok(Job::RemindAppointment { conversation_id, appointment_id, starts_at }) => {
                 remind::remind(&self.deps, &claimed, conversation_id, appointment_id, starts_at).await.map(|()| None)
+            }
+            Ok(Job::NotifyHandoff { handoff_id }) => {
+                handoff::notify(&self.deps, &claimed, handoff_id).await.map(|()| None)
             }
             Ok(Job::SyncCalendar { appointment_id }) => {
                 calendar::sync(&self.deps, &claimed, appointment_id).await.map(|()| None)

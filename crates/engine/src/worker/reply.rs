@@ -67,7 +67,15 @@ pub(super) async fn generate_reply(
         true => booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?,
         false => None,
     };
-    let knowledge = knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?;
+    let tools = smsagent_store::knowledge::builtin_tools(pool, assistant_id).await?;
+    let knowledge = match tools.iter().any(|t| t == "knowledge_base") {
+        true => Some(knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?),
+        false => None,
+    };
+    let handoff = match tools.iter().any(|t| t == "handoff_to_human") {
+        true => Some(crate::handoff::when_answered(pool, assistant_id).await?),
+        false => None,
+    };
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,
@@ -78,6 +86,7 @@ pub(super) async fn generate_reply(
         may_retry: !job.is_last_attempt(),
         booking: calendar.as_ref(),
         knowledge: knowledge.as_deref(),
+        handoff: handoff.as_ref(),
     };
     let model = dialogue::Model {
         chat: deps.model.as_ref(),
@@ -122,6 +131,9 @@ pub(super) async fn generate_reply(
             reply.shaped = instead;
         }
     }
+    if reply.handoff {
+        crate::handoff::hand_over(&mut tx, &deps.queue, conversation_id, assistant_id, &history).await?;
+    }
     if context.language != Some(reply.language) {
         conversations::set_language(&mut *tx, conversation_id, reply.language).await?;
     }
@@ -139,16 +151,12 @@ pub(super) async fn generate_reply(
     Ok(queued.claimed)
 }
 
-/// The passages the knowledge base holds on `said`, for an assistant that answers from it.
-async fn knowledge_for(pool: &sqlx::PgPool, assistant_id: Uuid, said: &str) -> Result<Option<Vec<Found>>, JobError> {
-    let tools = smsagent_store::knowledge::builtin_tools(pool, assistant_id).await?;
-    if !tools.iter().any(|t| t == "knowledge_base") {
-        return Ok(None);
-    }
-    let Some(tenant_id) = assistants::tenant_of(pool, assistant_id).await? else { return Ok(None) };
+/// The passages the knowledge base holds on `said`.
+async fn knowledge_for(pool: &sqlx::PgPool, assistant_id: Uuid, said: &str) -> Result<Vec<Found>, JobError> {
+    let Some(tenant_id) = assistants::tenant_of(pool, assistant_id).await? else { return Ok(Vec::new()) };
     // Three passages: enough to answer from, few enough for the prompt.
     let hits = smsagent_store::knowledge::search(pool, tenant_id, said, 3).await?;
-    Ok(Some(hits.into_iter().map(|h| Found { title: h.title, heading: h.heading, body: h.body }).collect()))
+    Ok(hits.into_iter().map(|h| Found { title: h.title, heading: h.heading, body: h.body }).collect())
 }
 
 /// Answers a request for the upload link with the link.

@@ -299,10 +299,10 @@ pub async fn set_tools(
     let mut tools = body.into_inner().tools;
     tools.sort();
     tools.dedup();
-    if let Some(unknown) = tools.iter().find(|t| t.as_str() != "knowledge_base") {
+    if let Some(unknown) = tools.iter().find(|t| !matches!(t.as_str(), "knowledge_base" | "handoff_to_human")) {
         return Err(ApiError::bad_request(
             "unknown_tool",
-            format!("{unknown:?} is not a built-in tool (knowledge_base is)"),
+            format!("{unknown:?} is not a built-in tool (knowledge_base and handoff_to_human are)"),
         ));
     }
     let mut conn = state.pool.acquire().await?;

@@ -44,5 +44,9 @@ pub async fn resume(
 async fn set(operator: Operator, state: web::Data<AppState>, id: Uuid, paused: bool) -> Result<HttpResponse, ApiError> {
     let status = takeover::set_paused(&state.pool, operator.tenant_id(), id, paused).await?;
     let status = status.ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    if !paused {
+        // Handed back to the assistant: a hand-off to a person ends.
+        smsagent_store::handoffs::resolve(&state.pool, id, "resumed").await?;
+    }
     Ok(HttpResponse::Ok().json(TakeoverState { conversation_id: id, status }))
 }
