@@ -76,3 +76,41 @@ async fn a_contact_who_asks_for_a_person_gets_one_and_the_business_is_told(pool:
     let resolved: String = sqlx::query_scalar("SELECT resolved_by FROM handoff").fetch_one(&app.pool).await.unwrap();
     assert_eq!(resolved, "operator_reply");
 }
+
+#[sqlx::test(migrator = "smsagent_store::MIGRATOR")]
+async fn an_assistant_with_the_hours_tool_tells_its_hours_in_the_contacts_language(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Options { openai: false, ..Options::default() }).await;
+    app.twilio_accepts().await;
+    let (_, me) = app.api_json(Method::GET, "/api/v1/me", BOOTSTRAP_KEY, None).await;
+    let id = me["assistants"][0]["id"].as_str().unwrap().to_owned();
+    let changes = json!({"form": null, "first_sms": ""});
+    app.api_json(Method::PATCH, &format!("/api/v1/assistants/{id}"), BOOTSTRAP_KEY, Some(changes)).await;
+    let tools = json!({"tools": ["business_hours"]});
+    let (status, _) =
+        app.api_json(Method::PUT, &format!("/api/v1/assistants/{id}/builtin-tools"), BOOTSTRAP_KEY, Some(tools)).await;
+    assert_eq!(status, StatusCode::OK);
+    let saturday = json!({"saturday": ["10:00", "13:00"], "monday": ["09:00", "17:00"], "tuesday": ["09:00", "17:00"],
+                          "wednesday": ["09:00", "17:00"], "thursday": ["09:00", "17:00"], "friday": ["09:00", "17:00"]});
+    let (status, _) = app
+        .api_json(
+            Method::PUT,
+            &format!("/api/v1/assistants/{id}/booking"),
+            BOOTSTRAP_KEY,
+            Some(json!({"hours": saturday})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    app.text(&sid(), CONTACT, "What are your hours?").await;
+    app.settle().await;
+    assert_eq!(
+        app.outbound().await.last().unwrap().body,
+        "We're open Monday to Friday, 9:00 AM to 5:00 PM; Saturday, 10:00 AM to 1:00 PM."
+    );
+    app.text(&sid(), "+15559876543", "Hola, ¿a qué hora abren?").await;
+    app.settle().await;
+    assert_eq!(
+        app.outbound().await.last().unwrap().body,
+        "Abrimos de lunes a viernes, de 9:00 a 17:00; sábado, de 10:00 a 13:00."
+    );
+}

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod book;
 pub mod calendar;
 pub mod conversation;
+pub mod hours;
 pub mod labels;
 pub mod notice;
 pub mod settings;

@@ -83,6 +83,7 @@ fn inputs<'a>(context: &'a ReplyContext, assistant: &'a Assistant, history: &'a 
         booking: None,
         knowledge: None,
         handoff: None,
+        hours: None,
     }
 }
 

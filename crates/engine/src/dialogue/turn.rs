@@ -24,7 +24,9 @@ use smsagent_store::messages::HistoryEntry;
 use tracing::warn;
 use uuid::Uuid;
 
+use smsagent_booking::availability::Rules;
 use smsagent_booking::conversation::Stage;
+use smsagent_booking::hours;
 
 use smsagent_tools::knowledge::answer::{self, Found};
 
@@ -81,6 +83,8 @@ pub struct Inputs<'a> {
     pub knowledge: Option<&'a [Found]>,
     /// For an assistant that hands contacts to a person when they ask: when a person will answer.
     pub handoff: Option<&'a When>,
+    /// For an assistant that tells its hours: its booking hours.
+    pub hours: Option<&'a Rules>,
 }
 
 /// The model was unavailable, and the reply is better tried again later than answered offline.
@@ -141,6 +145,11 @@ pub async fn compose(inputs: &Inputs<'_>, model: &Model<'_>) -> Result<Option<Re
         let shaped =
             shaping::shape_for(context.channel, &handoff::told(when, language), assistant.settings.segment_budget);
         return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking: None, handoff: true }));
+    }
+    // Asked when the business is open: its hours, as its booking settings have them.
+    if let Some(text) = inputs.hours.filter(|_| hours::asked(&joined)).and_then(|rules| hours::said(rules, language)) {
+        let shaped = shaping::shape_for(context.channel, &text, assistant.settings.segment_budget);
+        return Ok(Some(Reply { shaped, language, reply_to: newest.id, form: None, booking: None, handoff: false }));
     }
     let turn = Reading { inputs, model, language, new_session, said: &joined };
     let (channel, budget) = (context.channel, assistant.settings.segment_budget);

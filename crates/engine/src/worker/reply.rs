@@ -8,6 +8,7 @@
 //! is then dropped (the conversation's counters decide, under its row lock), and the next job answers both.
 
 use serde_json::Value;
+use smsagent_booking::book::Bookable;
 use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages;
@@ -72,6 +73,10 @@ pub(super) async fn generate_reply(
         true => Some(knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?),
         false => None,
     };
+    let hours = match tools.iter().any(|t| t == "business_hours") {
+        true => Bookable::of_assistant(pool, assistant_id, None).await.ok().flatten().map(|(_, b)| b.rules),
+        false => None,
+    };
     let handoff = match tools.iter().any(|t| t == "handoff_to_human") {
         true => Some(crate::handoff::when_answered(pool, assistant_id).await?),
         false => None,
@@ -87,6 +92,7 @@ pub(super) async fn generate_reply(
         booking: calendar.as_ref(),
         knowledge: knowledge.as_deref(),
         handoff: handoff.as_ref(),
+        hours: hours.as_ref(),
     };
     let model = dialogue::Model {
         chat: deps.model.as_ref(),

@@ -264,8 +264,10 @@ pub async fn search(
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuiltinTools {
-    /// `knowledge_base`: answer questions from the tenant's documents (and say so when they hold no answer).
-    #[schema(example = json!(["knowledge_base"]))]
+    /// `knowledge_base`: answer questions from the tenant's documents (and say so when they hold no answer);
+    /// `handoff_to_human`: when the contact asks for a person, pause and tell the business;
+    /// `business_hours`: answer when the business is open, from its booking hours.
+    #[schema(example = json!(["knowledge_base", "handoff_to_human"]))]
     tools: Vec<String>,
 }
 
@@ -299,10 +301,11 @@ pub async fn set_tools(
     let mut tools = body.into_inner().tools;
     tools.sort();
     tools.dedup();
-    if let Some(unknown) = tools.iter().find(|t| !matches!(t.as_str(), "knowledge_base" | "handoff_to_human")) {
+    let known = |t: &String| matches!(t.as_str(), "knowledge_base" | "handoff_to_human" | "business_hours");
+    if let Some(unknown) = tools.iter().find(|t| !known(t)) {
         return Err(ApiError::bad_request(
             "unknown_tool",
-            format!("{unknown:?} is not a built-in tool (knowledge_base and handoff_to_human are)"),
+            format!("{unknown:?} is not a built-in tool (knowledge_base, handoff_to_human and business_hours are)"),
         ));
     }
     let mut conn = state.pool.acquire().await?;
