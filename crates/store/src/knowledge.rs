@@ -92,17 +92,18 @@ pub struct Document {
     pub created_at: DateTime<Utc>,
 }
 
-/// The tenant's documents, newest first.
-pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Document>, StoreError> {
+/// The tenant's documents, newest first; only `only` when it is given.
+pub async fn list(db: impl PgExecutor<'_>, tenant_id: Uuid, only: Option<Uuid>) -> Result<Vec<Document>, StoreError> {
     Ok(sqlx::query_as!(
         Document,
         r#"
         SELECT d.id, d.title, d.media_type, d.language, d.size_bytes, d.created_at,
                (SELECT count(*) FROM knowledge_passage p WHERE p.document_id = d.id) AS "passages!"
-        FROM knowledge_document d WHERE d.tenant_id = $1
+        FROM knowledge_document d WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id = $2)
         ORDER BY d.created_at DESC, d.id
         "#,
         tenant_id,
+        only,
     )
     .fetch_all(db)
     .await?)

@@ -7,6 +7,16 @@ fn slot(key: &str, label: Localized, question: Localized, kind: SlotKind) -> Slo
     Slot { key: key.to_owned(), label, question, kind, required: true, confirm: true, depends_on: Vec::new() }
 }
 
+/// The best number to reach the contact at, offering the one they text from.
+fn phone() -> Slot {
+    slot(
+        "phone",
+        Localized::new("phone number", "teléfono"),
+        Localized::new("What's the best phone number to reach you?", "¿Cuál es el mejor teléfono para contactarle?"),
+        SlotKind::Phone { offer_sender: true },
+    )
+}
+
 pub(super) fn form() -> Form {
     Form {
         slots: vec![
@@ -22,15 +32,7 @@ pub(super) fn form() -> Form {
                 Localized::new("And your last name?", "¿Y su apellido?"),
                 SlotKind::PersonName { part: NamePart::Family },
             ),
-            slot(
-                "phone",
-                Localized::new("phone number", "teléfono"),
-                Localized::new(
-                    "What's the best phone number to reach you?",
-                    "¿Cuál es el mejor teléfono para contactarle?",
-                ),
-                SlotKind::Phone { offer_sender: true },
-            ),
+            phone(),
             slot(
                 "address",
                 Localized::new("current address", "dirección actual"),
@@ -65,15 +67,7 @@ pub(super) fn appointment_booking() -> Form {
                 ),
                 SlotKind::Email,
             ),
-            slot(
-                "phone",
-                Localized::new("phone number", "teléfono"),
-                Localized::new(
-                    "What's the best phone number to reach you?",
-                    "¿Cuál es el mejor teléfono para contactarle?",
-                ),
-                SlotKind::Phone { offer_sender: true },
-            ),
+            phone(),
         ],
     }
 }

@@ -52,6 +52,20 @@ pub struct DocumentView {
     created_at: DateTime<Utc>,
 }
 
+impl From<knowledge::Document> for DocumentView {
+    fn from(d: knowledge::Document) -> Self {
+        DocumentView {
+            id: d.id,
+            title: d.title,
+            media_type: d.media_type,
+            language: d.language,
+            size_bytes: d.size_bytes,
+            passages: d.passages,
+            created_at: d.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentList {
     documents: Vec<DocumentView>,
@@ -134,15 +148,12 @@ pub async fn upload(
     };
     let mut conn = state.pool.acquire().await?;
     match knowledge::insert(&mut conn, &new).await? {
-        Stored::Created(id) => Ok(HttpResponse::Created().json(DocumentView {
-            id,
-            title: title.clone(),
-            media_type: media_type.as_str().to_owned(),
-            language: language.as_str().to_owned(),
-            size_bytes: new.size_bytes,
-            passages: passages.len() as i64,
-            created_at: Utc::now(),
-        })),
+        Stored::Created(id) => {
+            let stored = knowledge::list(&mut *conn, operator.tenant_id(), Some(id)).await?;
+            let document =
+                stored.into_iter().next().ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored, then gone")))?;
+            Ok(HttpResponse::Created().json(DocumentView::from(document)))
+        }
         Stored::Duplicate(id) => Err(ApiError::conflict(
             "duplicate_document",
             format!("this document is in the knowledge base already, as {id}"),
@@ -176,19 +187,8 @@ fn unreadable(error: Unreadable) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/knowledge/documents", tag = "knowledge", security(("api_key" = [])),
     responses((status = 200, body = DocumentList)))]
 pub async fn list(operator: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let documents = knowledge::list(&state.pool, operator.tenant_id()).await?;
-    let documents = documents
-        .into_iter()
-        .map(|d| DocumentView {
-            id: d.id,
-            title: d.title,
-            media_type: d.media_type,
-            language: d.language,
-            size_bytes: d.size_bytes,
-            passages: d.passages,
-            created_at: d.created_at,
-        })
-        .collect();
+    let documents = knowledge::list(&state.pool, operator.tenant_id(), None).await?;
+    let documents = documents.into_iter().map(DocumentView::from).collect();
     Ok(HttpResponse::Ok().json(DocumentList { documents }))
 }
 
