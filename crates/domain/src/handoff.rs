@@ -35,8 +35,8 @@ pub fn asks_for_person(said: &str) -> bool {
 pub enum When {
     /// The business is open now.
     Soon,
-    /// When it next opens: its day and time as people read them.
-    Opening { day: String, time: String },
+    /// When it next opens: its day and time as people read them, in English and in Spanish.
+    Opening { en: (String, String), es: (String, String) },
     /// The business's hours are not known.
     Unknown,
 }
@@ -45,14 +45,14 @@ pub enum When {
 pub fn told(when: &When, language: Language) -> String {
     match (when, language) {
         (When::Soon, Language::En) => "Of course. A member of our team will text you here shortly.".into(),
-        (When::Opening { day, time }, Language::En) => {
+        (When::Opening { en: (day, time), .. }, Language::En) => {
             format!("Of course. A member of our team will text you here when we open, {day} at {time}.")
         }
         (When::Unknown, Language::En) => {
             "Of course. A member of our team will text you here as soon as they can.".into()
         }
         (When::Soon, Language::Es) => "Claro. Alguien de nuestro equipo le escribirá aquí en breve.".into(),
-        (When::Opening { day, time }, Language::Es) => {
+        (When::Opening { es: (day, time), .. }, Language::Es) => {
             format!("Claro. Alguien de nuestro equipo le escribirá aquí cuando abramos, el {day} a las {time}.")
         }
         (When::Unknown, Language::Es) => "Claro. Alguien de nuestro equipo le escribirá aquí lo antes posible.".into(),
@@ -76,10 +76,17 @@ mod tests {
 
     #[test]
     fn the_contact_hears_when_in_their_language() {
-        let opening = When::Opening { day: "Monday, December 7".into(), time: "9:00 AM".into() };
+        let opening = When::Opening {
+            en: ("Monday, December 7".into(), "9:00 AM".into()),
+            es: ("lunes, 7 de diciembre".into(), "9:00".into()),
+        };
         assert_eq!(
             told(&opening, Language::En),
             "Of course. A member of our team will text you here when we open, Monday, December 7 at 9:00 AM."
+        );
+        assert_eq!(
+            told(&opening, Language::Es),
+            "Claro. Alguien de nuestro equipo le escribirá aquí cuando abramos, el lunes, 7 de diciembre a las 9:00."
         );
         assert!(told(&When::Soon, Language::Es).starts_with("Claro."));
     }

@@ -3,14 +3,15 @@
 //! business told (a signed webhook at the assistant's completion URL, and an email to the admin of its
 //! booking settings). A person's reply through the operators' API, or resuming, ends it.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use smsagent_booking::availability::Rules;
 use smsagent_booking::book::Bookable;
 use smsagent_booking::labels;
 use smsagent_domain::handoff::When;
 use smsagent_domain::{Direction, Language};
 use smsagent_store::emails::{self, NewEmail};
 use smsagent_store::messages::HistoryEntry;
-use smsagent_store::{PgPool, StoreError, assistants, handoffs, takeover};
+use smsagent_store::{StoreError, assistants, handoffs, takeover};
 use sqlx::PgConnection;
 use tracing::info;
 use uuid::Uuid;
@@ -18,27 +19,23 @@ use uuid::Uuid;
 use crate::queue::{Job, Queue};
 
 /// When a person will answer: now if the business is open, else when it next opens, by the assistant's
-/// booking hours; not known without them.
-pub async fn when_answered(pool: &PgPool, assistant_id: Uuid) -> Result<When, StoreError> {
-    let bookable = match Bookable::of_assistant(pool, assistant_id, None).await {
-        Ok(Some((_, bookable))) => bookable,
-        Ok(None) | Err(_) => return Ok(When::Unknown),
-    };
-    let rules = &bookable.rules;
-    let now = Utc::now();
+/// booking hours (`rules`); not known without them.
+pub fn when_answered(rules: Option<&Rules>, now: DateTime<Utc>) -> When {
+    let Some(rules) = rules else { return When::Unknown };
     let today = rules.today(now);
     for ahead in 0..14 {
         let date = today + Duration::days(ahead);
         let Some((opens, closes)) = rules.open_on(date) else { continue };
         if opens <= now && now < closes {
-            return Ok(When::Soon);
+            return When::Soon;
         }
         if now < opens {
             let local = opens.with_timezone(&rules.time_zone);
-            return Ok(When::Opening { day: labels::day(date, Language::En), time: labels::time(local, Language::En) });
+            let said = |language| (labels::day(date, language), labels::time(local, language));
+            return When::Opening { en: said(Language::En), es: said(Language::Es) };
         }
     }
-    Ok(When::Unknown)
+    When::Unknown
 }
 
 /// The conversation goes to a person, and the business is told: in the reply's transaction.
@@ -90,4 +87,33 @@ fn summary(history: &[HistoryEntry]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_person_answers_shortly_while_open_else_when_the_business_opens() {
+        let rules = Rules::seed_default();
+        // Wednesday, December 2, 2026 in Mexico City (UTC-6): 8:00, 10:00, and Friday at 17:00, closing time.
+        let at = |day: u32, hour: u32| Utc.with_ymd_and_hms(2026, 12, day, hour + 6, 0, 0).unwrap();
+        let opening = |en: (&str, &str), es: (&str, &str)| When::Opening {
+            en: (en.0.into(), en.1.into()),
+            es: (es.0.into(), es.1.into()),
+        };
+        assert_eq!(
+            when_answered(Some(&rules), at(2, 8)),
+            opening(("Wednesday, December 2", "9:00 AM"), ("miércoles, 2 de diciembre", "9:00"))
+        );
+        assert_eq!(when_answered(Some(&rules), at(2, 10)), When::Soon);
+        assert_eq!(
+            when_answered(Some(&rules), at(4, 17)),
+            opening(("Monday, December 7", "9:00 AM"), ("lunes, 7 de diciembre", "9:00")),
+            "closed for the weekend"
+        );
+        assert_eq!(when_answered(None, at(2, 10)), When::Unknown);
+    }
 }

@@ -37,23 +37,31 @@ pub(super) fn in_play(form: Option<&Form>, session: Option<&FormSession>) -> boo
 /// How long a list sent (or a cancel asked) stands for the contact's answer.
 const STAGE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
-/// The assistant's calendar and the conversation's booking; `None` when the assistant does not book.
-pub(super) async fn calendar(
+/// The assistant's booking settings, with its tenant, connected to its calendar; `None` when it does not
+/// book (or its settings no longer read).
+pub(super) async fn bookable(
     pool: &sqlx::PgPool,
     calendars: &Connector,
     assistant_id: Uuid,
+) -> Result<Option<(Uuid, Bookable)>, JobError> {
+    match Bookable::of_assistant(pool, assistant_id, Some(calendars)).await {
+        Ok(found) => Ok(found),
+        Err(BookingError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            warn!(%assistant_id, error = %e, "the assistant's booking settings do not read; answering without booking");
+            Ok(None)
+        }
+    }
+}
+
+/// The assistant's calendar and the conversation's booking.
+pub(super) async fn calendar(
+    pool: &sqlx::PgPool,
+    (tenant_id, bookable): (Uuid, Bookable),
     conversation_id: Uuid,
     may_retry: bool,
 ) -> Result<Option<Calendar>, JobError> {
-    let (tenant_id, bookable) = match Bookable::of_assistant(pool, assistant_id, Some(calendars)).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Ok(None),
-        Err(BookingError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            warn!(%assistant_id, error = %e, "the assistant's booking settings do not read; answering without booking");
-            return Ok(None);
-        }
-    };
+    let assistant_id = bookable.assistant_id;
     let now = Utc::now();
     let upcoming =
         appointments::upcoming_in(pool, conversation_id, now).await?.map(|a| Upcoming { id: a.id, start: a.starts_at });

@@ -8,7 +8,6 @@
 //! is then dropped (the conversation's counters decide, under its row lock), and the next job answers both.
 
 use serde_json::Value;
-use smsagent_booking::book::Bookable;
 use smsagent_domain::{Direction, Purpose, upload};
 use smsagent_store::jobs::{self, ClaimedJob};
 use smsagent_store::messages;
@@ -63,24 +62,26 @@ pub(super) async fn generate_reply(
     let media = if wordless.is_empty() { Vec::new() } else { media::of_texts(pool, &wordless).await? };
     let photos_awaited =
         !media.is_empty() && assistant.settings.id_photos > 0 && uploads::photos_awaited(pool, conversation_id).await?;
+    // Booking settings, read once: the calendar, the hours and the hand-off's "when" all come from them.
+    let bookable = booking::bookable(pool, &deps.calendars, assistant_id).await?;
+    let rules = bookable.as_ref().map(|(_, b)| b.rules.clone());
     // The calendar is read (an external one over the network) only when this reply may book.
-    let calendar = match booking::in_play(assistant.settings.form.as_ref(), form_session.as_ref()) {
-        true => booking::calendar(pool, &deps.calendars, assistant_id, conversation_id, !job.is_last_attempt()).await?,
-        false => None,
+    let calendar = match bookable {
+        Some(found) if booking::in_play(assistant.settings.form.as_ref(), form_session.as_ref()) => {
+            booking::calendar(pool, found, conversation_id, !job.is_last_attempt()).await?
+        }
+        _ => None,
     };
     let tools = smsagent_store::knowledge::builtin_tools(pool, assistant_id).await?;
     let knowledge = match tools.iter().any(|t| t == "knowledge_base") {
         true => Some(knowledge_for(pool, assistant_id, &dialogue::unanswered_words(&context, &history)).await?),
         false => None,
     };
-    let hours = match tools.iter().any(|t| t == "business_hours") {
-        true => Bookable::of_assistant(pool, assistant_id, None).await.ok().flatten().map(|(_, b)| b.rules),
-        false => None,
-    };
-    let handoff = match tools.iter().any(|t| t == "handoff_to_human") {
-        true => Some(crate::handoff::when_answered(pool, assistant_id).await?),
-        false => None,
-    };
+    let hours = rules.as_ref().filter(|_| tools.iter().any(|t| t == "business_hours"));
+    let handoff = tools
+        .iter()
+        .any(|t| t == "handoff_to_human")
+        .then(|| crate::handoff::when_answered(rules.as_ref(), chrono::Utc::now()));
     let inputs = dialogue::Inputs {
         context: &context,
         assistant: &assistant,
@@ -92,7 +93,7 @@ pub(super) async fn generate_reply(
         booking: calendar.as_ref(),
         knowledge: knowledge.as_deref(),
         handoff: handoff.as_ref(),
-        hours: hours.as_ref(),
+        hours,
     };
     let model = dialogue::Model {
         chat: deps.model.as_ref(),
